@@ -1,0 +1,97 @@
+"""Arrival processes: when the next customer (or group of customers) comes.
+
+Each process answers one question, :meth:`next`: given the time now, when is the
+next arrival and how many people come together? The producer asks after every
+arrival has joined the line, so when backpressure held it at the door, the next gap
+starts from the moment it got in (the arrival process itself was blocked).
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Protocol
+
+from ._distributions import CountDistribution
+from .scenario import (
+    BatchArrivals,
+    ConstantArrivals,
+    PoissonArrivals,
+    Scenario,
+    ScheduleArrivals,
+)
+
+__all__ = ["ArrivalProcess", "make_arrivals"]
+
+
+class ArrivalProcess(Protocol):
+    """Where the next arrival falls; None once the process has no more."""
+
+    def next(self, now: float) -> tuple[float, int] | None: ...
+
+
+class _Poisson:
+    """Exponential gaps at a fixed rate."""
+
+    def __init__(self, rate: float, rng: random.Random) -> None:
+        self._rate = rate
+        self._rng = rng
+
+    def next(self, now: float) -> tuple[float, int] | None:
+        return now + self._rng.expovariate(self._rate), 1
+
+
+class _Regular:
+    """Arrivals on a fixed grid ``anchor + k * gap``, re-anchored after a hold-up.
+
+    Times are computed from the grid, not by adding gaps, so ``every: 0.3s`` gives
+    0.3, 0.6, 0.9 rather than 0.8999999999999999.
+    """
+
+    def __init__(self, gap: float, first: int, size: CountDistribution | None, rng: random.Random) -> None:
+        self._gap = gap
+        self._size = size
+        self._rng = rng
+        self._anchor = 0.0
+        self._step = first - 1
+        self._last = 0.0
+
+    def next(self, now: float) -> tuple[float, int] | None:
+        if now > self._last:  # held at the door past the grid: the grid restarts now
+            self._anchor, self._step = now, 0
+        self._step += 1
+        self._last = self._anchor + self._step * self._gap
+        size = self._size.sample(self._rng) if self._size is not None else 1
+        return self._last, size
+
+
+class _Schedule:
+    """Poisson arrivals whose rate is constant within each phase."""
+
+    def __init__(self, phases: list[tuple[float, float]], rng: random.Random) -> None:
+        self._phases = phases
+        self._rng = rng
+
+    def next(self, now: float) -> tuple[float, int] | None:
+        start = now
+        for until, rate in self._phases:
+            if start >= until:
+                continue
+            if rate > 0:
+                candidate = start + self._rng.expovariate(rate)
+                if candidate < until:
+                    return candidate, 1
+            start = until  # memoryless: start afresh at the phase boundary
+        return None
+
+
+def make_arrivals(scenario: Scenario, rng: random.Random) -> ArrivalProcess:
+    """The arrival process a scenario describes, drawing from ``rng``."""
+    arrivals = scenario.arrivals
+    if isinstance(arrivals, PoissonArrivals):
+        return _Poisson(arrivals.rate, rng)
+    if isinstance(arrivals, ConstantArrivals):
+        return _Regular(1.0 / arrivals.rate, 1, None, rng)
+    if isinstance(arrivals, BatchArrivals):
+        return _Regular(arrivals.every, 0, arrivals.size, rng)
+    assert isinstance(arrivals, ScheduleArrivals)
+    return _Schedule([(phase.until, phase.rate) for phase in arrivals.phases], rng)

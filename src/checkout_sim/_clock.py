@@ -1,0 +1,172 @@
+"""Event loops whose ``time()`` is simulated seconds: virtual (instant) or realtime (scaled).
+
+The shop's coroutines only ever ask the running loop for the time and sleep with
+``asyncio.sleep``; which loop runs them decides whether a simulated hour takes an
+hour, a minute (``speed: 60``) or as long as the CPU needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import selectors
+import time
+from collections.abc import Callable
+from contextvars import Context
+from typing import Any, Literal
+
+__all__ = ["RealtimeLoop", "SimulationStalled", "VirtualClockLoop", "loop_factory", "sleep_until"]
+
+# As in asyncio: purge cancelled timers when they are more than half of 100+ timers.
+_PURGE_MIN_TIMERS = 100
+_PURGE_FRACTION = 0.5
+
+
+class SimulationStalled(RuntimeError):
+    """Tasks are still waiting, but no timer is left that could ever wake them."""
+
+
+class VirtualClockLoop(asyncio.BaseEventLoop):
+    """An asyncio loop on simulated time that jumps straight to the next timer.
+
+    When no callback is ready the clock is set to the earliest timer's due time exactly
+    (no I/O poll, no drift); timers due at the same instant run in the order they were
+    scheduled, so a run is reproducible to the byte. There is no I/O: the simulation
+    never needs it, and a loop with nothing ready and no timers is stalled for good.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._now = 0.0
+        self._timers: list[tuple[float, int, asyncio.TimerHandle]] = []
+        self._timer_order = itertools.count()
+        self._clock_resolution = 0.0
+
+    def time(self) -> float:
+        """Simulated seconds since the loop was made."""
+        return self._now
+
+    def call_at(
+        self,
+        when: float,
+        callback: Callable[..., object],
+        *args: Any,
+        context: Context | None = None,
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback`` at simulated time ``when`` (FIFO among equal times)."""
+        self._check_closed()
+        timer = asyncio.TimerHandle(when, callback, args, self, context)
+        heapq.heappush(self._timers, (when, next(self._timer_order), timer))
+        timer._scheduled = True  # type: ignore[attr-defined]  # lets cancel() count it
+        return timer
+
+    def _run_once(self) -> None:
+        ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
+        if len(timers) > _PURGE_MIN_TIMERS and (
+            self._timer_cancelled_count > _PURGE_FRACTION * len(timers)  # type: ignore[attr-defined]
+        ):
+            self._purge_cancelled()
+        if not ready:
+            if self._stopping:  # type: ignore[attr-defined]
+                return  # time stands still while the loop stops
+            while timers and timers[0][2]._cancelled:  # type: ignore[attr-defined]
+                self._unschedule(heapq.heappop(timers)[2])
+                self._timer_cancelled_count -= 1  # type: ignore[attr-defined]
+            if not timers:
+                tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
+                raise SimulationStalled(
+                    f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
+                    "waiting but nothing is scheduled that could ever wake them"
+                )
+            self._now = timers[0][0]
+        now = self._now
+        while timers and timers[0][0] <= now:
+            timer = heapq.heappop(timers)[2]
+            self._unschedule(timer)
+            ready.append(timer)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
+
+    @staticmethod
+    def _unschedule(timer: asyncio.TimerHandle) -> None:
+        timer._scheduled = False  # type: ignore[attr-defined]
+
+    def _purge_cancelled(self) -> None:
+        kept = []
+        for entry in self._timers:
+            if entry[2]._cancelled:  # type: ignore[attr-defined]
+                self._unschedule(entry[2])
+            else:
+                kept.append(entry)
+        heapq.heapify(kept)
+        self._timers = kept
+        self._timer_cancelled_count = 0
+
+    def _process_events(self, event_list: list[Any]) -> None:
+        """No I/O is ever registered, so there are never events to process."""
+
+    def _write_to_self(self) -> None:
+        """Nothing to wake: the loop never blocks in a selector."""
+
+    def close(self) -> None:
+        """Close the loop and drop every pending timer."""
+        super().close()
+        self._timers.clear()
+
+
+class _ScaledSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+    """The platform selector, waiting 1/speed wall seconds per simulated second."""
+
+    def __init__(self, speed: float) -> None:
+        super().__init__()
+        self._speed = speed
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        scaled = None if timeout is None else timeout / self._speed
+        result: list[tuple[selectors.SelectorKey, int]] = super().select(scaled)
+        return result
+
+
+class RealtimeLoop(asyncio.SelectorEventLoop):
+    """A normal selector loop whose ``time()`` is simulated seconds: wall time × speed."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self._speed = speed
+        self._origin = time.monotonic()
+        super().__init__(_ScaledSelector(speed))
+
+    def time(self) -> float:
+        """Simulated seconds since the loop was made."""
+        return (time.monotonic() - self._origin) * self._speed
+
+
+async def sleep_until(when: float) -> None:
+    """``asyncio.sleep`` to an absolute loop time, landing on it exactly.
+
+    ``asyncio.sleep(when - loop.time())`` can miss ``when`` by a rounding error; the
+    arrival grid (0.3, 0.6, 0.9, ...) and closing time should read as written.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    timer = loop.call_at(when, _wake, future)
+    try:
+        await future
+    finally:
+        timer.cancel()
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def loop_factory(
+    clock: Literal["virtual", "realtime"], speed: float = 1.0
+) -> Callable[[], asyncio.AbstractEventLoop]:
+    """A factory for :class:`asyncio.Runner` that makes the loop for ``clock``."""
+    if clock == "virtual":
+        return VirtualClockLoop
+    return lambda: RealtimeLoop(speed)

@@ -1,0 +1,69 @@
+"""Customers: who arrives, and everything about them drawn the moment they arrive.
+
+Segment, basket, scan times, payment time and patience all come from one random
+stream owned by the arrivals, so two variants of a scenario that differ only in
+cashiers or queue rules see exactly the same customers (common random numbers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+from bisect import bisect
+from dataclasses import dataclass
+
+from .scenario import Scenario
+
+__all__ = ["Customer", "CustomerFactory"]
+
+
+@dataclass(slots=True, eq=False)
+class Customer:
+    """One customer: identity, segment, and the work they bring to the till."""
+
+    id: int
+    segment: int
+    priority: int
+    arrival: float
+    products: list[int]
+    scans: list[float]
+    payment: float
+    patience: float | None
+    leave_timer: asyncio.TimerHandle | None = None
+
+
+def _picker(weights: list[float]) -> list[float] | None:
+    """Cumulative weights for a weighted draw, or None when there is only one choice."""
+    return list(itertools.accumulate(weights)) if len(weights) > 1 else None
+
+
+def _pick(cumulative: list[float] | None, rng: random.Random) -> int:
+    if cumulative is None:
+        return 0
+    return bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)
+
+
+class CustomerFactory:
+    """Makes the customers of one scenario, drawing from one random stream."""
+
+    def __init__(self, scenario: Scenario, rng: random.Random) -> None:
+        self._rng = rng
+        self._segments = scenario.segments
+        self._segment_pick = _picker([segment.share for segment in scenario.segments])
+        self._baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
+        self._products = [product.checkout_time for product in scenario.products]
+        self._product_pick = _picker([product.popularity for product in scenario.products])
+        self._payment = scenario.cashiers.payment_time
+
+    def make(self, customer_id: int, now: float) -> Customer:
+        """The customer with this id, arriving now."""
+        rng = self._rng
+        index = _pick(self._segment_pick, rng)
+        segment = self._segments[index]
+        count = self._baskets[index].sample(rng)
+        products = [_pick(self._product_pick, rng) for _ in range(count)]
+        scans = [self._products[product].sample(rng) for product in products]
+        payment = self._payment.sample(rng)
+        patience = segment.patience.sample(rng) if segment.patience is not None else None
+        return Customer(customer_id, index, segment.priority, now, products, scans, payment, patience)

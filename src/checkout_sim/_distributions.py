@@ -1,0 +1,404 @@
+"""Random distributions a scenario may name, each with ``sample(rng)`` and its ``mean``.
+
+Every draw takes an explicit :class:`random.Random`, so runs never touch the global
+generator and a seed reproduces a run exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from bisect import bisect
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
+
+from ._base import Model, rule_error
+from ._units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
+
+__all__ = [
+    "CountDistribution",
+    "Distribution",
+]
+
+
+def _scalar_to_value(data: Any) -> Any:
+    """Let a bare number or duration string stand for a constant distribution."""
+    return data if isinstance(data, dict | Model) else {"value": data}
+
+
+def _check_weights(values: list[Any], weights: list[float] | None) -> None:
+    if weights is None:
+        return
+    if len(weights) != len(values):
+        raise rule_error(
+            "weights", f"has {len(weights)} entries but values has {len(values)}"
+        )
+    if sum(weights) <= 0:
+        raise rule_error("weights", "must add up to more than 0")
+
+
+class _Empirical:
+    """Draws from listed values, by weight; shared by the time and count versions."""
+
+    if TYPE_CHECKING:  # declared by the models that mix this in, in their own field order
+        values: list[Any]
+        weights: list[float] | None
+
+    @cached_property
+    def _cumulative(self) -> list[float]:
+        weights = self.weights or [1.0] * len(self.values)
+        return list(itertools.accumulate(weights))
+
+    def _draw(self, rng: random.Random) -> Any:
+        cumulative = self._cumulative
+        # The same inversion random.choices uses, without building a list per draw.
+        return self.values[bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)]
+
+    def _weighted_mean(self) -> float:
+        weights = self.weights or [1.0] * len(self.values)
+        return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
+
+
+# --- time distributions (seconds) -------------------------------------------------
+
+
+class Constant(Model):
+    """Always the same time; written as a bare number or duration (``5s``)."""
+
+    value: Duration
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_scalar(cls, data: Any) -> Any:
+        return _scalar_to_value(data)
+
+    @model_serializer
+    def _as_scalar(self) -> float:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        """The value itself."""
+        return self.value
+
+    def sample(self, rng: random.Random) -> float:
+        """Return the constant; draws nothing from ``rng``."""
+        return self.value
+
+
+class Exponential(Model):
+    """Memoryless times with the given mean (the M in M/M/c)."""
+
+    dist: Literal["exponential"]
+    mean: PositiveDuration
+
+    def sample(self, rng: random.Random) -> float:
+        """One exponential draw."""
+        return rng.expovariate(1.0 / self.mean)
+
+
+class Uniform(Model):
+    """Any time between ``low`` and ``high``, equally likely."""
+
+    dist: Literal["uniform"]
+    low: Duration
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low > self.high:
+            raise rule_error("high", "must not be below low")
+        return self
+
+    @property
+    def mean(self) -> float:
+        """(low + high) / 2."""
+        return (self.low + self.high) / 2
+
+    def sample(self, rng: random.Random) -> float:
+        """One uniform draw."""
+        return rng.uniform(self.low, self.high)
+
+
+class Normal(Model):
+    """Bell-shaped times; a negative draw is clipped to 0."""
+
+    dist: Literal["normal"]
+    mean: Duration
+    sd: Duration
+
+    @property
+    def clipped_mean(self) -> float:
+        """E[max(0, X)]: the mean after clipping, which exceeds ``mean`` when sd is large."""
+        if self.sd == 0:
+            return self.mean
+        z = self.mean / self.sd
+        pdf = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        cdf = 0.5 * (1 + math.erf(z / math.sqrt(2)))
+        return self.mean * cdf + self.sd * pdf
+
+    def sample(self, rng: random.Random) -> float:
+        """One normal draw, clipped at 0."""
+        return max(0.0, rng.normalvariate(self.mean, self.sd))
+
+
+class Lognormal(Model):
+    """Right-skewed times, given by the mean and sd of the times themselves."""
+
+    dist: Literal["lognormal"]
+    mean: PositiveDuration
+    sd: Duration
+
+    @cached_property
+    def _log_parameters(self) -> tuple[float, float]:
+        sigma2 = math.log1p((self.sd / self.mean) ** 2)
+        return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+
+    def sample(self, rng: random.Random) -> float:
+        """One lognormal draw."""
+        mu, sigma = self._log_parameters
+        return rng.lognormvariate(mu, sigma)
+
+
+class Triangular(Model):
+    """Times between ``low`` and ``high``, most often near ``mode``."""
+
+    dist: Literal["triangular"]
+    low: Duration
+    mode: Duration
+    high: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if self.low >= self.high:
+            raise rule_error("high", "must be above low")
+        if not self.low <= self.mode <= self.high:
+            raise rule_error("mode", "must lie between low and high")
+        return self
+
+    @property
+    def mean(self) -> float:
+        """(low + mode + high) / 3."""
+        return (self.low + self.mode + self.high) / 3
+
+    def sample(self, rng: random.Random) -> float:
+        """One triangular draw."""
+        return rng.triangular(self.low, self.high, self.mode)
+
+
+class Gamma(Model):
+    """Gamma-distributed times (Erlang when ``shape`` is whole)."""
+
+    dist: Literal["gamma"]
+    shape: Annotated[float, Field(gt=0)]
+    scale: PositiveDuration
+
+    @property
+    def mean(self) -> float:
+        """shape × scale."""
+        return self.shape * self.scale
+
+    def sample(self, rng: random.Random) -> float:
+        """One gamma draw."""
+        return rng.gammavariate(self.shape, self.scale)
+
+
+class Empirical(_Empirical, Model):
+    """One of the listed times, with optional relative weights."""
+
+    dist: Literal["empirical"]
+    values: Annotated[list[Duration], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights_fit(self) -> Empirical:
+        _check_weights(self.values, self.weights)
+        return self
+
+    @property
+    def mean(self) -> float:
+        """The weighted mean of the values."""
+        return self._weighted_mean()
+
+    def sample(self, rng: random.Random) -> float:
+        """One weighted draw from the values."""
+        value: float = self._draw(rng)
+        return value
+
+
+# --- count distributions (whole numbers) ------------------------------------------
+
+
+class ConstantCount(Model):
+    """Always the same number; written as a bare integer."""
+
+    value: Count
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_scalar(cls, data: Any) -> Any:
+        return _scalar_to_value(data)
+
+    @model_serializer
+    def _as_scalar(self) -> int:
+        return self.value
+
+    @property
+    def mean(self) -> float:
+        """The value itself."""
+        return float(self.value)
+
+    def sample(self, rng: random.Random) -> int:
+        """Return the constant; draws nothing from ``rng``."""
+        return self.value
+
+
+class UniformInt(Model):
+    """A whole number from ``low`` to ``high``, both included."""
+
+    dist: Literal["uniform_int"]
+    low: Count
+    high: Count
+
+    @model_validator(mode="after")
+    def _ordered(self) -> UniformInt:
+        if self.low > self.high:
+            raise rule_error("high", "must not be below low")
+        return self
+
+    @property
+    def mean(self) -> float:
+        """(low + high) / 2."""
+        return (self.low + self.high) / 2
+
+    def sample(self, rng: random.Random) -> int:
+        """One uniform whole number."""
+        return rng.randint(self.low, self.high)
+
+
+class PoissonCount(Model):
+    """A Poisson-distributed whole number with the given mean."""
+
+    dist: Literal["poisson"]
+    mean: Annotated[float, Field(ge=0, le=1e9)]
+
+    def sample(self, rng: random.Random) -> int:
+        """One Poisson draw (inversion for small means, PTRS for large ones)."""
+        return poisson(rng, self.mean)
+
+
+class EmpiricalCount(_Empirical, Model):
+    """One of the listed whole numbers, with optional relative weights."""
+
+    dist: Literal["empirical"]
+    values: Annotated[list[Count], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights_fit(self) -> EmpiricalCount:
+        _check_weights(self.values, self.weights)
+        return self
+
+    @property
+    def mean(self) -> float:
+        """The weighted mean of the values."""
+        return self._weighted_mean()
+
+    def sample(self, rng: random.Random) -> int:
+        """One weighted draw from the values."""
+        value: int = self._draw(rng)
+        return value
+
+
+def poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw: inversion below mean 10, else Hörmann's PTRS (as NumPy does).
+
+    W. Hörmann, "The transformed rejection method for generating Poisson random
+    variables", Insurance: Mathematics and Economics 12 (1993) 39-45.
+    """
+    if mean < 10:
+        limit, k, product = math.exp(-mean), 0, rng.random()
+        while product > limit:
+            k += 1
+            product *= rng.random()
+        return k
+    slam, loglam = math.sqrt(mean), math.log(mean)
+    b = 0.931 + 2.53 * slam
+    a = -0.059 + 0.02483 * b
+    invalpha = 1.1239 + 1.1328 / (b - 3.4)
+    vr = 0.9277 - 3.6224 / (b - 2)
+    while True:
+        u = rng.random() - 0.5
+        v = rng.random()
+        us = 0.5 - abs(u)
+        k = math.floor((2 * a / us + b) * u + mean + 0.43)
+        if us >= 0.07 and v <= vr:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if math.log(v) + math.log(invalpha) - math.log(a / (us * us) + b) <= (
+            -mean + k * loglam - math.lgamma(k + 1)
+        ):
+            return k
+
+
+def _tag(value: Any) -> str | None:
+    """Which distribution a scenario value names: ``constant`` for a bare scalar."""
+    if isinstance(value, dict):
+        dist = value.get("dist")
+        return dist if isinstance(dist, str) else None
+    if isinstance(value, Model):
+        return getattr(value, "dist", "constant")
+    return "constant"
+
+
+_TIME_NAMES = "exponential, uniform, normal, lognormal, triangular, gamma, empirical"
+_COUNT_NAMES = "uniform_int, poisson, empirical"
+
+Distribution = Annotated[
+    Annotated[Constant, Tag("constant"), WithJsonSchema(DURATION_JSON_SCHEMA)]
+    | Annotated[Exponential, Tag("exponential")]
+    | Annotated[Uniform, Tag("uniform")]
+    | Annotated[Normal, Tag("normal")]
+    | Annotated[Lognormal, Tag("lognormal")]
+    | Annotated[Triangular, Tag("triangular")]
+    | Annotated[Gamma, Tag("gamma")]
+    | Annotated[Empirical, Tag("empirical")],
+    Discriminator(
+        _tag,
+        custom_error_type="distribution",
+        custom_error_message=(
+            "expected a time (5s), or a mapping whose dist is one of: " + _TIME_NAMES
+        ),
+    ),
+]
+"""A random time: a constant (number or duration string) or a ``dist:`` mapping."""
+
+CountDistribution = Annotated[
+    Annotated[
+        ConstantCount,
+        Tag("constant"),
+        WithJsonSchema({"type": "integer", "minimum": 0}),
+    ]
+    | Annotated[UniformInt, Tag("uniform_int")]
+    | Annotated[PoissonCount, Tag("poisson")]
+    | Annotated[EmpiricalCount, Tag("empirical")],
+    Discriminator(
+        _tag,
+        custom_error_type="count_distribution",
+        custom_error_message=(
+            "expected a whole number, or a mapping whose dist is one of: " + _COUNT_NAMES
+        ),
+    ),
+]
+"""A random whole number: a constant integer or a ``dist:`` mapping."""

@@ -1,0 +1,263 @@
+"""The shop: a producer puts customers into an asyncio queue, cashier tasks take them out.
+
+This is the textbook asyncio producer-consumer pattern, with the parts a real shop
+needs: a bounded line that holds arrivals at the door (``await queue.put()``) or turns
+them away, impatient customers who leave, and a manager who opens extra lanes.
+Nothing here reads a clock but the running loop's, so the same coroutines run on
+the virtual clock or the wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from typing import IO, Any
+
+from structlog.typing import Processor
+
+from ._arrivals import make_arrivals
+from ._clock import sleep_until
+from ._customers import Customer, CustomerFactory
+from ._eventlog import SCHEMA_VERSION, EventLog
+from ._line import Line, make_line
+from .scenario import Scenario
+from .summary import Summary, Tally
+
+__all__ = ["Shop"]
+
+
+def _ignore(*args: Any, **fields: Any) -> None:
+    """Stands in for the event log when none is written."""
+
+
+class Shop:
+    """One run of a scenario: line, producer, cashiers and manager on the running loop."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        log: IO[bytes] | None = None,
+        *,
+        item_events: bool = False,
+        processors: tuple[Processor, ...] = (),
+    ) -> None:
+        self._scenario = scenario
+        self._seed = seed
+        self._stream = log
+        self._item_events = item_events
+        self._processors = processors
+        self._arrivals = make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals"))
+        self._customers = CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers"))
+        self._segment_names = [segment.name for segment in scenario.segments]
+        self._product_names = [product.name for product in scenario.products]
+        self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._event_log: EventLog | None = None
+        self._emit: Any = _ignore
+
+    async def run(self) -> Summary:
+        """Open the shop, let customers in until arrivals end, serve them, close."""
+        loop = asyncio.get_running_loop()
+        scenario = self._scenario
+        self._loop = loop
+        self._tally = tally = Tally(self._segment_names, loop.time)
+        self._line: Line[Customer] = make_line(scenario.queue.kind, scenario.queue.capacity, tally.line_changed)
+        self._grew = asyncio.Event()
+        if self._stream is not None:
+            self._event_log = EventLog(
+                self._stream,
+                loop.time,
+                processors=self._processors,
+                flush_each=scenario.clock == "realtime",
+            )
+            self._emit = self._event_log.emit
+        self._emit(
+            "run_started",
+            scenario=scenario.name,
+            seed=self._seed,
+            clock=scenario.clock,
+            schema_version=SCHEMA_VERSION,
+            config=scenario.model_dump(mode="json"),
+        )
+        # A TaskGroup: if any cashier, the manager or the producer fails, the others are
+        # cancelled and the failure surfaces here instead of a line that never drains.
+        async with asyncio.TaskGroup() as group:
+            self._group = group
+            for _ in range(scenario.cashiers.count):
+                self._open_lane()
+            manager = group.create_task(self._manage(), name="manager") if scenario.cashiers.scaling else None
+            producer = group.create_task(self._produce(), name="producer")
+            if not scenario.drain:
+                assert scenario.duration is not None
+                await sleep_until(scenario.duration)
+                self._close_doors()
+            await producer
+            await self._line.join()  # everyone who got in has been served or has left
+            for task in (manager, *self._lanes.values()):
+                if task is not None:
+                    task.cancel()  # idle cashiers wait in line.get(); nobody is coming
+        for lane in sorted(self._lanes):
+            self._close_lane(lane)
+        summary = tally.summary(seed=self._seed)
+        self._emit("run_finished", **summary.to_dict())
+        if self._event_log is not None:
+            self._event_log.flush()
+        return summary
+
+    # --- the producer --------------------------------------------------------
+
+    async def _produce(self) -> None:
+        """The one arrival stream: sleep until the next arrival, let it in, repeat."""
+        loop = self._loop
+        arrivals = self._scenario.arrivals
+        end = self._scenario.duration if self._scenario.duration is not None else math.inf
+        limit = arrivals.limit if arrivals.limit is not None else math.inf
+        made = 0
+        while made < limit:
+            upcoming = self._arrivals.next(loop.time())
+            if upcoming is None or upcoming[0] >= end:
+                if end < math.inf:
+                    await sleep_until(end)  # the doors stay open until then
+                return
+            when, size = upcoming
+            await sleep_until(when)
+            for position in range(min(size, limit - made)):
+                if position:
+                    # A group arrives at one instant: let idle cashiers take whoever just
+                    # joined before the next one looks at the line, or a free till would
+                    # look like a full line.
+                    await asyncio.sleep(0)
+                made += 1
+                await self._arrive(self._customers.make(made, loop.time()))
+
+    async def _arrive(self, customer: Customer) -> None:
+        """Join the line, or balk, or wait at the door while the line is full."""
+        line, tally = self._line, self._tally.segments[customer.segment]
+        tally.arrived += 1
+        self._emit(
+            "customer_arrived",
+            customer=customer.id,
+            segment=self._segment_names[customer.segment],
+            items=len(customer.scans),
+            queue_length=line.qsize(),
+        )
+        if line.full():
+            if self._scenario.queue.when_full == "balk":
+                tally.balked += 1
+                self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
+                return
+            if not await self._wait_at_door(customer):
+                return
+        else:
+            line.put_nowait(customer)
+        if customer.patience is not None:
+            customer.leave_timer = self._loop.call_at(
+                customer.arrival + customer.patience, self._renege, customer
+            )
+        if self._scenario.cashiers.scaling is not None:
+            self._grew.set()
+
+    async def _wait_at_door(self, customer: Customer) -> bool:
+        """Backpressure: block on ``await line.put()``; False if they never got in.
+
+        Patience runs from arrival, so a customer held at the door may give up there;
+        with ``drain: false`` anyone still at the door at closing time is unserved.
+        """
+        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
+        closing = math.inf if self._scenario.drain else (self._scenario.duration or math.inf)
+        deadline = min(patience, closing)
+        try:
+            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
+                await self._line.put(customer)
+        except TimeoutError:
+            if patience <= closing:
+                self._tally.segments[customer.segment].reneged += 1
+                self._emit("customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival)
+            else:
+                self._unserved(customer)
+            return False
+        return True
+
+    def _renege(self, customer: Customer) -> None:
+        """Patience ran out: leave the line, if still in it."""
+        if self._line.leave(customer):
+            self._tally.segments[customer.segment].reneged += 1
+            self._emit("customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival)
+
+    def _close_doors(self) -> None:
+        """Closing time without draining: everyone still in line goes home unserved."""
+        for customer in self._line.waiting():
+            self._line.leave(customer)
+            if customer.leave_timer is not None:
+                customer.leave_timer.cancel()
+            self._unserved(customer)
+
+    def _unserved(self, customer: Customer) -> None:
+        self._tally.segments[customer.segment].unserved += 1
+        self._emit("customer_unserved", customer=customer.id, wait=self._loop.time() - customer.arrival)
+
+    # --- the cashiers ---------------------------------------------------------
+
+    def _open_lane(self, extra: bool = False) -> None:
+        lane = next(number for number in range(1, len(self._lanes) + 2) if number not in self._lanes)
+        self._tally.lanes_changed(+1)
+        self._emit("cashier_opened", cashier=lane, queue_length=self._line.qsize())
+        self._lanes[lane] = self._group.create_task(self._serve(lane, extra), name=f"cashier-{lane}")
+
+    def _close_lane(self, lane: int) -> None:
+        del self._lanes[lane]
+        self._tally.lanes_changed(-1)
+        self._emit("cashier_closed", cashier=lane, queue_length=self._line.qsize())
+
+    async def _serve(self, lane: int, extra: bool) -> None:
+        """A cashier: take the next customer, scan each item, take payment, repeat."""
+        line = self._line
+        loop, emit, tally = self._loop, self._emit, self._tally
+        scaling = self._scenario.cashiers.scaling
+        close_at = scaling.close_at if extra and scaling is not None else -1
+        item_events = self._item_events
+        while True:
+            customer = await line.get()
+            if customer.leave_timer is not None:
+                customer.leave_timer.cancel()
+            start = loop.time()
+            wait = start - customer.arrival
+            emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
+            for product, scan in zip(customer.products, customer.scans, strict=True):
+                if scan > 0:
+                    await asyncio.sleep(scan)
+                if item_events:
+                    emit(
+                        "item_scanned",
+                        customer=customer.id,
+                        cashier=lane,
+                        product=self._product_names[product],
+                        scan=scan,
+                    )
+            if customer.payment > 0:
+                await asyncio.sleep(customer.payment)
+            service = loop.time() - start
+            tally.busy += service
+            tally.segments[customer.segment].waits.add(wait)
+            emit(
+                "checkout_finished",
+                customer=customer.id,
+                cashier=lane,
+                service=service,
+                items=len(customer.scans),
+            )
+            line.task_done()
+            if line.qsize() <= close_at:
+                self._close_lane(lane)
+                return
+
+    async def _manage(self) -> None:
+        """The manager: each time someone joins a line of ``open_at`` or more, open a lane."""
+        scaling = self._scenario.cashiers.scaling
+        assert scaling is not None
+        while True:
+            await self._grew.wait()
+            self._grew.clear()
+            if self._line.qsize() >= scaling.open_at and len(self._lanes) < scaling.max:
+                self._open_lane(extra=True)

@@ -1,0 +1,189 @@
+"""Durations and rates as people write them (``1h30m``, ``30/h``), turned into seconds.
+
+Every simulated quantity inside checkout-sim is in seconds; this module is the one
+place where the units a scenario author writes are understood.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "DURATION_JSON_SCHEMA",
+    "Count",
+    "Duration",
+    "NonNegativeRate",
+    "PositiveDuration",
+    "Rate",
+    "parse_duration",
+    "parse_rate",
+]
+
+#: Seconds per unit. ``m`` is minutes (never metres or months).
+UNITS: dict[str, float] = {
+    "ms": 0.001,
+    "s": 1.0,
+    "sec": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "d": 86400.0,
+}
+
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+_PART = re.compile(rf"\s*({_NUMBER})\s*({_UNIT})\s*")
+DURATION_PATTERN = rf"^\s*(?:{_NUMBER}\s*(?:{_UNIT})\s*)+$"
+RATE_PATTERN = rf"^\s*{_NUMBER}\s*/\s*(?:{_NUMBER}\s*)?(?:{_UNIT})\s*$"
+_DURATION_RE = re.compile(DURATION_PATTERN)
+_RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(.+?)\s*$")
+
+_UNIT_HINT = "units: " + ", ".join(UNITS)
+
+
+def _finite_number(value: Any) -> float | None:
+    """Return ``value`` as a float when it is a real (non-bool) number, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        raise PydanticCustomError("finite_number", "must be a finite number")
+    return number
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a number or a string such as ``250ms``, ``5min`` or ``1h30m``."""
+    number = _finite_number(value)
+    if number is not None:
+        if number < 0:
+            raise PydanticCustomError("duration", "must not be negative")
+        return number
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "duration", "expected a duration: a number of seconds or a string like '30s'"
+        )
+    text = value.strip()
+    if text.startswith("-"):
+        raise PydanticCustomError("duration", "must not be negative")
+    if _DURATION_RE.match(text):
+        return sum(float(num) * UNITS[unit] for num, unit in _PART.findall(text))
+    try:
+        number = float(text)
+    except ValueError:
+        return _bad_duration(value)
+    return parse_duration(number)
+
+
+def _bad_duration(value: str) -> float:
+    hint = " (write 1m30s, not 1:30)" if ":" in value else f" ({_UNIT_HINT})"
+    raise PydanticCustomError(
+        "duration", "cannot read '{value}' as a duration" + hint, {"value": value}
+    )
+
+
+def parse_rate(value: Any) -> float:
+    """Events per second from a number or a string such as ``30/h`` or ``5/10min``."""
+    number = _finite_number(value)
+    if number is not None:
+        if number < 0:
+            raise PydanticCustomError("rate", "must not be negative")
+        return number
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "rate", "expected a rate: a number per second or a string like '30/h'"
+        )
+    match = _RATE_RE.match(value)
+    if match is None:
+        raise PydanticCustomError(
+            "rate",
+            "cannot read '{value}' as a rate (write N/s, N/min or N/h)",
+            {"value": value},
+        )
+    count, per = match.groups()
+    per = per if per[0].isdigit() or per[0] == "." else "1" + per
+    try:
+        seconds = parse_duration(per)
+    except PydanticCustomError:
+        raise PydanticCustomError(
+            "rate",
+            "cannot read '{value}' as a rate (write N/s, N/min or N/h)",
+            {"value": value},
+        ) from None
+    if seconds <= 0:
+        raise PydanticCustomError("rate", "the period of '{value}' is zero", {"value": value})
+    return float(count) / seconds
+
+
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise PydanticCustomError("greater_than", "must be greater than 0")
+    return value
+
+
+def _parse_positive_duration(value: Any) -> float:
+    return _positive(parse_duration(value))
+
+
+def _parse_positive_rate(value: Any) -> float:
+    return _positive(parse_rate(value))
+
+
+def _parse_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "expected a whole number")
+    if value < 0:
+        raise PydanticCustomError("count", "must not be negative")
+    return value
+
+
+DURATION_JSON_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": DURATION_PATTERN},
+    ],
+    "description": "Seconds, or a string with units such as 250ms, 30s, 5min, 2h, 1h30m.",
+}
+_POSITIVEDURATION_JSON_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": DURATION_PATTERN},
+    ],
+    "description": "Seconds (> 0), or a string with units such as 30s, 5min, 2h, 1h30m.",
+}
+_RATE_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "string", "pattern": RATE_PATTERN},
+    ],
+    "description": "Per second, or a string such as 30/h, 2.5/min, 5/10min.",
+}
+_NON_NEGATIVE_RATE_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": RATE_PATTERN},
+    ],
+    "description": "Per second (0 allowed), or a string such as 30/h, 2.5/min.",
+}
+
+#: Seconds, zero allowed (``checkout_time: 0``).
+Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(DURATION_JSON_SCHEMA)]
+#: Seconds, strictly positive (``duration``, ``every``, a mean).
+PositiveDuration = Annotated[
+    float, BeforeValidator(_parse_positive_duration), WithJsonSchema(_POSITIVEDURATION_JSON_SCHEMA)
+]
+#: Events per second, strictly positive.
+Rate = Annotated[float, BeforeValidator(_parse_positive_rate), WithJsonSchema(_RATE_SCHEMA)]
+#: Events per second, zero allowed (a closed phase of a schedule).
+NonNegativeRate = Annotated[
+    float, BeforeValidator(parse_rate), WithJsonSchema(_NON_NEGATIVE_RATE_SCHEMA)
+]
+#: A whole number of things, zero allowed.
+Count = Annotated[
+    int, BeforeValidator(_parse_count), WithJsonSchema({"type": "integer", "minimum": 0})
+]

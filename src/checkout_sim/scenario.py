@@ -1,0 +1,242 @@
+"""The scenario format: pydantic models for everything a YAML scenario may say.
+
+The models only describe and validate; :mod:`checkout_sim.loader` reads YAML into
+them and the engine runs them. All times are seconds, all rates per second.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, model_validator
+
+from ._base import Model, rule_error
+from ._distributions import Constant, ConstantCount, CountDistribution, Distribution
+from ._units import NonNegativeRate, PositiveDuration, Rate
+
+__all__ = [
+    "MAX_CASHIERS",
+    "MAX_CUSTOMERS",
+    "Basket",
+    "BatchArrivals",
+    "Cashiers",
+    "ConstantArrivals",
+    "Phase",
+    "PoissonArrivals",
+    "Product",
+    "QueueSpec",
+    "Scaling",
+    "Scenario",
+    "ScheduleArrivals",
+    "Segment",
+]
+
+#: The most lanes a scenario may have open at once; each is an asyncio task.
+MAX_CASHIERS = 10_000
+#: The largest ``arrivals.limit``; a run that long would take days.
+MAX_CUSTOMERS = 10**10
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Weight = Annotated[float, Field(ge=0)]
+
+
+class Product(Model):
+    """An item in the catalogue and how long it takes to scan."""
+
+    name: Name
+    checkout_time: Distribution
+    popularity: Weight = 1.0
+    price: Annotated[float, Field(ge=0)] | None = None
+
+
+class Basket(Model):
+    """How many items a customer buys; each is drawn from the catalogue by popularity."""
+
+    items: CountDistribution = ConstantCount(value=1)
+
+
+class Segment(Model):
+    """A class of customers: its share of arrivals, priority, patience and basket."""
+
+    name: Name
+    share: Weight = 1.0
+    priority: int = 0
+    patience: Distribution | None = None
+    basket: Basket | None = None
+
+
+#: ``arrivals.limit``: stop after this many customers.
+Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
+
+
+class PoissonArrivals(Model):
+    """Arrivals with exponential gaps: the M in M/M/c."""
+
+    pattern: Literal["poisson"]
+    rate: Rate
+    limit: Limit = None
+
+
+class ConstantArrivals(Model):
+    """Evenly spaced arrivals, the first one gap after opening."""
+
+    pattern: Literal["constant"]
+    rate: Rate
+    limit: Limit = None
+
+
+class BatchArrivals(Model):
+    """A group of ``size`` customers every ``every``, the first group at opening."""
+
+    pattern: Literal["batch"]
+    every: PositiveDuration
+    size: CountDistribution
+    limit: Limit = None
+
+
+class Phase(Model):
+    """A stretch of a schedule: Poisson arrivals at ``rate`` until time ``until``."""
+
+    until: PositiveDuration
+    rate: NonNegativeRate
+
+
+class ScheduleArrivals(Model):
+    """Poisson arrivals whose rate changes at fixed times (a morning peak)."""
+
+    pattern: Literal["schedule"]
+    phases: Annotated[list[Phase], Field(min_length=1)]
+    limit: Limit = None
+
+    @model_validator(mode="after")
+    def _phases_in_order(self) -> ScheduleArrivals:
+        for index in range(1, len(self.phases)):
+            if self.phases[index].until <= self.phases[index - 1].until:
+                raise rule_error(
+                    f"phases.{index}.until",
+                    "phases must be in order: each until must be later than the one before",
+                )
+        if not any(phase.rate > 0 for phase in self.phases):
+            raise rule_error("phases", "at least one phase must have a rate above 0")
+        return self
+
+
+def _pattern_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        pattern = value.get("pattern")
+        return pattern if isinstance(pattern, str) else None
+    return getattr(value, "pattern", None)
+
+
+Arrivals = Annotated[
+    Annotated[PoissonArrivals, Tag("poisson")]
+    | Annotated[ConstantArrivals, Tag("constant")]
+    | Annotated[BatchArrivals, Tag("batch")]
+    | Annotated[ScheduleArrivals, Tag("schedule")],
+    Discriminator(
+        _pattern_tag,
+        custom_error_type="arrival_pattern",
+        custom_error_message="expected a mapping whose pattern is poisson, constant, batch or schedule",
+    ),
+]
+
+
+class QueueSpec(Model):
+    """The waiting line: its order, its size and what happens when it is full."""
+
+    kind: Literal["fifo", "lifo", "priority"] = "fifo"
+    capacity: Annotated[int, Field(ge=1)] | None = None
+    when_full: Literal["wait", "balk"] = "wait"
+
+
+class Scaling(Model):
+    """A manager who opens extra lanes when the line grows and closes them when it shrinks."""
+
+    max: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    open_at: Annotated[int, Field(ge=1)]
+    close_at: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> Scaling:
+        if self.close_at >= self.open_at:
+            raise rule_error("close_at", "must be below open_at, or lanes would open and close at once")
+        return self
+
+
+class Cashiers(Model):
+    """The tills: how many are open from the start, payment time, and optional scaling."""
+
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    payment_time: Distribution = Constant(value=0.0)
+    scaling: Scaling | None = None
+
+    @model_validator(mode="after")
+    def _scaling_above_count(self) -> Cashiers:
+        if self.scaling is not None and self.scaling.max < self.count:
+            raise rule_error("scaling.max", "must not be below count")
+        return self
+
+    @property
+    def most(self) -> int:
+        """The most lanes that can ever be open."""
+        return self.count if self.scaling is None else self.scaling.max
+
+
+def _unique(items: list[Product] | list[Segment], key: str) -> None:
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.name in seen:
+            raise rule_error(f"{key}.{index}.name", f"duplicate name {item.name!r}")
+        seen.add(item.name)
+
+
+class Scenario(Model):
+    """A whole scenario file: who arrives, what they buy, how they queue, who serves."""
+
+    name: Name
+    description: str | None = None
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    clock: Literal["virtual", "realtime"] = "virtual"
+    speed: Annotated[float, Field(gt=0, le=1e9)] = 1.0
+    duration: PositiveDuration | None = None
+    drain: bool = True
+    products: Annotated[list[Product], Field(min_length=1)]
+    basket: Basket = Basket()
+    segments: Annotated[list[Segment], Field(min_length=1)] = [Segment(name="regular")]
+    arrivals: Arrivals
+    queue: QueueSpec = QueueSpec()
+    cashiers: Cashiers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        if self.duration is None and self.arrivals.limit is None:
+            raise rule_error("duration", "is required unless arrivals.limit is given")
+        if self.duration is None and not self.drain:
+            raise rule_error("drain", "drain: false needs a duration (the closing time)")
+        if isinstance(self.arrivals, ScheduleArrivals) and self.duration is not None:
+            last = self.arrivals.phases[-1].until
+            if self.duration > last:
+                raise rule_error(
+                    "duration",
+                    f"is later than the last phase ({last:g}s); add a phase that covers it",
+                )
+        _unique(self.products, "products")
+        _unique(self.segments, "segments")
+        if sum(product.popularity for product in self.products) <= 0:
+            raise rule_error("products", "popularity must add up to more than 0")
+        if sum(segment.share for segment in self.segments) <= 0:
+            raise rule_error("segments", "shares must add up to more than 0")
+        return self
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """Settings that are valid but do nothing, as (dotted key, message) pairs."""
+        found: list[tuple[str, str]] = []
+        if self.queue.kind != "priority":
+            found.extend(
+                (f"segments.{index}.priority", f"has no effect on a {self.queue.kind} queue")
+                for index, segment in enumerate(self.segments)
+                if segment.priority != 0
+            )
+        if self.clock == "virtual" and self.speed != 1.0:
+            found.append(("speed", "has no effect in the virtual clock"))
+        return found

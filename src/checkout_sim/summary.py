@@ -1,0 +1,186 @@
+"""What a run found: counts, waits, line length, utilisation; and how they are tallied.
+
+Everything is accumulated as the run goes (sums, maxima, a quantile sketch), so memory
+stays flat however many customers pass through. Wait figures cover served customers:
+the time from arrival to reaching a cashier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ._sketch import RELATIVE_ACCURACY, QuantileSketch
+
+__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally"]
+
+#: Relative error of wait_p50, wait_p90 and wait_p99 (mean and max are exact).
+PERCENTILE_RELATIVE_ERROR = RELATIVE_ACCURACY
+
+
+@dataclass(frozen=True)
+class SegmentSummary:
+    """The counts and wait figures of one customer segment."""
+
+    arrived: int
+    served: int
+    balked: int
+    reneged: int
+    unserved: int
+    waited: int
+    wait_mean: float | None
+    wait_sd: float | None
+    wait_p50: float | None
+    wait_p90: float | None
+    wait_p99: float | None
+    wait_max: float | None
+
+
+@dataclass(frozen=True)
+class Summary(SegmentSummary):
+    """The whole run: :class:`SegmentSummary` figures for everyone, plus the shop's."""
+
+    queue_length_mean: float
+    queue_length_max: int
+    utilisation: float | None
+    throughput_per_hour: float | None
+    lanes_max: int
+    elapsed: float
+    seed: int
+    interrupted: bool
+    segments: dict[str, SegmentSummary] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, in field order, as written in the ``run_finished`` event."""
+        return asdict(self)
+
+
+class _WaitTally:
+    """Running count, sum, sum of squares and sketch of waits."""
+
+    __slots__ = ("sketch", "sum", "sum_squares", "waited")
+
+    def __init__(self) -> None:
+        self.sketch = QuantileSketch()
+        self.sum = 0.0
+        self.sum_squares = 0.0
+        self.waited = 0
+
+    def add(self, wait: float) -> None:
+        self.sketch.add(wait)
+        self.sum += wait
+        self.sum_squares += wait * wait
+        if wait > 0:
+            self.waited += 1
+
+    def merge(self, other: _WaitTally) -> None:
+        self.sketch.merge(other.sketch)
+        self.sum += other.sum
+        self.sum_squares += other.sum_squares
+        self.waited += other.waited
+
+    def figures(self) -> dict[str, Any]:
+        n = self.sketch.count
+        if n == 0:
+            return dict.fromkeys(
+                ("wait_mean", "wait_sd", "wait_p50", "wait_p90", "wait_p99", "wait_max"),
+                None,
+            ) | {"waited": 0}
+        mean = self.sum / n
+        variance = max(0.0, self.sum_squares / n - mean * mean) * n / (n - 1) if n > 1 else 0.0
+        return {
+            "waited": self.waited,
+            "wait_mean": mean,
+            "wait_sd": math.sqrt(variance),
+            "wait_p50": self.sketch.quantile(0.50),
+            "wait_p90": self.sketch.quantile(0.90),
+            "wait_p99": self.sketch.quantile(0.99),
+            "wait_max": self.sketch.max,
+        }
+
+
+class _SegmentTally:
+    __slots__ = ("arrived", "balked", "reneged", "unserved", "waits")
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.balked = 0
+        self.reneged = 0
+        self.unserved = 0
+        self.waits = _WaitTally()
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "arrived": self.arrived,
+            "served": self.waits.sketch.count,
+            "balked": self.balked,
+            "reneged": self.reneged,
+            "unserved": self.unserved,
+        }
+
+
+class Tally:
+    """Accumulates a run's figures as events happen; :meth:`summary` reads them out."""
+
+    def __init__(self, segments: Sequence[str], clock: Callable[[], float]) -> None:
+        self._names = list(segments)
+        self.segments = [_SegmentTally() for _ in self._names]
+        self._clock = clock
+        self._line_length = 0
+        self._line_area = 0.0
+        self._line_since = clock()
+        self.line_max = 0
+        self.busy = 0.0
+        self._lanes_open = 0
+        self._lane_area = 0.0
+        self._lanes_since = self._line_since
+        self.lanes_max = 0
+
+    def line_changed(self, length: int) -> None:
+        """The line now holds ``length`` customers (a :class:`~._line.LineWatcher`)."""
+        now = self._clock()
+        if now > self._line_since:
+            # Only a length that lasted counts towards the maximum: a customer who is put
+            # in the queue and taken by an idle cashier at the same instant never waited.
+            self._line_area += self._line_length * (now - self._line_since)
+            self.line_max = max(self.line_max, self._line_length)
+            self._line_since = now
+        self._line_length = length
+
+    def lanes_changed(self, delta: int) -> None:
+        """A lane opened (+1) or closed (-1)."""
+        now = self._clock()
+        self._lane_area += self._lanes_open * (now - self._lanes_since)
+        self._lanes_since = now
+        self._lanes_open += delta
+        self.lanes_max = max(self.lanes_max, self._lanes_open)
+
+    def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
+        """The figures so far, as of the loop's current time."""
+        end = self._clock()
+        self.line_changed(self._line_length)
+        self.lanes_changed(0)
+        overall = _WaitTally()
+        totals = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
+        per_segment: dict[str, SegmentSummary] = {}
+        for name, tally in zip(self._names, self.segments, strict=True):
+            overall.merge(tally.waits)
+            counts = tally.counts()
+            for key, value in counts.items():
+                totals[key] += value
+            per_segment[name] = SegmentSummary(**counts, **tally.waits.figures())
+        return Summary(
+            **totals,
+            **overall.figures(),
+            queue_length_mean=self._line_area / end if end > 0 else 0.0,
+            queue_length_max=self.line_max,
+            utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
+            throughput_per_hour=totals["served"] / end * 3600.0 if end > 0 else None,
+            lanes_max=self.lanes_max,
+            elapsed=end,
+            seed=seed,
+            interrupted=interrupted,
+            segments=per_segment,
+        )
