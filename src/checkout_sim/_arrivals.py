@@ -43,8 +43,9 @@ class _Poisson:
 class _Regular:
     """Arrivals on a fixed grid ``anchor + k * gap``, re-anchored after a hold-up.
 
-    Times are computed from the grid, not by adding gaps, so ``every: 0.3s`` gives
-    0.3, 0.6, 0.9 rather than 0.8999999999999999.
+    Times are computed from the grid, not by adding gaps, and rounded to 12
+    significant digits, so ``every: 0.3s`` gives 0.3, 0.6, 0.9 as written rather
+    than 0.8999999999999999 (3 × 0.3 in binary floating point).
     """
 
     def __init__(self, gap: float, first: int, size: CountDistribution | None, rng: random.Random) -> None:
@@ -59,7 +60,7 @@ class _Regular:
         if now > self._last:  # held at the door past the grid: the grid restarts now
             self._anchor, self._step = now, 0
         self._step += 1
-        self._last = self._anchor + self._step * self._gap
+        self._last = float(f"{self._anchor + self._step * self._gap:.12g}")
         size = self._size.sample(self._rng) if self._size is not None else 1
         return self._last, size
 

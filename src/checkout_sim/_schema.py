@@ -14,15 +14,11 @@ from .scenario import Scenario
 
 __all__ = ["scenario_json_schema"]
 
-SCHEMA_ID = "https://checkout-sim.invalid/schemas/scenario.schema.json"
-
-
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file, for editors and validators."""
     schema = Scenario.model_json_schema()
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
         "title": "checkout-sim scenario",
         **{key: value for key, value in schema.items() if key != "title"},
     }

@@ -149,6 +149,8 @@ class _YamlProblem(Exception):
 def _yaml_message(error: yaml.YAMLError) -> str:
     if isinstance(error, yaml.MarkedYAMLError):
         message = error.problem or error.context or "invalid YAML"
+        if error.context and error.problem and error.problem.startswith("but "):
+            return f"{error.context} {error.problem}"
         if error.context and error.problem and error.context_mark is not None:
             message += f" ({error.context} at line {error.context_mark.line + 1})"
         return message
@@ -212,8 +214,11 @@ _KNOWN_KEYS = sorted(name for name in _field_names(Scenario, set()) if name[0].i
 def _message(error: ErrorDetails, key: Key) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        close = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1, cutoff=0.7)
+        others = [name for name in _KNOWN_KEYS if name != key]
+        close = difflib.get_close_matches(str(key), others, n=1, cutoff=0.7)
         return "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
+    if kind == "too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        return "must not be empty"
     template = _FRIENDLY.get(kind)
     if template is not None:
         context = {name: _show(value) for name, value in (error.get("ctx") or {}).items()}
@@ -392,9 +397,8 @@ def parse_scenario(
             overridden[_apply_override(data, assignment)] = assignment
         except _OverrideProblem as problem:
             mark = _nearest(document.values, problem.path)
-            raise ScenarioError(
-                [_at(source, mark, f"--set {_dotted(problem.path) if problem.path else ''}".strip(), problem.message)]
-            ) from None
+            key = assignment.partition("=")[0].strip() if "=" in assignment else ""
+            raise ScenarioError([_at(source, mark, f"--set {key}".rstrip(), problem.message)]) from None
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:

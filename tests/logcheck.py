@@ -1,0 +1,154 @@
+"""Reads an event log back and checks everything the log promises about a run.
+
+Used by many tests: whatever the scenario, the log must tell one consistent story.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from checkout_sim import Scenario
+
+EVENT_FIELDS: dict[str, dict[str, type]] = {
+    "run_started": {"scenario": str, "seed": int, "clock": str, "schema_version": int, "config": dict},
+    "customer_arrived": {"customer": int, "segment": str, "items": int, "queue_length": int},
+    "customer_balked": {"customer": int, "queue_length": int},
+    "checkout_started": {"customer": int, "cashier": int, "wait": float},
+    "item_scanned": {"customer": int, "cashier": int, "product": str, "scan": float},
+    "checkout_finished": {"customer": int, "cashier": int, "service": float, "items": int},
+    "customer_reneged": {"customer": int, "wait": float},
+    "customer_unserved": {"customer": int, "wait": float},
+    "cashier_opened": {"cashier": int, "queue_length": int},
+    "cashier_closed": {"cashier": int, "queue_length": int},
+}
+
+OUTCOMES = ("customer_balked", "customer_reneged", "customer_unserved", "checkout_finished")
+
+#: Floating-point slack when adding simulated times back up.
+EPS = 1e-6
+
+
+@dataclass
+class Run:
+    """The parsed events of one run and what the checks found."""
+
+    events: list[dict[str, Any]]
+    arrivals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    starts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    outcomes: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        return self.events[-1]
+
+    def of(self, event: str) -> list[dict[str, Any]]:
+        return [e for e in self.events if e["event"] == event]
+
+
+def parse(raw: bytes) -> list[dict[str, Any]]:
+    """One dict per line; every line must be a whole JSON object."""
+    assert raw.endswith(b"\n"), "the log must end with a whole line"
+    return [orjson.loads(line) for line in raw.splitlines()]
+
+
+def check(raw: bytes, scenario: Scenario) -> Run:
+    """Parse a log and assert every invariant of a finished run; return the parsed run."""
+    events = parse(raw)
+    run = Run(events)
+    assert events[0]["event"] == "run_started"
+    assert events[-1]["event"] == "run_finished"
+    last_t = 0.0
+    for event in events:
+        assert list(event)[:2] == ["t", "event"], event
+        assert isinstance(event["t"], float) and math.isfinite(event["t"])
+        assert event["t"] >= last_t - EPS, "time never runs backwards"
+        last_t = event["t"]
+        for key in event:
+            assert not key.endswith(("_time", "_at")), key
+        expected = EVENT_FIELDS.get(event["event"])
+        if expected is not None:
+            assert set(event) == {"t", "event", *expected}, event
+            for key, kind in expected.items():
+                assert type(event[key]) is kind, (key, event)
+    _check_customers(run, scenario)
+    _check_cashiers(run, scenario)
+    _check_summary(run)
+    return run
+
+
+def _check_customers(run: Run, scenario: Scenario) -> None:
+    capacity = scenario.queue.capacity
+    for event in run.events:
+        kind, customer = event["event"], event.get("customer")
+        if kind == "customer_arrived":
+            assert customer == len(run.arrivals) + 1, "ids count up from 1 in arrival order"
+            run.arrivals[customer] = event
+            if capacity is not None:
+                assert event["queue_length"] <= capacity
+        elif kind == "checkout_started":
+            assert customer in run.arrivals and customer not in run.starts, "served once"
+            assert customer not in run.outcomes
+            run.starts[customer] = event
+            assert abs(event["t"] - run.arrivals[customer]["t"] - event["wait"]) < EPS
+            assert event["wait"] >= 0
+        elif kind in OUTCOMES:
+            assert customer not in run.outcomes, f"customer {customer} has two outcomes"
+            run.outcomes[customer] = kind
+            if kind == "checkout_finished":
+                start = run.starts[customer]
+                assert start["cashier"] == event["cashier"]
+                assert abs(event["t"] - start["t"] - event["service"]) < EPS
+                assert event["items"] == run.arrivals[customer]["items"]
+            else:
+                assert customer not in run.starts, "nobody leaves after reaching a till"
+            if kind in ("customer_reneged", "customer_unserved"):
+                assert abs(event["t"] - run.arrivals[customer]["t"] - event["wait"]) < EPS
+    assert set(run.outcomes) == set(run.arrivals), "every arrival has exactly one outcome"
+
+
+def _check_cashiers(run: Run, scenario: Scenario) -> None:
+    open_lanes: set[int] = set()
+    busy: dict[int, int] = {}
+    most = scenario.cashiers.count if scenario.cashiers.scaling is None else scenario.cashiers.scaling.max
+    for event in run.events:
+        kind = event["event"]
+        if kind == "cashier_opened":
+            assert event["cashier"] not in open_lanes
+            open_lanes.add(event["cashier"])
+            assert len(open_lanes) <= most
+            assert 1 <= event["cashier"] <= most
+        elif kind == "cashier_closed":
+            assert event["cashier"] in open_lanes and event["cashier"] not in busy
+            open_lanes.remove(event["cashier"])
+        elif kind == "checkout_started":
+            assert event["cashier"] in open_lanes and event["cashier"] not in busy, "one customer at a time"
+            busy[event["cashier"]] = event["customer"]
+        elif kind == "checkout_finished":
+            assert busy.pop(event["cashier"]) == event["customer"]
+        if run.events[0]["t"] < event["t"] < run.events[-1]["t"]:
+            assert len(open_lanes) >= scenario.cashiers.count
+    assert not open_lanes and not busy, "every lane is closed at the end"
+
+
+def _check_summary(run: Run) -> None:
+    summary = run.summary
+    counts = Counter(run.outcomes.values())
+    assert summary["arrived"] == len(run.arrivals)
+    assert summary["served"] == counts["checkout_finished"]
+    assert summary["balked"] == counts["customer_balked"]
+    assert summary["reneged"] == counts["customer_reneged"]
+    assert summary["unserved"] == counts["customer_unserved"]
+    assert summary["arrived"] == summary["served"] + summary["balked"] + summary["reneged"] + summary["unserved"]
+    waits = [start["wait"] for start in run.starts.values()]
+    if waits:
+        assert math.isclose(summary["wait_mean"], sum(waits) / len(waits), rel_tol=1e-9, abs_tol=1e-9)
+        assert summary["wait_max"] == max(waits)
+        assert summary["waited"] == sum(1 for wait in waits if wait > 0)
+    else:
+        assert summary["wait_mean"] is None and summary["wait_max"] is None
+    assert summary["elapsed"] == summary["t"]
