@@ -1,9 +1,8 @@
 """Arrival processes: when the next customer (or group of customers) comes.
 
-Each process answers one question, :meth:`next`: given the time now, when is the
-next arrival and how many people come together? The producer asks after every
-arrival has joined the line, so when backpressure held it at the door, the next gap
-starts from the moment it got in (the arrival process itself was blocked).
+Each process answers one question, :meth:`next`: given the reference time (the last
+arrival's scheduled time, or the moment it got in when backpressure held it at the
+door), when is the next arrival and how many people come together?
 """
 
 from __future__ import annotations
@@ -26,7 +25,8 @@ __all__ = ["ArrivalProcess", "make_arrivals"]
 class ArrivalProcess(Protocol):
     """Where the next arrival falls; None once the process has no more."""
 
-    def next(self, now: float) -> tuple[float, int] | None: ...
+    def next(self, now: float) -> tuple[float, int] | None:
+        """The next arrival after reference time ``now``: (time, group size)."""
 
 
 class _Poisson:

@@ -102,7 +102,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
             else:
                 kept.append(entry)
         heapq.heapify(kept)
-        self._timers = kept
+        self._timers[:] = kept  # in place: _run_once holds a reference to the list
         self._timer_cancelled_count = 0
 
     def _process_events(self, event_list: list[Any]) -> None:

@@ -114,14 +114,19 @@ class Shop:
         end = self._scenario.duration if self._scenario.duration is not None else math.inf
         limit = arrivals.limit if arrivals.limit is not None else math.inf
         made = 0
+        # The next arrival is timed from the last one's scheduled time, or from when the
+        # last one got in if backpressure held it at the door: the arrival process itself
+        # was blocked. (Not from loop.time(): on the wall clock that is always a bit late.)
+        reference = 0.0
         while made < limit:
-            upcoming = self._arrivals.next(loop.time())
+            upcoming = self._arrivals.next(reference)
             if upcoming is None or upcoming[0] >= end:
                 if end < math.inf:
                     await sleep_until(end)  # the doors stay open until then
                 return
             when, size = upcoming
             await sleep_until(when)
+            reference = when
             for position in range(min(size, limit - made)):
                 if position:
                     # A group arrives at one instant: let idle cashiers take whoever just
@@ -129,10 +134,14 @@ class Shop:
                     # look like a full line.
                     await asyncio.sleep(0)
                 made += 1
-                await self._arrive(self._customers.make(made, loop.time()))
+                if await self._arrive(self._customers.make(made, loop.time())):
+                    reference = loop.time()
 
-    async def _arrive(self, customer: Customer) -> None:
-        """Join the line, or balk, or wait at the door while the line is full."""
+    async def _arrive(self, customer: Customer) -> bool:
+        """Join the line, or balk, or wait at the door while the line is full.
+
+        True if the customer was held at the door (the producer was blocked).
+        """
         line, tally = self._line, self._tally.segments[customer.segment]
         tally.arrived += 1
         self._emit(
@@ -146,17 +155,20 @@ class Shop:
             if self._scenario.queue.when_full == "balk":
                 tally.balked += 1
                 self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
-                return
+                return False
             if not await self._wait_at_door(customer):
-                return
+                return True
+            held = True
         else:
             line.put_nowait(customer)
+            held = False
         if customer.patience is not None:
             customer.leave_timer = self._loop.call_at(
                 customer.arrival + customer.patience, self._renege, customer
             )
         if self._scenario.cashiers.scaling is not None:
             self._grew.set()
+        return held
 
     async def _wait_at_door(self, customer: Customer) -> bool:
         """Backpressure: block on ``await line.put()``; False if they never got in.

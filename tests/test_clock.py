@@ -1,0 +1,121 @@
+"""The loops: virtual time jumps exactly and in order; realtime follows the wall clock × speed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from checkout_sim import SimulationStalled, run
+from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, sleep_until
+
+from conftest import make_scenario
+
+
+def run_virtual(coroutine_function):  # type: ignore[no-untyped-def]
+    """Run a coroutine function on a fresh virtual-clock loop."""
+    with asyncio.Runner(loop_factory=VirtualClockLoop) as runner:
+        return runner.run(coroutine_function())
+
+
+def test_virtual_time_jumps_to_the_next_timer_exactly() -> None:
+    """Sleeping two days takes no wall time and lands exactly on the due time."""
+    async def main() -> float:
+        await asyncio.sleep(172_800.0)
+        return asyncio.get_running_loop().time()
+
+    started = time.perf_counter()
+    assert run_virtual(main) == 172_800.0
+    assert time.perf_counter() - started < 5.0
+
+
+def test_timers_due_at_the_same_instant_run_in_scheduling_order() -> None:
+    """Ties are broken first come, first served, never by comparing callbacks."""
+    async def main() -> list[int]:
+        loop = asyncio.get_running_loop()
+        order: list[int] = []
+        for index in (3, 1, 4, 1, 5, 9, 2, 6):
+            loop.call_at(10.0, order.append, index)
+        await asyncio.sleep(20)
+        return order
+
+    assert run_virtual(main) == [3, 1, 4, 1, 5, 9, 2, 6]
+
+
+def test_cancelled_timers_never_run_and_do_not_move_time() -> None:
+    """A cancelled timer is skipped and the clock only visits live ones."""
+    async def main() -> tuple[list[str], float]:
+        loop = asyncio.get_running_loop()
+        seen: list[str] = []
+        loop.call_at(5.0, seen.append, "cancelled").cancel()
+        for index in range(500):  # enough to trigger the purge of cancelled timers
+            loop.call_at(1000.0 + index, seen.append, "x").cancel()
+        loop.call_at(7.0, seen.append, "kept")
+        await sleep_until(8.0)
+        return seen, loop.time()
+
+    assert run_virtual(main) == (["kept"], 8.0)
+
+
+def test_sleep_until_lands_exactly() -> None:
+    """sleep_until(0.9) wakes at 0.9, not at 0.8999999999999999."""
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        seen = []
+        for when in (0.3, 0.6, 0.9, 1e9 + 0.1):
+            await sleep_until(when)
+            seen.append(loop.time())
+        return seen
+
+    assert run_virtual(main) == [0.3, 0.6, 0.9, 1e9 + 0.1]
+
+
+def test_a_stalled_simulation_stops_with_a_clear_error() -> None:
+    """Waiting on something nothing can ever set raises instead of hanging."""
+    async def main() -> None:
+        await asyncio.Event().wait()
+
+    with pytest.raises(SimulationStalled, match=r"stalled at t=0s: 1 task\(s\) are waiting"):
+        run_virtual(main)
+
+
+def test_failures_inside_tasks_surface_from_run() -> None:
+    """An exception in a cashier (here from a user processor) ends the run with that exception."""
+    def broken(logger: object, method: str, event_dict: dict[str, object]) -> dict[str, object]:
+        if event_dict["event"] == "checkout_finished":
+            raise ZeroDivisionError("processor failed")
+        return event_dict
+
+    import io
+
+    with pytest.raises(ZeroDivisionError, match="processor failed"):
+        run(make_scenario(), log=io.BytesIO(), processors=[broken])
+
+
+@pytest.mark.slow
+def test_realtime_clock_runs_at_the_requested_speed() -> None:
+    """60 simulated seconds at speed 60 take about one wall second."""
+    scenario = make_scenario(clock="realtime", speed=60, duration="60s",
+                             arrivals={"pattern": "constant", "rate": "1/s"},
+                             products=[{"name": "x", "checkout_time": "0.5s"}])
+    started = time.perf_counter()
+    summary = run(scenario)
+    wall = time.perf_counter() - started
+    assert 0.95 <= wall <= 1.6
+    assert summary.arrived == 59
+    assert summary.elapsed == pytest.approx(60.0, abs=0.5)
+
+
+def test_realtime_loop_time_is_scaled_wall_time() -> None:
+    """The realtime loop reports simulated seconds: wall seconds × speed."""
+    loop = RealtimeLoop(speed=100.0)
+    try:
+        before = time.monotonic()
+        start = loop.time()
+        time.sleep(0.05)
+        elapsed_sim = loop.time() - start
+        wall = time.monotonic() - before
+        assert 0.05 * 100 * 0.9 <= elapsed_sim <= wall * 100 * 1.1
+    finally:
+        loop.close()

@@ -1,0 +1,117 @@
+"""Distributions draw from the shapes they name, checked against their formulas."""
+
+from __future__ import annotations
+
+import math
+import random
+import statistics
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from checkout_sim._distributions import CountDistribution, Distribution, poisson
+
+TIME = TypeAdapter(Distribution)
+COUNT = TypeAdapter(CountDistribution)
+N = 40_000
+#: Sample means must fall within this many standard errors of the formula (p ≈ 6e-5).
+Z = 4.0
+
+
+def assert_mean_and_variance(draws: list[float], mean: float, variance: float) -> None:
+    """The sample mean within Z standard errors; the sample variance within Z of its own SE."""
+    n = len(draws)
+    assert abs(statistics.fmean(draws) - mean) <= Z * math.sqrt(variance / n) + 1e-12
+    m4 = statistics.fmean((x - mean) ** 4 for x in draws)
+    assert abs(statistics.variance(draws) - variance) <= Z * math.sqrt(max(m4 - variance**2, 0) / n) + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("spec", "mean", "variance"),
+    [
+        ({"dist": "exponential", "mean": "30s"}, 30.0, 900.0),
+        ({"dist": "uniform", "low": 2, "high": 8}, 5.0, 36 / 12),
+        ({"dist": "triangular", "low": 0, "mode": 3, "high": 9}, 4.0, (0 + 9 + 81 - 0 - 0 - 27) / 18),
+        ({"dist": "gamma", "shape": 3, "scale": 2}, 6.0, 12.0),
+        ({"dist": "lognormal", "mean": 10, "sd": 4}, 10.0, 16.0),
+        ({"dist": "empirical", "values": [1, 2, 10], "weights": [1, 1, 2]}, 23 / 4, (1 + 4 + 200) / 4 - (23 / 4) ** 2),
+        ("7s", 7.0, 0.0),
+    ],
+)
+def test_time_distributions_match_their_moments(spec: Any, mean: float, variance: float) -> None:
+    """Mean and variance of many draws agree with the closed forms."""
+    dist = TIME.validate_python(spec)
+    rng = random.Random(11)
+    draws = [dist.sample(rng) for _ in range(N)]
+    assert_mean_and_variance(draws, mean, variance)
+    assert dist.mean == pytest.approx(mean)
+
+
+def test_normal_is_clipped_at_zero_with_the_clipped_mean() -> None:
+    """Negative normal draws become 0, and the mean is E[max(0, X)]."""
+    dist = TIME.validate_python({"dist": "normal", "mean": 1, "sd": 2})
+    rng = random.Random(3)
+    draws = [dist.sample(rng) for _ in range(N)]
+    assert min(draws) == 0.0
+    z = 0.5
+    expected = 1 * 0.5 * (1 + math.erf(z / math.sqrt(2))) + 2 * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    assert dist.clipped_mean == pytest.approx(expected)
+    sd = statistics.stdev(draws)
+    assert abs(statistics.fmean(draws) - expected) <= Z * sd / math.sqrt(N)
+
+
+@pytest.mark.parametrize(
+    ("spec", "mean", "variance"),
+    [
+        ({"dist": "uniform_int", "low": 0, "high": 9}, 4.5, (10**2 - 1) / 12),
+        ({"dist": "poisson", "mean": 3.5}, 3.5, 3.5),
+        ({"dist": "poisson", "mean": 250}, 250.0, 250.0),
+        ({"dist": "empirical", "values": [1, 2, 3], "weights": [5, 3, 2]}, 1.7, (5 + 12 + 18) / 10 - 1.7**2),
+        (4, 4.0, 0.0),
+    ],
+)
+def test_count_distributions_match_their_moments(spec: Any, mean: float, variance: float) -> None:
+    """Whole-number draws agree with the closed-form mean and variance."""
+    dist = COUNT.validate_python(spec)
+    rng = random.Random(5)
+    draws = [dist.sample(rng) for _ in range(N)]
+    assert all(isinstance(x, int) and x >= 0 for x in draws)
+    assert_mean_and_variance([float(x) for x in draws], mean, variance)
+
+
+def test_poisson_probabilities_match_the_mass_function() -> None:
+    """Large-mean (PTRS) Poisson draws hit P(X = k) within binomial error, k near the mean."""
+    rng = random.Random(8)
+    mean = 40.0
+    draws = [poisson(rng, mean) for _ in range(N)]
+    for k in (30, 40, 50):
+        p = math.exp(-mean + k * math.log(mean) - math.lgamma(k + 1))
+        observed = draws.count(k) / N
+        assert abs(observed - p) <= Z * math.sqrt(p * (1 - p) / N)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"dist": "uniform", "low": 5, "high": 2}, "must not be below low"),
+        ({"dist": "triangular", "low": 0, "mode": 9, "high": 5}, "must lie between low and high"),
+        ({"dist": "normal", "mean": 5, "sd": -1}, "must not be negative"),
+        ({"dist": "empirical", "values": []}, "List should have at least 1 item after validation, not 0"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [0, 0]}, "must add up to more than 0"),
+        ({"dist": "empirical", "values": [1, 2], "weights": [1]}, "has 1 entries but values has 2"),
+        ({"dist": "exponential", "mean": 0}, "must be greater than 0"),
+        ({"dist": "gamma", "shape": 0, "scale": 1}, "Input should be greater than 0"),
+    ],
+)
+def test_contradictory_parameters_are_refused(spec: Any, message: str) -> None:
+    """Parameters that cannot describe a distribution are errors."""
+    with pytest.raises(ValidationError) as caught:
+        TIME.validate_python(spec)
+    assert [e["msg"] for e in caught.value.errors()] == [message]
+
+
+def test_constants_serialise_as_plain_numbers() -> None:
+    """A constant written as `5s` is dumped back as 5.0, not as a mapping."""
+    assert TIME.dump_python(TIME.validate_python("5s")) == 5.0
+    assert COUNT.dump_python(COUNT.validate_python(3)) == 3
