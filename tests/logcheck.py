@@ -84,7 +84,7 @@ def check(raw: bytes, scenario: Scenario) -> Run:
 def _check_customers(run: Run, scenario: Scenario) -> None:
     capacity = scenario.queue.capacity
     for event in run.events:
-        kind, customer = event["event"], event.get("customer")
+        kind, customer = event["event"], event.get("customer", 0)
         if kind == "customer_arrived":
             assert customer == len(run.arrivals) + 1, "ids count up from 1 in arrival order"
             run.arrivals[customer] = event
@@ -143,7 +143,9 @@ def _check_summary(run: Run) -> None:
     assert summary["balked"] == counts["customer_balked"]
     assert summary["reneged"] == counts["customer_reneged"]
     assert summary["unserved"] == counts["customer_unserved"]
-    assert summary["arrived"] == summary["served"] + summary["balked"] + summary["reneged"] + summary["unserved"]
+    assert (
+        summary["arrived"] == summary["served"] + summary["balked"] + summary["reneged"] + summary["unserved"]
+    )
     waits = [start["wait"] for start in run.starts.values()]
     if waits:
         assert math.isclose(summary["wait_mean"], sum(waits) / len(waits), rel_tol=1e-9, abs_tol=1e-9)

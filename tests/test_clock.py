@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine, MutableMapping
+from typing import Any, TypeVar
 
 import pytest
 
 from checkout_sim import SimulationStalled, run
 from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, sleep_until
-
 from conftest import make_scenario
 
+T = TypeVar("T")
 
-def run_virtual(coroutine_function):  # type: ignore[no-untyped-def]
+
+def run_virtual(coroutine_function: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine function on a fresh virtual-clock loop."""
     with asyncio.Runner(loop_factory=VirtualClockLoop) as runner:
         return runner.run(coroutine_function())
@@ -21,6 +24,7 @@ def run_virtual(coroutine_function):  # type: ignore[no-untyped-def]
 
 def test_virtual_time_jumps_to_the_next_timer_exactly() -> None:
     """Sleeping two days takes no wall time and lands exactly on the due time."""
+
     async def main() -> float:
         await asyncio.sleep(172_800.0)
         return asyncio.get_running_loop().time()
@@ -32,6 +36,7 @@ def test_virtual_time_jumps_to_the_next_timer_exactly() -> None:
 
 def test_timers_due_at_the_same_instant_run_in_scheduling_order() -> None:
     """Ties are broken first come, first served, never by comparing callbacks."""
+
     async def main() -> list[int]:
         loop = asyncio.get_running_loop()
         order: list[int] = []
@@ -45,6 +50,7 @@ def test_timers_due_at_the_same_instant_run_in_scheduling_order() -> None:
 
 def test_cancelled_timers_never_run_and_do_not_move_time() -> None:
     """A cancelled timer is skipped and the clock only visits live ones."""
+
     async def main() -> tuple[list[str], float]:
         loop = asyncio.get_running_loop()
         seen: list[str] = []
@@ -60,6 +66,7 @@ def test_cancelled_timers_never_run_and_do_not_move_time() -> None:
 
 def test_sleep_until_lands_exactly() -> None:
     """sleep_until(0.9) wakes at 0.9, not at 0.8999999999999999."""
+
     async def main() -> list[float]:
         loop = asyncio.get_running_loop()
         seen = []
@@ -73,6 +80,7 @@ def test_sleep_until_lands_exactly() -> None:
 
 def test_a_stalled_simulation_stops_with_a_clear_error() -> None:
     """Waiting on something nothing can ever set raises instead of hanging."""
+
     async def main() -> None:
         await asyncio.Event().wait()
 
@@ -82,7 +90,8 @@ def test_a_stalled_simulation_stops_with_a_clear_error() -> None:
 
 def test_failures_inside_tasks_surface_from_run() -> None:
     """An exception in a cashier (here from a user processor) ends the run with that exception."""
-    def broken(logger: object, method: str, event_dict: dict[str, object]) -> dict[str, object]:
+
+    def broken(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         if event_dict["event"] == "checkout_finished":
             raise ZeroDivisionError("processor failed")
         return event_dict
@@ -96,9 +105,13 @@ def test_failures_inside_tasks_surface_from_run() -> None:
 @pytest.mark.slow
 def test_realtime_clock_runs_at_the_requested_speed() -> None:
     """60 simulated seconds at speed 60 take about one wall second."""
-    scenario = make_scenario(clock="realtime", speed=60, duration="60s",
-                             arrivals={"pattern": "constant", "rate": "1/s"},
-                             products=[{"name": "x", "checkout_time": "0.5s"}])
+    scenario = make_scenario(
+        clock="realtime",
+        speed=60,
+        duration="60s",
+        arrivals={"pattern": "constant", "rate": "1/s"},
+        products=[{"name": "x", "checkout_time": "0.5s"}],
+    )
     started = time.perf_counter()
     summary = run(scenario)
     wall = time.perf_counter() - started

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from checkout_sim._distributions import CountDistribution, Distribution, poisson
+from checkout_sim._distributions import CountDistribution, Distribution, Normal, poisson
 
 TIME = TypeAdapter(Distribution)
 COUNT = TypeAdapter(CountDistribution)
@@ -35,7 +35,11 @@ def assert_mean_and_variance(draws: list[float], mean: float, variance: float) -
         ({"dist": "triangular", "low": 0, "mode": 3, "high": 9}, 4.0, (0 + 9 + 81 - 0 - 0 - 27) / 18),
         ({"dist": "gamma", "shape": 3, "scale": 2}, 6.0, 12.0),
         ({"dist": "lognormal", "mean": 10, "sd": 4}, 10.0, 16.0),
-        ({"dist": "empirical", "values": [1, 2, 10], "weights": [1, 1, 2]}, 23 / 4, (1 + 4 + 200) / 4 - (23 / 4) ** 2),
+        (
+            {"dist": "empirical", "values": [1, 2, 10], "weights": [1, 1, 2]},
+            23 / 4,
+            (1 + 4 + 200) / 4 - (23 / 4) ** 2,
+        ),
         ("7s", 7.0, 0.0),
     ],
 )
@@ -51,6 +55,7 @@ def test_time_distributions_match_their_moments(spec: Any, mean: float, variance
 def test_normal_is_clipped_at_zero_with_the_clipped_mean() -> None:
     """Negative normal draws become 0, and the mean is E[max(0, X)]."""
     dist = TIME.validate_python({"dist": "normal", "mean": 1, "sd": 2})
+    assert isinstance(dist, Normal)
     rng = random.Random(3)
     draws = [dist.sample(rng) for _ in range(N)]
     assert min(draws) == 0.0

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from checkout_sim import Scenario, Summary, run
-from logcheck import Run, check
-
 from conftest import make_scenario
+from logcheck import Run, check
 
 
 def run_logged(scenario: Scenario, **options: Any) -> tuple[Summary, Run]:
@@ -42,7 +41,10 @@ def test_each_arrival_pattern_runs(pattern: str) -> None:
         "poisson": {"pattern": "poisson", "rate": "2/min"},
         "constant": {"pattern": "constant", "rate": "2/min"},
         "batch": {"pattern": "batch", "every": "5min", "size": {"dist": "uniform_int", "low": 0, "high": 4}},
-        "schedule": {"pattern": "schedule", "phases": [{"until": "30min", "rate": "1/min"}, {"until": "1h", "rate": "3/min"}]},
+        "schedule": {
+            "pattern": "schedule",
+            "phases": [{"until": "30min", "rate": "1/min"}, {"until": "1h", "rate": "3/min"}],
+        },
     }[pattern]
     summary, _ = run_logged(make_scenario(arrivals=arrivals, cashiers={"count": 2}))
     assert summary.arrived > 0 and summary.served == summary.arrived
@@ -58,23 +60,37 @@ def test_constant_arrivals_are_evenly_spaced_from_one_gap() -> None:
 def test_batch_arrivals_come_in_groups_on_the_grid() -> None:
     """Batches arrive at 0, every, 2*every, … with exactly `size` customers each."""
     arrivals = {"pattern": "batch", "every": "0.3s", "size": 3}
-    _, log = run_logged(make_scenario(arrivals=arrivals, duration="3s", products=[{"name": "x", "checkout_time": "0.1s"}], cashiers={"count": 3}))
+    _, log = run_logged(
+        make_scenario(
+            arrivals=arrivals,
+            duration="3s",
+            products=[{"name": "x", "checkout_time": "0.1s"}],
+            cashiers={"count": 3},
+        )
+    )
     times = [e["t"] for e in log.of("customer_arrived")]
     assert times == [round(0.3 * k, 10) for k in range(10) for _ in range(3)]
 
 
 def test_arrivals_limit_stops_after_that_many() -> None:
     """arrivals.limit caps the number of customers, with or without a duration."""
-    summary, _ = run_logged(make_scenario(arrivals={"pattern": "poisson", "rate": "1/s", "limit": 25}, duration=None))
+    summary, _ = run_logged(
+        make_scenario(arrivals={"pattern": "poisson", "rate": "1/s", "limit": 25}, duration=None)
+    )
     assert summary.arrived == 25
-    summary, _ = run_logged(make_scenario(arrivals={"pattern": "batch", "every": "1s", "size": 4, "limit": 10}, duration=None))
+    summary, _ = run_logged(
+        make_scenario(arrivals={"pattern": "batch", "every": "1s", "size": 4, "limit": 10}, duration=None)
+    )
     assert summary.arrived == 10
 
 
 def test_duration_stops_arrivals_and_line_drains() -> None:
     """No arrival at or after `duration`; with drain the run ends once everyone is served."""
-    scenario = make_scenario(arrivals={"pattern": "constant", "rate": "1/s"}, duration="10s",
-                             products=[{"name": "x", "checkout_time": "3s"}])
+    scenario = make_scenario(
+        arrivals={"pattern": "constant", "rate": "1/s"},
+        duration="10s",
+        products=[{"name": "x", "checkout_time": "3s"}],
+    )
     summary, log = run_logged(scenario)
     assert max(e["t"] for e in log.of("customer_arrived")) < 10.0
     assert summary.arrived == 9 and summary.served == 9
@@ -83,8 +99,12 @@ def test_duration_stops_arrivals_and_line_drains() -> None:
 
 def test_no_drain_closes_the_shop_at_duration() -> None:
     """drain: false sends everyone still in line home unserved at closing time."""
-    scenario = make_scenario(arrivals={"pattern": "constant", "rate": "1/s"}, duration="10s", drain=False,
-                             products=[{"name": "x", "checkout_time": "3s"}])
+    scenario = make_scenario(
+        arrivals={"pattern": "constant", "rate": "1/s"},
+        duration="10s",
+        drain=False,
+        products=[{"name": "x", "checkout_time": "3s"}],
+    )
     summary, log = run_logged(scenario)
     # Arrivals at 1..9 s, one till at 3 s each: customers 1-3 are served by t=10, when
     # the shop closes with 4..9 still in line (4 would have started at 10: too late).
@@ -95,8 +115,12 @@ def test_no_drain_closes_the_shop_at_duration() -> None:
 
 def test_no_drain_lets_the_customer_at_the_till_finish() -> None:
     """At closing time a customer already being served is finished, not sent away."""
-    scenario = make_scenario(arrivals={"pattern": "constant", "rate": "1/s"}, duration="10s", drain=False,
-                             products=[{"name": "x", "checkout_time": "4s"}])
+    scenario = make_scenario(
+        arrivals={"pattern": "constant", "rate": "1/s"},
+        duration="10s",
+        drain=False,
+        products=[{"name": "x", "checkout_time": "4s"}],
+    )
     summary, _ = run_logged(scenario)
     # served 1-5, 5-9, then customer 3 from 9 to 13; 4..9 unserved at 10.
     assert summary.served == 3 and summary.unserved == 6
@@ -105,15 +129,20 @@ def test_no_drain_lets_the_customer_at_the_till_finish() -> None:
 
 def test_fifo_serves_in_arrival_order() -> None:
     """A FIFO line serves customers in the order they arrived."""
-    _, log = run_logged(make_scenario(arrivals={"pattern": "poisson", "rate": "20/h"}, queue={"kind": "fifo"}))
+    _, log = run_logged(
+        make_scenario(arrivals={"pattern": "poisson", "rate": "20/h"}, queue={"kind": "fifo"})
+    )
     served = [e["customer"] for e in log.of("checkout_started")]
     assert served == sorted(served)
 
 
 def test_lifo_serves_the_latest_arrival_first() -> None:
     """A LIFO line hands the cashier whoever joined last."""
-    scenario = make_scenario(arrivals={"pattern": "batch", "every": "1h", "size": 5, "limit": 5}, duration=None,
-                             queue={"kind": "lifo"})
+    scenario = make_scenario(
+        arrivals={"pattern": "batch", "every": "1h", "size": 5, "limit": 5},
+        duration=None,
+        queue={"kind": "lifo"},
+    )
     _, log = run_logged(scenario)
     assert [e["customer"] for e in log.of("checkout_started")] == [1, 5, 4, 3, 2]
 
@@ -121,7 +150,8 @@ def test_lifo_serves_the_latest_arrival_first() -> None:
 def test_priority_serves_lower_number_first_then_arrival_order() -> None:
     """A priority line serves priority 0 before 1, each in arrival order."""
     scenario = make_scenario(
-        arrivals={"pattern": "batch", "every": "1h", "size": 12, "limit": 12}, duration=None,
+        arrivals={"pattern": "batch", "every": "1h", "size": 12, "limit": 12},
+        duration=None,
         segments=[{"name": "vip", "share": 1, "priority": 0}, {"name": "regular", "share": 2, "priority": 1}],
         queue={"kind": "priority"},
     )
@@ -138,8 +168,11 @@ def test_priority_serves_lower_number_first_then_arrival_order() -> None:
 
 def test_balking_when_full_turns_arrivals_away() -> None:
     """when_full: balk turns away whoever finds the line at capacity."""
-    scenario = make_scenario(arrivals={"pattern": "batch", "every": "1h", "size": 6, "limit": 6}, duration=None,
-                             queue={"capacity": 2, "when_full": "balk"})
+    scenario = make_scenario(
+        arrivals={"pattern": "batch", "every": "1h", "size": 6, "limit": 6},
+        duration=None,
+        queue={"capacity": 2, "when_full": "balk"},
+    )
     summary, log = run_logged(scenario)
     assert summary.balked == 3  # one at the till, two in line
     assert all(e["queue_length"] == 2 for e in log.of("customer_balked"))
@@ -147,9 +180,12 @@ def test_balking_when_full_turns_arrivals_away() -> None:
 
 def test_waiting_when_full_holds_the_producer() -> None:
     """when_full: wait blocks the arrival process: the next arrival comes a gap after it got in."""
-    scenario = make_scenario(arrivals={"pattern": "constant", "rate": "1/s"}, duration="8s",
-                             products=[{"name": "x", "checkout_time": "4s"}],
-                             queue={"capacity": 1, "when_full": "wait"})
+    scenario = make_scenario(
+        arrivals={"pattern": "constant", "rate": "1/s"},
+        duration="8s",
+        products=[{"name": "x", "checkout_time": "4s"}],
+        queue={"capacity": 1, "when_full": "wait"},
+    )
     summary, log = run_logged(scenario)
     assert summary.balked == 0
     times = [e["t"] for e in log.of("customer_arrived")]
@@ -161,8 +197,12 @@ def test_waiting_when_full_holds_the_producer() -> None:
 
 def test_free_tills_take_a_whole_batch_before_the_line_counts_as_full() -> None:
     """A group arriving at once fills idle tills first, so nobody balks at an empty line."""
-    scenario = make_scenario(arrivals={"pattern": "batch", "every": "1h", "size": 4, "limit": 4}, duration=None,
-                             queue={"capacity": 1, "when_full": "balk"}, cashiers={"count": 3})
+    scenario = make_scenario(
+        arrivals={"pattern": "batch", "every": "1h", "size": 4, "limit": 4},
+        duration=None,
+        queue={"capacity": 1, "when_full": "balk"},
+        cashiers={"count": 3},
+    )
     summary, _ = run_logged(scenario)
     assert summary.balked == 0
     assert summary.queue_length_max == 1
@@ -171,7 +211,8 @@ def test_free_tills_take_a_whole_batch_before_the_line_counts_as_full() -> None:
 def test_impatient_customers_renege_and_are_never_served() -> None:
     """A customer still in line when patience runs out leaves; the line shrinks at once."""
     scenario = make_scenario(
-        arrivals={"pattern": "batch", "every": "1h", "size": 4, "limit": 4}, duration=None,
+        arrivals={"pattern": "batch", "every": "1h", "size": 4, "limit": 4},
+        duration=None,
         products=[{"name": "x", "checkout_time": "10s"}],
         segments=[{"name": "hasty", "patience": "15s"}],
     )
@@ -186,7 +227,8 @@ def test_impatient_customers_renege_and_are_never_served() -> None:
 def test_patience_also_runs_out_at_the_door() -> None:
     """A customer held at the door by backpressure can give up there too."""
     scenario = make_scenario(
-        arrivals={"pattern": "batch", "every": "1h", "size": 3, "limit": 3}, duration=None,
+        arrivals={"pattern": "batch", "every": "1h", "size": 3, "limit": 3},
+        duration=None,
         products=[{"name": "x", "checkout_time": "100s"}],
         segments=[{"name": "hasty", "patience": "30s"}],
         queue={"capacity": 1, "when_full": "wait"},
@@ -200,12 +242,13 @@ def test_patience_also_runs_out_at_the_door() -> None:
 def test_reneging_frees_a_place_for_a_customer_at_the_door() -> None:
     """When someone leaves a full line, the producer blocked on put() gets in."""
     scenario = make_scenario(
-        arrivals={"pattern": "batch", "every": "1h", "size": 3, "limit": 3}, duration=None,
+        arrivals={"pattern": "batch", "every": "1h", "size": 3, "limit": 3},
+        duration=None,
         products=[{"name": "x", "checkout_time": "100s"}],
         segments=[{"name": "a", "share": 1, "patience": {"dist": "empirical", "values": [20]}}],
         queue={"capacity": 1, "when_full": "wait"},
     )
-    summary, log = run_logged(scenario)
+    summary, _ = run_logged(scenario)
     # 1 at the till; 2 in line reneges at 20 s; 3 (at the door since 0) got in at 20 s
     # and reneges at its own 20 s patience, which started at arrival: also t=20.
     assert summary.reneged == 2 and summary.served == 1
@@ -214,7 +257,10 @@ def test_reneging_frees_a_place_for_a_customer_at_the_door() -> None:
 def test_scaling_opens_and_closes_extra_lanes() -> None:
     """The manager opens lanes up to max when the line reaches open_at, and they close again."""
     scenario = make_scenario(
-        arrivals={"pattern": "schedule", "phases": [{"until": "30min", "rate": "3/min"}, {"until": "1h", "rate": "0.2/min"}]},
+        arrivals={
+            "pattern": "schedule",
+            "phases": [{"until": "30min", "rate": "3/min"}, {"until": "1h", "rate": "0.2/min"}],
+        },
         products=[{"name": "x", "checkout_time": {"dist": "exponential", "mean": "1min"}}],
         cashiers={"count": 1, "scaling": {"max": 4, "open_at": 3, "close_at": 0}},
     )
@@ -240,11 +286,14 @@ def test_zero_items_still_pay_at_the_till() -> None:
 def test_service_time_is_sum_of_item_scans_plus_payment() -> None:
     """Service = sum of each item's checkout time + payment time, item by item."""
     scenario = make_scenario(
-        products=[{"name": "a", "checkout_time": "2s", "popularity": 1}, {"name": "b", "checkout_time": "0.5s", "popularity": 3}],
+        products=[
+            {"name": "a", "checkout_time": "2s", "popularity": 1},
+            {"name": "b", "checkout_time": "0.5s", "popularity": 3},
+        ],
         basket={"items": {"dist": "uniform_int", "low": 0, "high": 6}},
         cashiers={"count": 2, "payment_time": "1s"},
     )
-    summary, log = run_logged(scenario, item_events=True)
+    _, log = run_logged(scenario, item_events=True)
     scans: dict[int, list[dict[str, Any]]] = {}
     for event in log.of("item_scanned"):
         scans.setdefault(event["customer"], []).append(event)
@@ -258,7 +307,9 @@ def test_service_time_is_sum_of_item_scans_plus_payment() -> None:
 
 def test_item_events_do_not_change_the_run() -> None:
     """Asking for item events adds lines but changes no other event."""
-    scenario = make_scenario(basket={"items": {"dist": "poisson", "mean": 3}}, arrivals={"pattern": "poisson", "rate": "2/min"})
+    scenario = make_scenario(
+        basket={"items": {"dist": "poisson", "mean": 3}}, arrivals={"pattern": "poisson", "rate": "2/min"}
+    )
     plain, with_items = io.BytesIO(), io.BytesIO()
     run(scenario, log=plain)
     run(scenario, log=with_items, item_events=True)
@@ -269,7 +320,9 @@ def test_item_events_do_not_change_the_run() -> None:
 def test_segments_share_arrivals_and_override_baskets() -> None:
     """Segments split arrivals by share and may bring their own basket."""
     scenario = make_scenario(
-        arrivals={"pattern": "poisson", "rate": "2/min"}, duration="10h", cashiers={"count": 3},
+        arrivals={"pattern": "poisson", "rate": "2/min"},
+        duration="10h",
+        cashiers={"count": 3},
         basket={"items": 1},
         segments=[{"name": "big", "share": 1, "basket": {"items": 5}}, {"name": "small", "share": 3}],
     )
@@ -286,8 +339,13 @@ def test_segments_share_arrivals_and_override_baskets() -> None:
 def test_product_popularity_weights_the_basket() -> None:
     """Items are drawn from the catalogue in proportion to popularity."""
     scenario = make_scenario(
-        products=[{"name": "rare", "checkout_time": 1, "popularity": 1}, {"name": "common", "checkout_time": 1, "popularity": 9}],
-        basket={"items": 4}, arrivals={"pattern": "poisson", "rate": "1/min"}, duration="10h",
+        products=[
+            {"name": "rare", "checkout_time": 1, "popularity": 1},
+            {"name": "common", "checkout_time": 1, "popularity": 9},
+        ],
+        basket={"items": 4},
+        arrivals={"pattern": "poisson", "rate": "1/min"},
+        duration="10h",
     )
     buffer = io.BytesIO()
     run(scenario, log=buffer, item_events=True)
@@ -316,7 +374,6 @@ def test_missing_seed_is_drawn_and_reported_for_replay() -> None:
 def test_same_seed_gives_byte_identical_logs() -> None:
     """Same scenario and seed: the same bytes, for a scenario using every feature."""
     from checkout_sim import load_scenario
-
     from conftest import SCENARIOS
 
     scenario = load_scenario(SCENARIOS / "black_friday.yaml")
@@ -333,6 +390,7 @@ def test_same_seed_gives_byte_identical_logs() -> None:
 
 def test_common_random_numbers_across_cashier_counts() -> None:
     """Changing only the cashiers leaves the customers exactly the same."""
+
     def arrivals_of(count: int) -> list[tuple[Any, ...]]:
         scenario = make_scenario(arrivals={"pattern": "poisson", "rate": "3/min"}, cashiers={"count": count})
         _, log = run_logged(scenario)
@@ -344,8 +402,11 @@ def test_common_random_numbers_across_cashier_counts() -> None:
 def test_utilisation_and_line_length_figures() -> None:
     """Deterministic case: utilisation and the time-average line length by hand."""
     # Two customers at t=0 (batch), 10 s each, one till, run ends at 20 s.
-    scenario = make_scenario(arrivals={"pattern": "batch", "every": "1h", "size": 2, "limit": 2}, duration=None,
-                             products=[{"name": "x", "checkout_time": "10s"}])
+    scenario = make_scenario(
+        arrivals={"pattern": "batch", "every": "1h", "size": 2, "limit": 2},
+        duration=None,
+        products=[{"name": "x", "checkout_time": "10s"}],
+    )
     summary, _ = run_logged(scenario)
     assert summary.elapsed == 20.0
     assert summary.utilisation == 1.0

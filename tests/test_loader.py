@@ -11,6 +11,10 @@ from checkout_sim._line import Line  # noqa: F401  (imported to prove no cycle)
 
 BAD = Path(__file__).parent / "bad_scenarios"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
+SMALL = (
+    "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 5s}]\n"
+    "arrivals: {pattern: poisson, rate: 30/h}\ncashiers: {count: 1}\n"
+)
 
 
 def expected_errors(path: Path) -> list[str]:
@@ -31,7 +35,8 @@ def test_bad_scenario_gives_exact_positioned_errors(path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         load_scenario(path)
     assert str(caught.value).splitlines() == sorted(
-        expected_errors(path), key=lambda line: tuple(int(n) for n in line[len(str(path)) + 1 :].split(":")[:2])
+        expected_errors(path),
+        key=lambda line: tuple(int(n) for n in line[len(str(path)) + 1 :].split(":")[:2]),
     )
 
 
@@ -47,9 +52,15 @@ def test_yaml_12_scalars_mean_what_they_say() -> None:
 
 def test_overrides_set_nested_keys_and_list_items() -> None:
     """--set reaches any key by dotted path, list items by index, values read as YAML."""
-    text = "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 5s}]\narrivals: {pattern: poisson, rate: 30/h}\ncashiers: {count: 1}\n"
+    text = SMALL
     scenario = parse_scenario(
-        text, overrides=["cashiers.count=5", "products.0.checkout_time={dist: exponential, mean: 10s}", "queue.capacity=3", "drain=false"]
+        text,
+        overrides=[
+            "cashiers.count=5",
+            "products.0.checkout_time={dist: exponential, mean: 10s}",
+            "queue.capacity=3",
+            "drain=false",
+        ],
     )
     assert scenario.cashiers.count == 5
     assert scenario.products[0].checkout_time.mean == 10.0
@@ -59,21 +70,30 @@ def test_overrides_set_nested_keys_and_list_items() -> None:
 
 def test_override_with_wrong_type_points_at_the_key() -> None:
     """A --set value of the wrong type is reported at the key it replaced, naming the --set."""
-    text = "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 5s}]\narrivals: {pattern: poisson, rate: 30/h}\ncashiers: {count: 1}\n"
+    text = SMALL
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "s.yaml", overrides=["cashiers.count=many"])
-    assert str(caught.value) == "s.yaml:5:19: cashiers.count: expected a whole number (from --set cashiers.count=many)"
+    assert (
+        str(caught.value)
+        == "s.yaml:5:19: cashiers.count: expected a whole number (from --set cashiers.count=many)"
+    )
 
 
 def test_override_of_unknown_path_is_an_error() -> None:
     """--set of a key that does not exist is an unknown key; a bad index is refused."""
-    text = "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 5s}]\narrivals: {pattern: poisson, rate: 30/h}\ncashiers: {count: 1}\n"
+    text = SMALL
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "s.yaml", overrides=["cashiers.cuont=3"])
-    assert str(caught.value) == "s.yaml:5:11: cashiers.cuont: unknown key (did you mean 'count'?) (from --set cashiers.cuont=3)"
+    assert (
+        str(caught.value)
+        == "s.yaml:5:11: cashiers.cuont: unknown key (did you mean 'count'?) (from --set cashiers.cuont=3)"
+    )
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "s.yaml", overrides=["products.7.name=x"])
-    assert str(caught.value) == "s.yaml:3:11: --set products.7.name: cannot set products.7.name: products has no entry 7"
+    assert (
+        str(caught.value)
+        == "s.yaml:3:11: --set products.7.name: cannot set products.7.name: products has no entry 7"
+    )
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text, "s.yaml", overrides=["justakey"])
     assert str(caught.value) == "s.yaml:1:1: --set: expected KEY=VALUE, got 'justakey'"
@@ -112,7 +132,9 @@ def test_warnings_for_settings_without_effect() -> None:
         "w.yaml",
         on_warning=warnings.append,
     )
-    assert [str(w) for w in warnings] == ["w.yaml:4:34: segments.0.priority: warning: has no effect on a fifo queue"]
+    assert [str(w) for w in warnings] == [
+        "w.yaml:4:34: segments.0.priority: warning: has no effect on a fifo queue"
+    ]
 
 
 def test_shipped_scenarios_load_without_warnings() -> None:

@@ -10,9 +10,23 @@ from checkout_sim._units import parse_duration, parse_rate
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [(5, 5.0), (2.5, 2.5), ("250ms", 0.25), ("30s", 30.0), ("5m", 300.0), ("5min", 300.0),
-     ("2h", 7200.0), ("1h30m", 5400.0), ("1h 30m 15s", 5415.0), ("1.5h", 5400.0), (".5s", 0.5),
-     ("2d", 172800.0), ("45", 45.0), ("1e3", 1000.0), (0, 0.0)],
+    [
+        (5, 5.0),
+        (2.5, 2.5),
+        ("250ms", 0.25),
+        ("30s", 30.0),
+        ("5m", 300.0),
+        ("5min", 300.0),
+        ("2h", 7200.0),
+        ("1h30m", 5400.0),
+        ("1h 30m 15s", 5415.0),
+        ("1.5h", 5400.0),
+        (".5s", 0.5),
+        ("2d", 172800.0),
+        ("45", 45.0),
+        ("1e3", 1000.0),
+        (0, 0.0),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     """Numbers are seconds; strings may combine units."""
@@ -21,13 +35,18 @@ def test_durations(text: object, seconds: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("5 parsecs", "cannot read '5 parsecs' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
-     ("1:30", "cannot read '1:30' as a duration (write 1m30s, not 1:30)"),
-     ("-5s", "must not be negative"), (-1, "must not be negative"),
-     (float("nan"), "must be a finite number"), (float("inf"), "must be a finite number"),
-     ("inf", "must be a finite number"), ("", "cannot read '' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
-     (True, "expected a duration: a number of seconds or a string like '30s'"),
-     ([1], "expected a duration: a number of seconds or a string like '30s'")],
+    [
+        ("5 parsecs", "cannot read '5 parsecs' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
+        ("1:30", "cannot read '1:30' as a duration (write 1m30s, not 1:30)"),
+        ("-5s", "must not be negative"),
+        (-1, "must not be negative"),
+        (float("nan"), "must be a finite number"),
+        (float("inf"), "must be a finite number"),
+        ("inf", "must be a finite number"),
+        ("", "cannot read '' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
+        (True, "expected a duration: a number of seconds or a string like '30s'"),
+        ([1], "expected a duration: a number of seconds or a string like '30s'"),
+    ],
 )
 def test_bad_durations(text: object, message: str) -> None:
     """Anything else is refused with a message that says what to write."""
@@ -38,8 +57,15 @@ def test_bad_durations(text: object, message: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "per_second"),
-    [(2, 2.0), ("30/h", 30 / 3600), ("2.5/min", 2.5 / 60), ("4/s", 4.0), ("5/10min", 5 / 600),
-     ("1 / 2h", 1 / 7200), ("0/h", 0.0)],
+    [
+        (2, 2.0),
+        ("30/h", 30 / 3600),
+        ("2.5/min", 2.5 / 60),
+        ("4/s", 4.0),
+        ("5/10min", 5 / 600),
+        ("1 / 2h", 1 / 7200),
+        ("0/h", 0.0),
+    ],
 )
 def test_rates(text: object, per_second: float) -> None:
     """Numbers are per second; N/unit and N/duration are understood."""
@@ -48,9 +74,12 @@ def test_rates(text: object, per_second: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("3/fortnight", "cannot read '3/fortnight' as a rate (write N/s, N/min or N/h)"),
-     ("30 per hour", "cannot read '30 per hour' as a rate (write N/s, N/min or N/h)"),
-     ("3/0s", "the period of '3/0s' is zero"), (-2, "must not be negative")],
+    [
+        ("3/fortnight", "cannot read '3/fortnight' as a rate (write N/s, N/min or N/h)"),
+        ("30 per hour", "cannot read '30 per hour' as a rate (write N/s, N/min or N/h)"),
+        ("3/0s", "the period of '3/0s' is zero"),
+        (-2, "must not be negative"),
+    ],
 )
 def test_bad_rates(text: object, message: str) -> None:
     """Unknown units, zero periods and negative rates are refused."""

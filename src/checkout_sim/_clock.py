@@ -14,9 +14,11 @@ import selectors
 import time
 from collections.abc import Callable
 from contextvars import Context
-from typing import Any, Literal
+from typing import Any, Literal, TypeVarTuple
 
 __all__ = ["RealtimeLoop", "SimulationStalled", "VirtualClockLoop", "loop_factory", "sleep_until"]
+
+_Ts = TypeVarTuple("_Ts")
 
 # As in asyncio: purge cancelled timers when they are more than half of 100+ timers.
 _PURGE_MIN_TIMERS = 100
@@ -50,12 +52,12 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
     def call_at(
         self,
         when: float,
-        callback: Callable[..., object],
-        *args: Any,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
         """Schedule ``callback`` at simulated time ``when`` (FIFO among equal times)."""
-        self._check_closed()
+        self._check_closed()  # type: ignore[attr-defined]
         timer = asyncio.TimerHandle(when, callback, args, self, context)
         heapq.heappush(self._timers, (when, next(self._timer_order), timer))
         timer._scheduled = True  # type: ignore[attr-defined]  # lets cancel() count it
@@ -63,16 +65,14 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
 
     def _run_once(self) -> None:
         ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
-        if len(timers) > _PURGE_MIN_TIMERS and (
-            self._timer_cancelled_count > _PURGE_FRACTION * len(timers)  # type: ignore[attr-defined]
-        ):
+        if len(timers) > _PURGE_MIN_TIMERS and (self._timer_cancelled_count > _PURGE_FRACTION * len(timers)):
             self._purge_cancelled()
         if not ready:
             if self._stopping:  # type: ignore[attr-defined]
                 return  # time stands still while the loop stops
-            while timers and timers[0][2]._cancelled:  # type: ignore[attr-defined]
+            while timers and timers[0][2]._cancelled:
                 self._unschedule(heapq.heappop(timers)[2])
-                self._timer_cancelled_count -= 1  # type: ignore[attr-defined]
+                self._timer_cancelled_count -= 1
             if not timers:
                 tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
                 raise SimulationStalled(
@@ -97,7 +97,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
     def _purge_cancelled(self) -> None:
         kept = []
         for entry in self._timers:
-            if entry[2]._cancelled:  # type: ignore[attr-defined]
+            if entry[2]._cancelled:
                 self._unschedule(entry[2])
             else:
                 kept.append(entry)
@@ -117,7 +117,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         self._timers.clear()
 
 
-class _ScaledSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+class _ScaledSelector(selectors.DefaultSelector):
     """The platform selector, waiting 1/speed wall seconds per simulated second."""
 
     def __init__(self, speed: float) -> None:

@@ -40,9 +40,7 @@ def _check_weights(values: list[Any], weights: list[float] | None) -> None:
     if weights is None:
         return
     if len(weights) != len(values):
-        raise rule_error(
-            "weights", f"has {len(weights)} entries but values has {len(values)}"
-        )
+        raise rule_error("weights", f"has {len(weights)} entries but values has {len(values)}")
     if sum(weights) <= 0:
         raise rule_error("weights", "must add up to more than 0")
 
@@ -66,7 +64,7 @@ class _Empirical:
 
     def _weighted_mean(self) -> float:
         weights = self.weights or [1.0] * len(self.values)
-        return sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights)
+        return float(sum(v * w for v, w in zip(self.values, weights, strict=True)) / sum(weights))
 
 
 # --- time distributions (seconds) -------------------------------------------------
@@ -377,9 +375,7 @@ Distribution = Annotated[
     Discriminator(
         _tag,
         custom_error_type="distribution",
-        custom_error_message=(
-            "expected a time (5s), or a mapping whose dist is one of: " + _TIME_NAMES
-        ),
+        custom_error_message=("expected a time (5s), or a mapping whose dist is one of: " + _TIME_NAMES),
     ),
 ]
 """A random time: a constant (number or duration string) or a ``dist:`` mapping."""
@@ -396,9 +392,7 @@ CountDistribution = Annotated[
     Discriminator(
         _tag,
         custom_error_type="count_distribution",
-        custom_error_message=(
-            "expected a whole number, or a mapping whose dist is one of: " + _COUNT_NAMES
-        ),
+        custom_error_message=("expected a whole number, or a mapping whose dist is one of: " + _COUNT_NAMES),
     ),
 ]
 """A random whole number: a constant integer or a ``dist:`` mapping."""

@@ -62,7 +62,9 @@ class Shop:
         scenario = self._scenario
         self._loop = loop
         self._tally = tally = Tally(self._segment_names, loop.time)
-        self._line: Line[Customer] = make_line(scenario.queue.kind, scenario.queue.capacity, tally.line_changed)
+        self._line: Line[Customer] = make_line(
+            scenario.queue.kind, scenario.queue.capacity, tally.line_changed
+        )
         self._grew = asyncio.Event()
         if self._stream is not None:
             self._event_log = EventLog(
@@ -127,7 +129,7 @@ class Shop:
             when, size = upcoming
             await sleep_until(when)
             reference = when
-            for position in range(min(size, limit - made)):
+            for position in range(int(min(size, limit - made))):
                 if position:
                     # A group arrives at one instant: let idle cashiers take whoever just
                     # joined before the next one looks at the line, or a free till would
@@ -185,7 +187,9 @@ class Shop:
         except TimeoutError:
             if patience <= closing:
                 self._tally.segments[customer.segment].reneged += 1
-                self._emit("customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival)
+                self._emit(
+                    "customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival
+                )
             else:
                 self._unserved(customer)
             return False

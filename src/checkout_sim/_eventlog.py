@@ -65,9 +65,7 @@ class EventLog:
             processors=[
                 *processors,
                 SimulatedTime(clock),
-                structlog.processors.JSONRenderer(
-                    serializer=orjson.dumps, option=orjson.OPT_APPEND_NEWLINE
-                ),
+                structlog.processors.JSONRenderer(serializer=orjson.dumps, option=orjson.OPT_APPEND_NEWLINE),
             ],
             wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
             context_class=dict,

@@ -27,10 +27,8 @@ class Waiting(Protocol):
 W = TypeVar("W", bound=Waiting)
 
 
-class LineWatcher(Protocol):
-    """Told the new length whenever the line grows or shrinks (for time averages)."""
-
-    def __call__(self, length: int) -> None: ...
+#: Told the new length whenever the line grows or shrinks (for time averages).
+LineWatcher = Callable[[int], None]
 
 
 class _Waiting:
@@ -148,7 +146,7 @@ class LifoLine(Line[W], asyncio.LifoQueue[W]):
     _order = _LastFirst
 
 
-class PriorityLine(Line[W], asyncio.PriorityQueue[W]):
+class PriorityLine(Line[W], asyncio.PriorityQueue[W]):  # type: ignore[type-var]  # never compares
     """The line as an ``asyncio.PriorityQueue``: by segment priority, then arrival order."""
 
     _order = _ByPriority
@@ -164,7 +162,7 @@ _LINES: dict[str, type[Line[Waiting]]] = {"fifo": Line, "lifo": LifoLine, "prior
 def make_line(
     kind: Literal["fifo", "lifo", "priority"],
     capacity: int | None,
-    watcher: Callable[[int], None] | None = None,
+    watcher: LineWatcher | None = None,
 ) -> Line[W]:
     """The line for a scenario's ``queue.kind`` and ``queue.capacity`` (None: unbounded)."""
     return cast(Line[W], _LINES[kind](capacity or 0, watcher))

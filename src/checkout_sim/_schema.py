@@ -14,6 +14,7 @@ from .scenario import Scenario
 
 __all__ = ["scenario_json_schema"]
 
+
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file, for editors and validators."""
     schema = Scenario.model_json_schema()

@@ -82,9 +82,7 @@ def parse_duration(value: Any) -> float:
 
 def _bad_duration(value: str) -> float:
     hint = " (write 1m30s, not 1:30)" if ":" in value else f" ({_UNIT_HINT})"
-    raise PydanticCustomError(
-        "duration", "cannot read '{value}' as a duration" + hint, {"value": value}
-    )
+    raise PydanticCustomError("duration", "cannot read '{value}' as a duration" + hint, {"value": value})
 
 
 def parse_rate(value: Any) -> float:
@@ -95,9 +93,7 @@ def parse_rate(value: Any) -> float:
             raise PydanticCustomError("rate", "must not be negative")
         return number
     if not isinstance(value, str):
-        raise PydanticCustomError(
-            "rate", "expected a rate: a number per second or a string like '30/h'"
-        )
+        raise PydanticCustomError("rate", "expected a rate: a number per second or a string like '30/h'")
     match = _RATE_RE.match(value)
     if match is None:
         raise PydanticCustomError(
@@ -180,10 +176,6 @@ PositiveDuration = Annotated[
 #: Events per second, strictly positive.
 Rate = Annotated[float, BeforeValidator(_parse_positive_rate), WithJsonSchema(_RATE_SCHEMA)]
 #: Events per second, zero allowed (a closed phase of a schedule).
-NonNegativeRate = Annotated[
-    float, BeforeValidator(parse_rate), WithJsonSchema(_NON_NEGATIVE_RATE_SCHEMA)
-]
+NonNegativeRate = Annotated[float, BeforeValidator(parse_rate), WithJsonSchema(_NON_NEGATIVE_RATE_SCHEMA)]
 #: A whole number of things, zero allowed.
-Count = Annotated[
-    int, BeforeValidator(_parse_count), WithJsonSchema({"type": "integer", "minimum": 0})
-]
+Count = Annotated[int, BeforeValidator(_parse_count), WithJsonSchema({"type": "integer", "minimum": 0})]

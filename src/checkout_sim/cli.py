@@ -185,7 +185,8 @@ def _format_summary(scenario: Scenario, summary: Summary) -> str:
     utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
     lines = [
-        f"{scenario.name}: {_seconds(summary.elapsed)} simulated ({scenario.clock} clock, seed {summary.seed})",
+        f"{scenario.name}: {_seconds(summary.elapsed)} simulated "
+        f"({scenario.clock} clock, seed {summary.seed})",
         f"  customers  arrived {summary.arrived}  served {summary.served}  balked {summary.balked}  "
         f"reneged {summary.reneged}  unserved {summary.unserved}",
         f"  wait       {_waits(summary)}",

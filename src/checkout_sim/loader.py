@@ -110,7 +110,9 @@ class _Document:
     def build(self, node: yaml.Node, path: KeyPath = ()) -> Any:
         self._built += 1
         if self._built > MAX_VALUES:
-            raise _YamlProblem(node.start_mark, f"the document has more than {MAX_VALUES:,} values (alias expansion?)")
+            raise _YamlProblem(
+                node.start_mark, f"the document has more than {MAX_VALUES:,} values (alias expansion?)"
+            )
         if len(path) > MAX_DEPTH:
             raise _YamlProblem(node.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep")
         self.values[path] = node.start_mark
@@ -316,7 +318,7 @@ def _apply_override(data: dict[str, Any], assignment: str) -> KeyPath:
         raise _OverrideProblem((), f"expected KEY=VALUE, got {assignment!r}")
     path = tuple(_split(dotted.strip()))
     try:
-        value = yaml.load(text, Loader=_Loader) if text.strip() else None  # noqa: S506
+        value = yaml.load(text, Loader=_Loader) if text.strip() else None
     except yaml.YAMLError as error:
         raise _OverrideProblem(path, f"cannot read the value: {_yaml_message(error)}") from None
     node: Any = data
@@ -365,14 +367,15 @@ def parse_scenario(
     ``on_warning`` receives settings that are valid but have no effect.
     """
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            before = text[: error.start]
+            before = raw[: error.start]
             line = before.count(b"\n") + 1
             column = error.start - (before.rfind(b"\n") + 1) + 1
             raise ScenarioError(
-                [Problem(source, line, column, "(file)", f"not UTF-8: byte 0x{text[error.start]:02x}")]
+                [Problem(source, line, column, "(file)", f"not UTF-8: byte 0x{raw[error.start]:02x}")]
             ) from None
     loader = _Loader(text)
     document = _Document(loader)
@@ -390,7 +393,16 @@ def parse_scenario(
         raise ScenarioError([Problem(source, 1, 1, "(root)", "the scenario is empty")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"the value {data!r}"
-        raise ScenarioError([_at(source, document.values.get(()), "(root)", f"expected a mapping of scenario keys, got {kind}")])
+        raise ScenarioError(
+            [
+                _at(
+                    source,
+                    document.values.get(()),
+                    "(root)",
+                    f"expected a mapping of scenario keys, got {kind}",
+                )
+            ]
+        )
     overridden: dict[KeyPath, str] = {}
     for assignment in overrides:
         try:

@@ -6,6 +6,7 @@ them and the engine runs them. All times are seconds, all rates per second.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, model_validator
@@ -182,7 +183,7 @@ class Cashiers(Model):
         return self.count if self.scaling is None else self.scaling.max
 
 
-def _unique(items: list[Product] | list[Segment], key: str) -> None:
+def _unique(items: Sequence[Product | Segment], key: str) -> None:
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.name in seen:
@@ -202,7 +203,9 @@ class Scenario(Model):
     drain: bool = True
     products: Annotated[list[Product], Field(min_length=1)]
     basket: Basket = Basket()
-    segments: Annotated[list[Segment], Field(min_length=1)] = [Segment(name="regular")]
+    segments: Annotated[list[Segment], Field(min_length=1)] = Field(
+        default_factory=lambda: [Segment(name="regular")]
+    )
     arrivals: Arrivals
     queue: QueueSpec = QueueSpec()
     cashiers: Cashiers
