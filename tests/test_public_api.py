@@ -17,6 +17,7 @@ def test_all_is_pinned() -> None:
         "__version__",
         "load_scenario",
         "parse_scenario",
+        "replicate",
         "run",
     ]
     for name in checkout_sim.__all__:

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._clock import SimulationStalled
 from .loader import Problem, ScenarioError, load_scenario, parse_scenario
-from .runner import run
+from .runner import replicate, run
 from .scenario import Scenario
 from .summary import SegmentSummary, Summary
 
@@ -27,5 +27,6 @@ __all__ = [
     "__version__",
     "load_scenario",
     "parse_scenario",
+    "replicate",
     "run",
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from collections.abc import Mapping
 from typing import IO, Any
 
 from structlog.typing import Processor
@@ -42,12 +43,14 @@ class Shop:
         *,
         item_events: bool = False,
         processors: tuple[Processor, ...] = (),
+        bind: Mapping[str, Any] | None = None,
     ) -> None:
         self._scenario = scenario
         self._seed = seed
         self._stream = log
         self._item_events = item_events
         self._processors = processors
+        self._bind = bind
         self._arrivals = make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals"))
         self._customers = CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers"))
         self._segment_names = [segment.name for segment in scenario.segments]
@@ -72,6 +75,7 @@ class Shop:
                 loop.time,
                 processors=self._processors,
                 flush_each=scenario.clock == "realtime",
+                bind=self._bind,
             )
             self._emit = self._event_log.emit
         self._emit(

@@ -8,7 +8,7 @@ a user may slip their own processors in before the line is rendered.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import IO, Any
 
 import orjson
@@ -58,6 +58,7 @@ class EventLog:
         *,
         processors: Iterable[Processor] = (),
         flush_each: bool = False,
+        bind: Mapping[str, Any] | None = None,
     ) -> None:
         self._stream = stream
         self._logger = structlog.wrap_logger(
@@ -70,7 +71,7 @@ class EventLog:
             wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
             context_class=dict,
             cache_logger_on_first_use=True,
-        ).bind()
+        ).bind(**(bind or {}))
         self.emit: Callable[..., None] = self._logger.info
         """``emit(event, **fields)``: log one event at the current simulated time."""
 

@@ -17,10 +17,12 @@ from typing import IO
 
 from . import __version__
 from ._clock import SimulationStalled
+from ._confidence import mean_interval
 from .loader import Problem, ScenarioError, load_scenario
-from .runner import run
+from .runner import replicate
 from .scenario import Scenario
-from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary
+from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures
+from .theory import predict
 
 __all__ = ["main"]
 
@@ -54,6 +56,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100000, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="run-scenario",
@@ -84,6 +96,18 @@ def _parser() -> argparse.ArgumentParser:
         type=_positive_float,
         metavar="X",
         help="realtime clock: simulated seconds per wall second",
+    )
+    parser.add_argument(
+        "--replications",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="run N times with seeds seed, seed+1, ...; report means with 95%% confidence intervals",
+    )
+    parser.add_argument(
+        "--compare-theory",
+        action="store_true",
+        help="print the analytic prediction beside the simulated figures (textbook models)",
     )
     parser.add_argument("--items", action="store_true", help="also log one item_scanned event per item")
     parser.add_argument("--check", action="store_true", help="validate the scenario and exit")
@@ -119,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.path}: ok", file=sys.stderr)
             return EXIT_OK
         with _log_stream(args.log) as stream:
-            summary = run(scenario, seed=args.seed, log=stream, item_events=args.items)
+            summaries = replicate(
+                scenario, args.replications, seed=args.seed, log=stream, item_events=args.items
+            )
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
@@ -141,7 +167,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"run-scenario: error: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_FAILED
     if not args.quiet:
-        print(_format_summary(scenario, summary), file=sys.stderr)
+        report = (
+            _format_summary(scenario, summaries[0])
+            if len(summaries) == 1
+            else _format_replications(scenario, summaries)
+        )
+        print(report, file=sys.stderr)
+    if args.compare_theory:
+        print(_format_theory(scenario, summaries), file=sys.stderr)
     return EXIT_OK
 
 
@@ -198,4 +231,76 @@ def _format_summary(scenario: Scenario, summary: Summary) -> str:
         for name, figures in summary.segments.items():
             lines.append(f"  {name:<{width}}  served {figures.served:>5}  wait {_waits(figures)}")
     lines.append(f"  (percentiles within {PERCENTILE_RELATIVE_ERROR:.1%})")
+    return "\n".join(lines)
+
+
+_RATIOS = ("wait_probability", "loss", "abandonment", "utilisation")
+
+
+def _figure_text(name: str, value: float) -> str:
+    if name.startswith("wait_"):
+        return f"{value:.4g}s" if name != "wait_probability" else f"{value:.4f}"
+    if name in _RATIOS:
+        return f"{value:.4f}"
+    return f"{value:.4g}"
+
+
+def _intervals(summaries: list[Summary]) -> dict[str, tuple[float, float]]:
+    """Each figure's mean and 95 % half-width across replications (figures every run has)."""
+    per_run = [figures(summary) for summary in summaries]
+    result = {}
+    for name in per_run[0]:
+        values = [run_figures.get(name) for run_figures in per_run]
+        present = [value for value in values if value is not None]
+        if len(present) == len(values):
+            result[name] = mean_interval(present, 0.95)
+    return result
+
+
+def _format_replications(scenario: Scenario, summaries: list[Summary]) -> str:
+    first, last = summaries[0].seed, summaries[-1].seed
+    lines = [
+        f"{scenario.name}: {len(summaries)} replications (seeds {first}..{last}, {scenario.clock} clock)",
+        f"  {'figure':<24}{'mean':>14}   95% confidence interval",
+    ]
+    for name, (mean, half) in _intervals(summaries).items():
+        lines.append(
+            f"  {name:<24}{_figure_text(name, mean):>14}   "
+            f"[{_figure_text(name, mean - half)}, {_figure_text(name, mean + half)}]"
+        )
+    counts = ("arrived", "served", "balked", "reneged", "unserved")
+    totals = "  ".join(f"{key} {sum(getattr(s, key) for s in summaries)}" for key in counts)
+    lines.append(f"  customers in all runs: {totals}")
+    return "\n".join(lines)
+
+
+def _format_theory(scenario: Scenario, summaries: list[Summary]) -> str:
+    prediction = predict(scenario)
+    several = len(summaries) > 1
+    intervals = _intervals(summaries) if several else {}
+    simulated = figures(summaries[0])
+    lines = [f"theory: {prediction.model}"]
+    if prediction.figures:
+        header = "simulated (95% CI)" if several else "simulated"
+        lines.append(f"  {'figure':<24}{header:>30}{'theory':>14}{'difference':>12}")
+    for name, expected in prediction.figures.items():
+        if several and name in intervals:
+            mean, half = intervals[name]
+            shown = f"{_figure_text(name, mean)} ± {_figure_text(name, half)}"
+            verdict = "  within CI" if abs(mean - expected) <= half else "  outside CI"
+        else:
+            value = simulated.get(name)
+            if value is None:
+                continue
+            mean, shown, verdict = value, _figure_text(name, value), ""
+        difference = f"{(mean - expected) / expected:+.1%}" if expected else f"{mean - expected:+.3g}"
+        lines.append(f"  {name:<24}{shown:>30}{_figure_text(name, expected):>14}{difference:>12}{verdict}")
+    reasons = set(prediction.missing.values())
+    if not prediction.figures and len(reasons) == 1:
+        lines.append(f"  no figure has a closed form here: {reasons.pop()}")
+    else:
+        for name, reason in prediction.missing.items():
+            lines.append(f"  {name}: no closed form here ({reason})")
+    if prediction.figures:
+        lines.append("  theory is the steady state; a finite run starts empty, so allow for warm-up")
     return "\n".join(lines)

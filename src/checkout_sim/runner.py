@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
-from typing import IO
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
 
 from structlog.typing import Processor
 
@@ -14,7 +14,7 @@ from ._engine import Shop
 from .scenario import Scenario
 from .summary import Summary
 
-__all__ = ["run"]
+__all__ = ["replicate", "run"]
 
 
 def run(
@@ -24,18 +24,19 @@ def run(
     log: IO[bytes] | None = None,
     item_events: bool = False,
     processors: Sequence[Processor] = (),
+    bind: Mapping[str, Any] | None = None,
 ) -> Summary:
     """Run ``scenario`` to the end on its clock and return the summary.
 
     ``seed`` overrides the scenario's; with neither, a fresh one is drawn and
     reported in the log and the summary so the run can be replayed. ``log`` receives
     the JSON-lines event log (None: no log); ``processors`` are extra structlog
-    processors run on each event before it is rendered. Each call makes its own loop,
+    processors run on each event before it is rendered; ``bind`` adds fields to
+    every event (after ``t`` and ``event``). Each call makes its own loop,
     random streams and logger, so runs can share a process or go to worker processes.
     """
-    if seed is None:
-        seed = scenario.seed if scenario.seed is not None else random.SystemRandom().randrange(2**32)
-    shop = Shop(scenario, seed, log, item_events=item_events, processors=tuple(processors))
+    seed = _resolve_seed(scenario, seed)
+    shop = Shop(scenario, seed, log, item_events=item_events, processors=tuple(processors), bind=bind)
     with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed)) as runner:
         try:
             return runner.run(shop.run())
@@ -44,6 +45,43 @@ def run(
         finally:
             if log is not None:
                 log.flush()
+
+
+def replicate(
+    scenario: Scenario,
+    replications: int,
+    *,
+    seed: int | None = None,
+    log: IO[bytes] | None = None,
+    item_events: bool = False,
+    processors: Sequence[Processor] = (),
+) -> list[Summary]:
+    """Run ``replications`` independent runs with seeds seed, seed+1, …; return their summaries.
+
+    With more than one replication every event carries ``run`` (1, 2, …) so one log
+    can hold them all.
+    """
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    first = _resolve_seed(scenario, seed)
+    return [
+        run(
+            scenario,
+            seed=first + index,
+            log=log,
+            item_events=item_events,
+            processors=processors,
+            bind={"run": index + 1} if replications > 1 else None,
+        )
+        for index in range(replications)
+    ]
+
+
+def _resolve_seed(scenario: Scenario, seed: int | None) -> int:
+    """The seed given, else the scenario's, else a fresh one (reported so it can be replayed)."""
+    if seed is not None:
+        return seed
+    return scenario.seed if scenario.seed is not None else random.SystemRandom().randrange(2**32)
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ._sketch import RELATIVE_ACCURACY, QuantileSketch
 
-__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally"]
+__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally", "figures"]
 
 #: Relative error of wait_p50, wait_p90 and wait_p99 (mean and max are exact).
 PERCENTILE_RELATIVE_ERROR = RELATIVE_ACCURACY
@@ -55,6 +55,36 @@ class Summary(SegmentSummary):
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in field order, as written in the ``run_finished`` event."""
         return asdict(self)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def figures(summary: Summary) -> dict[str, float | None]:
+    """The figures people compare across runs and with theory, by name.
+
+    ``wait_probability`` is the share of served customers who waited at all, ``loss``
+    the share of arrivals who balked, ``abandonment`` the share who reneged;
+    ``wait_mean[segment]`` is one segment's mean wait.
+    """
+    found: dict[str, float | None] = {
+        "wait_mean": summary.wait_mean,
+        "wait_p50": summary.wait_p50,
+        "wait_p90": summary.wait_p90,
+        "wait_p99": summary.wait_p99,
+        "wait_max": summary.wait_max,
+        "wait_probability": _ratio(summary.waited, summary.served),
+        "loss": _ratio(summary.balked, summary.arrived),
+        "abandonment": _ratio(summary.reneged, summary.arrived),
+        "queue_length_mean": summary.queue_length_mean,
+        "utilisation": summary.utilisation,
+        "throughput_per_hour": summary.throughput_per_hour,
+    }
+    if len(summary.segments) > 1:
+        for name, segment in summary.segments.items():
+            found[f"wait_mean[{name}]"] = segment.wait_mean
+    return found
 
 
 class _WaitTally:

@@ -22,14 +22,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .scenario import Scenario
 
 __all__ = [
+    "FIGURES",
     "BirthDeath",
+    "Prediction",
     "birth_death",
     "cobham_waits",
     "erlang_c",
     "mg1_wait",
     "mmc_wait",
+    "predict",
 ]
 
 #: Chains without a natural end are cut where the remaining probability is negligible.
@@ -117,3 +124,229 @@ def cobham_waits(
             raise ValueError("unstable: utilisation must be below 1")
         waits.append(residual / ((1 - before) * (1 - sigma)))
     return waits
+
+
+# --- predictions for a whole scenario ---------------------------------------------
+
+#: The figures a prediction may give, as (name, how it is read off a run's summary).
+FIGURES = ("wait_mean", "wait_probability", "loss", "abandonment", "utilisation")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What theory says about a scenario: a model name, figures, and what has no closed form."""
+
+    model: str
+    figures: dict[str, float]
+    missing: dict[str, str]
+
+
+def _moments(dist: object) -> tuple[float, float] | None:
+    """(E[S], E[S^2]) of a time distribution, where it has a simple closed form."""
+    from ._distributions import Constant, Empirical, Exponential, Gamma, Uniform
+
+    if isinstance(dist, Constant):
+        return dist.value, dist.value**2
+    if isinstance(dist, Exponential):
+        return dist.mean, 2 * dist.mean**2
+    if isinstance(dist, Uniform):
+        return dist.mean, (dist.low**2 + dist.low * dist.high + dist.high**2) / 3
+    if isinstance(dist, Gamma):
+        return dist.mean, dist.shape * (dist.shape + 1) * dist.scale**2
+    if isinstance(dist, Empirical):
+        weights = dist.weights or [1.0] * len(dist.values)
+        total = math.fsum(weights)
+        return dist.mean, math.fsum(w * v * v for v, w in zip(dist.values, weights, strict=True)) / total
+    return None
+
+
+def _service(scenario: Scenario) -> tuple[object, str] | str:
+    """The per-customer service distribution, or why it is not a single textbook one."""
+    from ._distributions import Constant, ConstantCount
+
+    baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
+    if not all(isinstance(b, ConstantCount) for b in baskets):
+        return "the number of items per customer is random"
+    counts = {b.value for b in baskets if isinstance(b, ConstantCount)}
+    payment = scenario.cashiers.payment_time
+    if counts == {0}:
+        return payment, "payment"
+    if counts != {1}:
+        return "customers buy several items (service is a sum)"
+    if not (isinstance(payment, Constant) and payment.value == 0):
+        return "service is items plus a payment time (a sum)"
+    checkout = {product.checkout_time for product in scenario.products}
+    if len(checkout) > 1:
+        return "products have different checkout times (service is a mixture)"
+    return next(iter(checkout)), "checkout"
+
+
+def predict(scenario: Scenario) -> Prediction:
+    """Steady-state predictions for a textbook scenario; reasons where there are none.
+
+    Covered: Poisson arrivals with exponential service (M/M/c; with a capacity, balking
+    M/M/c/K or the backpressure chain; with exponential patience, Erlang-A), any of
+    FIFO/LIFO/priority (LIFO shares FIFO's mean wait; priorities by Cobham for one till
+    or equal exponential service), M/G/1 by Pollaczek-Khinchine, and D/M/1.
+    """
+    from ._distributions import Constant, Exponential
+    from .scenario import ConstantArrivals, PoissonArrivals
+
+    missing: dict[str, str] = {}
+    c = scenario.cashiers.count
+
+    def nothing(reason: str) -> Prediction:
+        return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
+
+    if scenario.cashiers.scaling is not None:
+        return nothing("lanes open and close (scaling)")
+    service = _service(scenario)
+    if isinstance(service, str):
+        return nothing(service)
+    dist, _ = service
+    moments = _moments(dist)
+    if moments is None:
+        return nothing(f"service is {type(dist).__name__.lower()}")
+    mean_s, second_s = moments
+    patiences = {segment.patience for segment in scenario.segments}
+    theta: float | None = None
+    if patiences != {None}:
+        patience = next(iter(patiences)) if len(patiences) == 1 else None
+        if not isinstance(patience, Exponential):
+            return nothing("patience is not the same exponential for everyone")
+        theta = 1 / patience.mean
+    arrivals = scenario.arrivals
+    exponential = isinstance(dist, Exponential)
+    capacity = scenario.queue.capacity
+    priority = scenario.queue.kind == "priority" and len({s.priority for s in scenario.segments}) > 1
+
+    if isinstance(arrivals, ConstantArrivals):
+        if c == 1 and exponential and capacity is None and theta is None and not priority:
+            return _dm1(1 / arrivals.rate, 1 / mean_s)
+        return nothing("constant arrivals: only D/M/1 has a closed form here")
+    if not isinstance(arrivals, PoissonArrivals):
+        return nothing(f"{arrivals.pattern} arrivals are not a Poisson process")
+    lam = arrivals.rate
+
+    if exponential and (capacity is not None or theta is not None):
+        return _markov_chain(scenario, lam, 1 / mean_s, theta, priority)
+    if priority:
+        return _priority(scenario, lam, dist, mean_s, second_s)
+    if exponential:
+        if lam * mean_s >= c:
+            return nothing("unstable: arrivals outpace the tills")
+        p_wait = erlang_c(c, lam * mean_s)
+        figures = {
+            "wait_mean": mmc_wait(lam, 1 / mean_s, c),
+            "wait_probability": p_wait,
+            "loss": 0.0,
+            "abandonment": 0.0,
+            "utilisation": lam * mean_s / c,
+        }
+        return Prediction(f"M/M/{c} ({scenario.queue.kind.upper()}, Erlang C)", figures, missing)
+    if c == 1 and lam * mean_s < 1:
+        figures = {
+            "wait_mean": mg1_wait(lam, mean_s, second_s),
+            "wait_probability": lam * mean_s,
+            "loss": 0.0,
+            "abandonment": 0.0,
+            "utilisation": lam * mean_s,
+        }
+        kind = "D" if isinstance(dist, Constant) else "G"
+        return Prediction(f"M/{kind}/1 (Pollaczek-Khinchine)", figures, missing)
+    return nothing("general service with several tills (M/G/c) has no closed form")
+
+
+def _markov_chain(
+    scenario: Scenario, lam: float, mu: float, theta: float | None, priority: bool
+) -> Prediction:
+    """M/M/c with a capacity (balk or backpressure) and/or exponential patience."""
+    c = scenario.cashiers.count
+    capacity = scenario.queue.capacity
+    balk = scenario.queue.when_full == "balk"
+    rate = theta or 0.0
+    last = None if capacity is None else c + capacity + (0 if balk else 1)
+    full = None if capacity is None else c + capacity
+
+    def birth(n: int) -> float:
+        return lam if full is None or n < full or (not balk and n == full) else 0.0
+
+    def death(n: int) -> float:
+        # Patience runs at the door too, so the held arrival may give up like those in line.
+        return min(n, c) * mu + max(n - c, 0) * rate
+
+    if theta is None and capacity is None:
+        raise AssertionError("handled by Erlang C")
+    try:
+        chain = birth_death(birth, death, last)
+    except ValueError:
+        return Prediction("unstable", {}, dict.fromkeys(FIGURES, "the chain does not settle"))
+    served_rate = chain.mean(lambda n: min(n, c) * mu)
+    arrival_rate = lam if balk or full is None else chain.mean(birth)  # backpressure pauses arrivals
+    figures: dict[str, float] = {"utilisation": served_rate / mu / c}
+    missing: dict[str, str] = {}
+    figures["loss"] = chain.p[full] if balk and full is not None else 0.0
+    figures["abandonment"] = chain.mean(lambda n: max(n - c, 0)) * rate / arrival_rate
+    if theta is None:
+        # Little's law on everyone waiting (in line or at the door); all of them are served.
+        figures["wait_mean"] = chain.mean(lambda n: max(n - c, 0)) / served_rate
+        joinable = chain.p if full is None else chain.p[: full if balk else full + 1]
+        figures["wait_probability"] = math.fsum(joinable[c:]) / math.fsum(joinable)
+    else:
+        missing["wait_mean"] = missing["wait_probability"] = "waits of served customers under abandonment"
+    if priority:
+        missing["wait_mean"] = "priorities with a capacity or patience"
+    name = f"M/M/{c}" + (f"/{full}" if full else "") + ("+M (Erlang-A)" if theta else "")
+    if capacity is not None and not balk:
+        name += " with the held arrival (backpressure)"
+    return Prediction(name, figures, missing)
+
+
+def _priority(scenario: Scenario, lam: float, dist: object, mean_s: float, second_s: float) -> Prediction:
+    """Non-preemptive priorities: Cobham for M/G/1, and M/M/c with equal service rates."""
+    from ._distributions import Exponential
+
+    c = scenario.cashiers.count
+    shares: dict[int, float] = {}
+    total = math.fsum(segment.share for segment in scenario.segments)
+    for segment in scenario.segments:
+        shares[segment.priority] = shares.get(segment.priority, 0.0) + segment.share / total
+    levels = sorted(shares)
+    rates = [lam * shares[level] for level in levels]
+    if c == 1:
+        waits = cobham_waits(rates, [mean_s] * len(rates), [second_s] * len(rates))
+    elif isinstance(dist, Exponential):
+        base = erlang_c(c, lam * mean_s) * mean_s / c
+        sigma, waits = 0.0, []
+        for rate in rates:
+            before, sigma = sigma, sigma + rate * mean_s / c
+            waits.append(base / ((1 - before) * (1 - sigma)))
+    else:
+        return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, "priorities in M/G/c"))
+    figures = {
+        "wait_mean": math.fsum(r * w for r, w in zip(rates, waits, strict=True)) / lam,
+        "wait_probability": erlang_c(c, lam * mean_s) if isinstance(dist, Exponential) else lam * mean_s,
+        "loss": 0.0,
+        "abandonment": 0.0,
+        "utilisation": lam * mean_s / c,
+    }
+    for segment in scenario.segments:
+        figures[f"wait_mean[{segment.name}]"] = waits[levels.index(segment.priority)]
+    return Prediction(f"priority M/{'M' if isinstance(dist, Exponential) else 'G'}/{c} (Cobham)", figures, {})
+
+
+def _dm1(gap: float, mu: float) -> Prediction:
+    """D/M/1 as GI/M/1: sigma solves sigma = exp(-mu T (1 - sigma)); W = sigma / (mu (1 - sigma))."""
+    if gap * mu <= 1:
+        return Prediction("unstable", {}, dict.fromkeys(FIGURES, "arrivals outpace the till"))
+    sigma = 0.5
+    for _ in range(200):  # a contraction on (0, 1) when stable
+        sigma = math.exp(-mu * gap * (1 - sigma))
+    figures = {
+        "wait_mean": sigma / (mu * (1 - sigma)),
+        "wait_probability": sigma,
+        "loss": 0.0,
+        "abandonment": 0.0,
+        "utilisation": 1 / (gap * mu),
+    }
+    return Prediction("D/M/1 (GI/M/1)", figures, {})
