@@ -154,3 +154,13 @@ def _check_summary(run: Run) -> None:
     else:
         assert summary["wait_mean"] is None and summary["wait_max"] is None
     assert summary["elapsed"] == summary["t"]
+    if summary["arrived"]:
+        # Little's law on everyone waiting (line or door), exact on a sample path that ends empty.
+        gave_up = [e["wait"] for e in run.events if e["event"] in ("customer_reneged", "customer_unserved")]
+        total_wait = math.fsum(waits) + math.fsum(gave_up)
+        assert math.isclose(
+            summary["wait_mean_all"], total_wait / summary["arrived"], rel_tol=1e-9, abs_tol=1e-12
+        )
+        assert math.isclose(
+            summary["waiting_mean"] * summary["elapsed"], total_wait, rel_tol=1e-9, abs_tol=1e-9
+        ), "Little's law"

@@ -32,6 +32,8 @@ SUMMARY_TYPES = {
     "wait_max": float,
     "queue_length_mean": float,
     "queue_length_max": int,
+    "waiting_mean": float,
+    "wait_mean_all": float,
     "utilisation": float,
     "throughput_per_hour": float,
     "lanes_max": int,

@@ -185,25 +185,21 @@ class Shop:
         patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
         closing = math.inf if self._scenario.drain else (self._scenario.duration or math.inf)
         deadline = min(patience, closing)
+        self._tally.door_changed(+1)
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
                 await self._line.put(customer)
         except TimeoutError:
-            if patience <= closing:
-                self._tally.segments[customer.segment].reneged += 1
-                self._emit(
-                    "customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival
-                )
-            else:
-                self._unserved(customer)
+            self._tally.door_changed(-1)
+            self._give_up(customer, reneged=patience <= closing)
             return False
+        self._tally.door_changed(-1)
         return True
 
     def _renege(self, customer: Customer) -> None:
         """Patience ran out: leave the line, if still in it."""
         if self._line.leave(customer):
-            self._tally.segments[customer.segment].reneged += 1
-            self._emit("customer_reneged", customer=customer.id, wait=self._loop.time() - customer.arrival)
+            self._give_up(customer, reneged=True)
 
     def _close_doors(self) -> None:
         """Closing time without draining: everyone still in line goes home unserved."""
@@ -211,11 +207,14 @@ class Shop:
             self._line.leave(customer)
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()
-            self._unserved(customer)
+            self._give_up(customer, reneged=False)
 
-    def _unserved(self, customer: Customer) -> None:
-        self._tally.segments[customer.segment].unserved += 1
-        self._emit("customer_unserved", customer=customer.id, wait=self._loop.time() - customer.arrival)
+    def _give_up(self, customer: Customer, *, reneged: bool) -> None:
+        """Record a customer who leaves without being served: reneged, or unserved at closing."""
+        wait = self._loop.time() - customer.arrival
+        self._tally.gave_up(customer.segment, wait, reneged=reneged)
+        event = "customer_reneged" if reneged else "customer_unserved"
+        self._emit(event, customer=customer.id, wait=wait)
 
     # --- the cashiers ---------------------------------------------------------
 
@@ -258,8 +257,7 @@ class Shop:
             if customer.payment > 0:
                 await asyncio.sleep(customer.payment)
             service = loop.time() - start
-            tally.busy += service
-            tally.segments[customer.segment].waits.add(wait)
+            tally.served(customer.segment, wait, service)
             emit(
                 "checkout_finished",
                 customer=customer.id,

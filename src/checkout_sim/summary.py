@@ -40,10 +40,18 @@ class SegmentSummary:
 
 @dataclass(frozen=True)
 class Summary(SegmentSummary):
-    """The whole run: :class:`SegmentSummary` figures for everyone, plus the shop's."""
+    """The whole run: :class:`SegmentSummary` figures for everyone, plus the shop's.
+
+    ``waiting_mean`` is the time-average number waiting anywhere (in line or held at
+    the door) and ``wait_mean_all`` the mean wait over every arrival (0 for a balk,
+    the time until leaving for those who gave up), so that Little's law
+    ``waiting_mean = arrived / elapsed × wait_mean_all`` holds for every run.
+    """
 
     queue_length_mean: float
     queue_length_max: int
+    waiting_mean: float
+    wait_mean_all: float | None
     utilisation: float | None
     throughput_per_hour: float | None
     lanes_max: int
@@ -159,9 +167,12 @@ class Tally:
         self.segments = [_SegmentTally() for _ in self._names]
         self._clock = clock
         self._line_length = 0
+        self._at_door = 0
         self._line_area = 0.0
+        self._waiting_area = 0.0
         self._line_since = clock()
         self.line_max = 0
+        self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
         self.busy = 0.0
         self._lanes_open = 0
         self._lane_area = 0.0
@@ -170,14 +181,38 @@ class Tally:
 
     def line_changed(self, length: int) -> None:
         """The line now holds ``length`` customers (a :class:`~._line.LineWatcher`)."""
+        self._advance()
+        self._line_length = length
+
+    def door_changed(self, delta: int) -> None:
+        """A customer started (+1) or stopped (-1) being held at the door by backpressure."""
+        self._advance()
+        self._at_door += delta
+
+    def _advance(self) -> None:
         now = self._clock()
         if now > self._line_since:
             # Only a length that lasted counts towards the maximum: a customer who is put
             # in the queue and taken by an idle cashier at the same instant never waited.
-            self._line_area += self._line_length * (now - self._line_since)
+            elapsed = now - self._line_since
+            self._line_area += self._line_length * elapsed
+            self._waiting_area += (self._line_length + self._at_door) * elapsed
             self.line_max = max(self.line_max, self._line_length)
             self._line_since = now
-        self._line_length = length
+
+    def served(self, segment: int, wait: float, service: float) -> None:
+        """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
+        self.busy += service
+        self.segments[segment].waits.add(wait)
+
+    def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
+        """A customer left unserved after ``wait``: reneged, or sent home at closing."""
+        tally = self.segments[segment]
+        if reneged:
+            tally.reneged += 1
+        else:
+            tally.unserved += 1
+        self._gave_up_wait += wait
 
     def lanes_changed(self, delta: int) -> None:
         """A lane opened (+1) or closed (-1)."""
@@ -190,7 +225,7 @@ class Tally:
     def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
         """The figures so far, as of the loop's current time."""
         end = self._clock()
-        self.line_changed(self._line_length)
+        self._advance()
         self.lanes_changed(0)
         overall = _WaitTally()
         totals = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
@@ -206,6 +241,10 @@ class Tally:
             **overall.figures(),
             queue_length_mean=self._line_area / end if end > 0 else 0.0,
             queue_length_max=self.line_max,
+            waiting_mean=self._waiting_area / end if end > 0 else 0.0,
+            wait_mean_all=(
+                (overall.sum + self._gave_up_wait) / totals["arrived"] if totals["arrived"] else None
+            ),
             utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
             throughput_per_hour=totals["served"] / end * 3600.0 if end > 0 else None,
             lanes_max=self.lanes_max,
