@@ -1,0 +1,132 @@
+"""The same M/M/3 model written for SimPy 4 (Store and Resource) and Ciw 3.
+
+Each function simulates ``customers`` arrivals (lambda = 2.7/min, mu = 1/min per
+cashier, 3 cashiers, FIFO, unbounded) and returns (served, mean wait in seconds), so
+the benchmark can check that every implementation computes the same thing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import IO, Any
+
+import orjson
+
+LAMBDA = 2.7 / 60
+MU = 1 / 60
+CASHIERS = 3
+
+
+def simpy_store(customers: int, seed: int, log: IO[bytes] | None = None) -> tuple[int, float]:
+    """SimPy with a Store as the line and three cashier processes: the producer-consumer shape."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    line = simpy.Store(env)
+    served = 0
+    total_wait = 0.0
+    write = log.write if log is not None else None
+    dumps = orjson.dumps
+
+    def producer() -> Any:
+        for number in range(1, customers + 1):
+            yield env.timeout(rng.expovariate(LAMBDA))
+            if write:
+                write(dumps({"t": env.now, "event": "customer_arrived", "customer": number}) + b"\n")
+            line.put((number, env.now, rng.expovariate(MU)))
+
+    def cashier(lane: int) -> Any:
+        nonlocal served, total_wait
+        while True:
+            number, arrival, service = yield line.get()
+            wait = env.now - arrival
+            if write:
+                write(
+                    dumps(
+                        {
+                            "t": env.now,
+                            "event": "checkout_started",
+                            "customer": number,
+                            "cashier": lane,
+                            "wait": wait,
+                        }
+                    )
+                    + b"\n"
+                )
+            yield env.timeout(service)
+            served += 1
+            total_wait += wait
+            if write:
+                write(
+                    dumps(
+                        {
+                            "t": env.now,
+                            "event": "checkout_finished",
+                            "customer": number,
+                            "cashier": lane,
+                            "service": service,
+                        }
+                    )
+                    + b"\n"
+                )
+
+    env.process(producer())
+    for lane in range(1, CASHIERS + 1):
+        env.process(cashier(lane))
+    env.run()
+    return served, total_wait / served
+
+
+def simpy_resource(customers: int, seed: int) -> tuple[int, float]:
+    """SimPy with a Resource of capacity 3 and one process per customer (the SimPy idiom)."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    tills = simpy.Resource(env, capacity=CASHIERS)
+    served = 0
+    total_wait = 0.0
+
+    def customer(service: float) -> Any:
+        nonlocal served, total_wait
+        arrival = env.now
+        with tills.request() as request:
+            yield request
+            total_wait += env.now - arrival
+            yield env.timeout(service)
+        served += 1
+
+    def producer() -> Any:
+        for _ in range(customers):
+            yield env.timeout(rng.expovariate(LAMBDA))
+            env.process(customer(rng.expovariate(MU)))
+
+    env.process(producer())
+    env.run()
+    return served, total_wait / served
+
+
+def ciw(customers: int, seed: int) -> tuple[int, float]:
+    """Ciw 3: one node, three servers, run until ``customers`` have arrived and left."""
+    import ciw as ciw_module
+
+    network = ciw_module.create_network(
+        arrival_distributions=[ciw_module.dists.Exponential(rate=LAMBDA)],
+        service_distributions=[ciw_module.dists.Exponential(rate=MU)],
+        number_of_servers=[CASHIERS],
+    )
+    ciw_module.seed(seed)
+    simulation = ciw_module.Simulation(network)
+    simulation.simulate_until_max_customers(customers, method="Finish")
+    records = simulation.get_all_records()
+    waits = [record.waiting_time for record in records]
+    return len(records), sum(waits) / len(waits)
+
+
+PEERS: dict[str, Callable[[int, int], tuple[int, float]]] = {
+    "SimPy Store": simpy_store,
+    "SimPy Resource": simpy_resource,
+    "Ciw": ciw,
+}

@@ -1,0 +1,137 @@
+"""Benchmark: checkout-sim against SimPy and Ciw on the same M/M/3 model, in one process run.
+
+    pip install -e '.[bench]' && python benchmarks/run.py [--customers 500000] [--repeat 3]
+
+Case 1, summary only: customers per second for checkout-sim (no event log), SimPy 4
+(Store with three cashier processes; Resource with a process per customer) and Ciw 3,
+and each one's ratio to checkout-sim. Case 2, full event log to a file: checkout-sim
+against SimPy writing the same three events per customer with orjson. Case 3: peak
+memory (max RSS of a fresh process) for N and 10 N customers. Each timing is the best
+of ``--repeat`` runs; all runs of a case happen in this one process run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from peers import CASHIERS, LAMBDA, MU, PEERS, simpy_store  # noqa: E402
+
+from checkout_sim import Scenario, parse_scenario, run  # noqa: E402
+
+MODEL = """
+name: mm3-benchmark
+arrivals: {{pattern: poisson, rate: {rate}/s, limit: {customers}}}
+products: [{{name: service, checkout_time: {{dist: exponential, mean: {mean}s}}}}]
+cashiers: {{count: {cashiers}}}
+"""
+
+
+def scenario(customers: int) -> Scenario:
+    """The benchmark model as a checkout-sim scenario."""
+    return parse_scenario(MODEL.format(rate=LAMBDA, customers=customers, mean=1 / MU, cashiers=CASHIERS))
+
+
+def ours(customers: int, seed: int) -> tuple[int, float]:
+    summary = run(scenario(customers), seed=seed)
+    assert summary.wait_mean is not None
+    return summary.served, summary.wait_mean
+
+
+def best_rate(function: Callable[[], tuple[int, float]], repeat: int) -> tuple[float, float]:
+    """(customers per second of the fastest of ``repeat`` runs, mean wait of that run)."""
+    best, wait = 0.0, 0.0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        served, wait = function()
+        best = max(best, served / (time.perf_counter() - started))
+    return best, wait
+
+
+def table(title: str, rows: list[tuple[str, float, float]]) -> None:
+    base = rows[0][1]
+    print(f"\n{title}")
+    print(
+        f"| {'implementation':<34} | {'customers/s':>12} | {'vs checkout-sim':>15} | {'mean wait (min)':>15} |"
+    )
+    print(f"|{'-' * 36}|{'-' * 14}|{'-' * 17}|{'-' * 17}|")
+    for name, rate, wait in rows:
+        print(f"| {name:<34} | {rate:>12,.0f} | {rate / base:>14.2f}x | {wait / 60:>15.3f} |")
+
+
+def peak_rss(customers: int) -> int:
+    """Peak resident memory (VmHWM, KiB) of a fresh process that runs the model.
+
+    Not ``ru_maxrss``: on Linux that survives exec, so a child would report its parent's peak.
+    """
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[2]);"
+        "from run import ours; ours(int(sys.argv[1]), 1);"
+        "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(customers), str(Path(__file__).parent)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return int(out.strip())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=500_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory", action="store_true", help="also measure peak memory at N and 10 N")
+    args = parser.parse_args()
+    n, repeat = args.customers, args.repeat
+    print(
+        f"M/M/3, lambda 2.7/min, mu 1/min, {n:,} customers, best of {repeat}; "
+        f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"
+    )
+
+    rows = [("checkout-sim (no event log)", *best_rate(lambda: ours(n, 1), repeat))]
+    rows += [(name, *best_rate(lambda f=function: f(n, 1), repeat)) for name, function in PEERS.items()]
+    table("Case 1: summary only", rows)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.jsonl"
+
+        def ours_logged() -> tuple[int, float]:
+            with path.open("wb") as stream:
+                summary = run(scenario(n), seed=1, log=stream)
+            assert summary.wait_mean is not None
+            return summary.served, summary.wait_mean
+
+        def simpy_logged() -> tuple[int, float]:
+            with path.open("wb") as stream:
+                return simpy_store(n, 1, stream)
+
+        table(
+            "Case 2: full event log to a file",
+            [
+                ("checkout-sim (event log)", *best_rate(ours_logged, repeat)),
+                ("SimPy Store + orjson, 3 events/customer", *best_rate(simpy_logged, repeat)),
+            ],
+        )
+
+    if args.memory:
+        small, large = peak_rss(n), peak_rss(10 * n)
+        print(
+            f"\nCase 3: peak memory (max RSS): {n:,} customers {small / 1024:.1f} MiB, "
+            f"{10 * n:,} customers {large / 1024:.1f} MiB, ratio {large / small:.3f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
