@@ -24,9 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from peers import CASHIERS, LAMBDA, MU, PEERS, simpy_store  # noqa: E402
+from peers import CASHIERS, LAMBDA, MU, PEERS, simpy_store
 
-from checkout_sim import Scenario, parse_scenario, run  # noqa: E402
+from checkout_sim import Scenario, parse_scenario, run
 
 MODEL = """
 name: mm3-benchmark

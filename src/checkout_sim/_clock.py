@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextvars import Context
 from typing import Any, Literal, TypeVarTuple
 
-__all__ = ["RealtimeLoop", "SimulationStalled", "VirtualClockLoop", "loop_factory", "sleep_until"]
+__all__ = ["RealtimeLoop", "SimulationStalled", "VirtualClockLoop", "loop_factory", "sleep", "sleep_until"]
 
 _Ts = TypeVarTuple("_Ts")
 
@@ -64,31 +64,45 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         return timer
 
     def _run_once(self) -> None:
+        """Run passes of the loop until it is asked to stop (asyncio runs one per call).
+
+        Each pass is asyncio's: run the callbacks that were ready when it began; when
+        none are, jump the clock to the earliest timer and make every timer due then
+        ready. Looping here instead of returning to ``run_forever`` after every pass
+        saves a call per pass; ``stop()`` is honoured after each pass as before.
+        """
         ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
-        if len(timers) > _PURGE_MIN_TIMERS and (self._timer_cancelled_count > _PURGE_FRACTION * len(timers)):
-            self._purge_cancelled()
-        if not ready:
+        heappop = heapq.heappop
+        while True:
+            if len(timers) > _PURGE_MIN_TIMERS and (
+                self._timer_cancelled_count > _PURGE_FRACTION * len(timers)
+            ):
+                self._purge_cancelled()
+                timers = self._timers
+            if not ready:
+                if self._stopping:  # type: ignore[attr-defined]
+                    return  # time stands still while the loop stops
+                while timers and timers[0][2]._cancelled:
+                    heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
+                    self._timer_cancelled_count -= 1
+                if not timers:
+                    tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
+                    raise SimulationStalled(
+                        f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
+                        "waiting but nothing is scheduled that could ever wake them"
+                    )
+                self._now = timers[0][0]
+            now = self._now
+            while timers and timers[0][0] <= now:
+                timer = heappop(timers)[2]
+                timer._scheduled = False  # type: ignore[attr-defined]
+                ready.append(timer)
+            for _ in range(len(ready)):
+                handle = ready.popleft()
+                if not handle._cancelled:
+                    handle._run()
             if self._stopping:  # type: ignore[attr-defined]
-                return  # time stands still while the loop stops
-            while timers and timers[0][2]._cancelled:
-                self._unschedule(heapq.heappop(timers)[2])
-                self._timer_cancelled_count -= 1
-            if not timers:
-                tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
-                raise SimulationStalled(
-                    f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
-                    "waiting but nothing is scheduled that could ever wake them"
-                )
-            self._now = timers[0][0]
-        now = self._now
-        while timers and timers[0][0] <= now:
-            timer = heapq.heappop(timers)[2]
-            self._unschedule(timer)
-            ready.append(timer)
-        for _ in range(len(ready)):
-            handle = ready.popleft()
-            if not handle._cancelled:
-                handle._run()
+                return
 
     @staticmethod
     def _unschedule(timer: asyncio.TimerHandle) -> None:
@@ -143,6 +157,22 @@ class RealtimeLoop(asyncio.SelectorEventLoop):
         return (time.monotonic() - self._origin) * self._speed
 
 
+async def sleep(delay: float) -> None:
+    """``asyncio.sleep(delay)`` for delay > 0, minus the bookkeeping the hot path can skip.
+
+    ``asyncio.sleep`` cancels its timer in a ``finally`` even after it fired; here the
+    timer is only cancelled when the sleeper is. Same future, same ``call_later``.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    timer = loop.call_at(loop.time() + delay, _wake, future)
+    try:
+        await future
+    except asyncio.CancelledError:
+        timer.cancel()
+        raise
+
+
 async def sleep_until(when: float) -> None:
     """``asyncio.sleep`` to an absolute loop time, landing on it exactly.
 
@@ -154,8 +184,9 @@ async def sleep_until(when: float) -> None:
     timer = loop.call_at(when, _wake, future)
     try:
         await future
-    finally:
+    except asyncio.CancelledError:
         timer.cancel()
+        raise
 
 
 def _wake(future: asyncio.Future[None]) -> None:

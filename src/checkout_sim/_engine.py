@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import sleep_until
+from ._clock import sleep, sleep_until
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -58,6 +58,7 @@ class Shop:
         self._lanes: dict[int, asyncio.Task[None]] = {}
         self._event_log: EventLog | None = None
         self._emit: Any = _ignore
+        self._logging = log is not None
 
     async def run(self) -> Summary:
         """Open the shop, let customers in until arrivals end, serve them, close."""
@@ -150,13 +151,14 @@ class Shop:
         """
         line, tally = self._line, self._tally.segments[customer.segment]
         tally.arrived += 1
-        self._emit(
-            "customer_arrived",
-            customer=customer.id,
-            segment=self._segment_names[customer.segment],
-            items=len(customer.scans),
-            queue_length=line.qsize(),
-        )
+        if self._logging:  # the hot path skips building fields nobody will read
+            self._emit(
+                "customer_arrived",
+                customer=customer.id,
+                segment=self._segment_names[customer.segment],
+                items=len(customer.scans),
+                queue_length=line.qsize(),
+            )
         if line.full():
             if self._scenario.queue.when_full == "balk":
                 tally.balked += 1
@@ -235,17 +237,18 @@ class Shop:
         loop, emit, tally = self._loop, self._emit, self._tally
         scaling = self._scenario.cashiers.scaling
         close_at = scaling.close_at if extra and scaling is not None else -1
-        item_events = self._item_events
+        item_events, logging = self._item_events, self._logging
         while True:
             customer = await line.get()
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()
             start = loop.time()
             wait = start - customer.arrival
-            emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
+            if logging:
+                emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
             for product, scan in zip(customer.products, customer.scans, strict=True):
                 if scan > 0:
-                    await asyncio.sleep(scan)
+                    await sleep(scan)
                 if item_events:
                     emit(
                         "item_scanned",
@@ -255,16 +258,17 @@ class Shop:
                         scan=scan,
                     )
             if customer.payment > 0:
-                await asyncio.sleep(customer.payment)
+                await sleep(customer.payment)
             service = loop.time() - start
             tally.served(customer.segment, wait, service)
-            emit(
-                "checkout_finished",
-                customer=customer.id,
-                cashier=lane,
-                service=service,
-                items=len(customer.scans),
-            )
+            if logging:
+                emit(
+                    "checkout_finished",
+                    customer=customer.id,
+                    cashier=lane,
+                    service=service,
+                    items=len(customer.scans),
+                )
             line.task_done()
             if line.qsize() <= close_at:
                 self._close_lane(lane)
