@@ -60,9 +60,8 @@ def best_rate(function: Callable[[], tuple[int, float]], repeat: int) -> tuple[f
 def table(title: str, rows: list[tuple[str, float, float]]) -> None:
     base = rows[0][1]
     print(f"\n{title}")
-    print(
-        f"| {'implementation':<34} | {'customers/s':>12} | {'vs checkout-sim':>15} | {'mean wait (min)':>15} |"
-    )
+    header = ("implementation", "customers/s", "vs checkout-sim", "mean wait (min)")
+    print(f"| {header[0]:<34} | {header[1]:>12} | {header[2]:>15} | {header[3]:>15} |")
     print(f"|{'-' * 36}|{'-' * 14}|{'-' * 17}|{'-' * 17}|")
     for name, rate, wait in rows:
         print(f"| {name:<34} | {rate:>12,.0f} | {rate / base:>14.2f}x | {wait / 60:>15.3f} |")
