@@ -126,7 +126,7 @@ def main() -> int:
     if args.memory:
         small, large = peak_rss(n), peak_rss(10 * n)
         print(
-            f"\nCase 3: peak memory (max RSS): {n:,} customers {small / 1024:.1f} MiB, "
+            f"\nCase 3: peak memory (VmHWM of a fresh process): {n:,} customers {small / 1024:.1f} MiB, "
             f"{10 * n:,} customers {large / 1024:.1f} MiB, ratio {large / small:.3f}"
         )
     return 0
