@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from checkout_sim import Problem, ScenarioError, load_scenario, parse_scenario
-from checkout_sim._line import Line  # noqa: F401  (imported to prove no cycle)
 
 BAD = Path(__file__).parent / "bad_scenarios"
 BAD_FILES = sorted(BAD.glob("*.yaml"))

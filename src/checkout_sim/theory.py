@@ -160,7 +160,7 @@ def _moments(dist: object) -> tuple[float, float] | None:
     return None
 
 
-def _service(scenario: Scenario) -> tuple[object, str] | str:
+def _service(scenario: Scenario) -> object | str:
     """The per-customer service distribution, or why it is not a single textbook one."""
     from ._distributions import Constant, ConstantCount
 
@@ -170,7 +170,7 @@ def _service(scenario: Scenario) -> tuple[object, str] | str:
     counts = {b.value for b in baskets if isinstance(b, ConstantCount)}
     payment = scenario.cashiers.payment_time
     if counts == {0}:
-        return payment, "payment"
+        return payment
     if counts != {1}:
         return "customers buy several items (service is a sum)"
     if not (isinstance(payment, Constant) and payment.value == 0):
@@ -178,7 +178,7 @@ def _service(scenario: Scenario) -> tuple[object, str] | str:
     checkout = {product.checkout_time for product in scenario.products}
     if len(checkout) > 1:
         return "products have different checkout times (service is a mixture)"
-    return next(iter(checkout)), "checkout"
+    return next(iter(checkout))
 
 
 def predict(scenario: Scenario) -> Prediction:
@@ -203,7 +203,7 @@ def predict(scenario: Scenario) -> Prediction:
     service = _service(scenario)
     if isinstance(service, str):
         return nothing(service)
-    dist, _ = service
+    dist = service
     moments = _moments(dist)
     if moments is None:
         return nothing(f"service is {type(dist).__name__.lower()}")
