@@ -7,7 +7,6 @@ a user may slip their own processors in before the line is rendered.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import IO, Any
 
@@ -48,6 +47,27 @@ class _LineWriter:
             self._flush()
 
 
+class _EventLogger(structlog.BoundLoggerBase):
+    """A structlog bound logger with one lean method for the hot path.
+
+    structlog's level methods pass every event through three layers of keyword
+    repacking (about 1.3 us of the 1.8 us an event costs); :meth:`emit` runs the same
+    processor chain, with the bound context and ``DropEvent``, in one step.
+    """
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """Process and write one event."""
+        event_dict: Any = {**self._context, **fields} if self._context else fields
+        event_dict["event"] = event
+        logger = self._logger
+        try:
+            for processor in self._processors:
+                event_dict = processor(logger, "info", event_dict)
+        except structlog.DropEvent:
+            return
+        logger.info(event_dict)
+
+
 class EventLog:
     """Writes a run's events as JSON lines to a binary stream."""
 
@@ -68,11 +88,11 @@ class EventLog:
                 SimulatedTime(clock),
                 structlog.processors.JSONRenderer(serializer=orjson.dumps, option=orjson.OPT_APPEND_NEWLINE),
             ],
-            wrapper_class=structlog.make_filtering_bound_logger(logging.NOTSET),
+            wrapper_class=_EventLogger,
             context_class=dict,
             cache_logger_on_first_use=True,
         ).bind(**(bind or {}))
-        self.emit: Callable[..., None] = self._logger.info
+        self.emit: Callable[..., None] = self._logger.emit
         """``emit(event, **fields)``: log one event at the current simulated time."""
 
     def flush(self) -> None:
