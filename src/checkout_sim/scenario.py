@@ -215,7 +215,7 @@ class Scenario(Model):
         if self.duration is None and self.arrivals.limit is None:
             raise rule_error("duration", "is required unless arrivals.limit is given")
         if self.duration is None and not self.drain:
-            raise rule_error("drain", "drain: false needs a duration (the closing time)")
+            raise rule_error("drain", "false needs a duration (the closing time)")
         if isinstance(self.arrivals, ScheduleArrivals) and self.duration is not None:
             last = self.arrivals.phases[-1].until
             if self.duration > last:
