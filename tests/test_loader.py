@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from checkout_sim import Problem, ScenarioError, load_scenario, parse_scenario
+from checkout_sim.cli import main
 
 BAD = Path(__file__).parent / "bad_scenarios"
 BAD_FILES = sorted(BAD.glob("*.yaml"))
@@ -16,15 +17,26 @@ SMALL = (
 )
 
 
+def comments(path: Path, prefix: str) -> list[str]:
+    """The text after ``prefix`` on each comment line that starts with it (bytes-safe)."""
+    lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    return [line.removeprefix(prefix) for line in lines if line.startswith(prefix)]
+
+
 def expected_errors(path: Path) -> list[str]:
-    """The `# error: LINE:COL: key: message` comments of a corpus file, with the path."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [f"{path}:{line.removeprefix('# error: ')}" for line in lines if line.startswith("# error: ")]
+    """The `# error: LINE:COL: key: message` comments of a corpus file, with the path, by position."""
+    lines = [f"{path}:{line}" for line in comments(path, "# error: ")]
+    return sorted(lines, key=lambda line: tuple(int(n) for n in line[len(str(path)) + 1 :].split(":")[:2]))
+
+
+def overrides(path: Path) -> list[str]:
+    """The `# set: KEY=VALUE` comments of a corpus file: --set options to apply."""
+    return comments(path, "# set: ")
 
 
 def test_corpus_covers_the_issue_list() -> None:
-    """The corpus holds every kind of bad scenario the runner promises to catch."""
-    assert len(BAD_FILES) >= 15
+    """At least 50 malformed scenarios, each with its expected error lines."""
+    assert len(BAD_FILES) >= 50
     assert all(expected_errors(path) for path in BAD_FILES)
 
 
@@ -32,11 +44,18 @@ def test_corpus_covers_the_issue_list() -> None:
 def test_bad_scenario_gives_exact_positioned_errors(path: Path) -> None:
     """Each malformed scenario fails with exactly the listed lines, sorted by position."""
     with pytest.raises(ScenarioError) as caught:
-        load_scenario(path)
-    assert str(caught.value).splitlines() == sorted(
-        expected_errors(path),
-        key=lambda line: tuple(int(n) for n in line[len(str(path)) + 1 :].split(":")[:2]),
-    )
+        load_scenario(path, overrides(path))
+    assert str(caught.value).splitlines() == expected_errors(path)
+
+
+@pytest.mark.parametrize("path", BAD_FILES, ids=[p.stem for p in BAD_FILES])
+def test_bad_scenario_on_the_command_line_exits_2(path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """run-scenario prints exactly those lines on stderr, nothing on stdout, and exits 2."""
+    options = [option for assignment in overrides(path) for option in ("--set", assignment)]
+    assert main([str(path), *options]) == 2
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.splitlines() == expected_errors(path)
 
 
 def test_yaml_12_scalars_mean_what_they_say() -> None:

@@ -36,7 +36,7 @@ UNITS: dict[str, float] = {
     "d": 86400.0,
 }
 
-_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
 _PART = re.compile(rf"\s*({_NUMBER})\s*({_UNIT})\s*")
 DURATION_PATTERN = rf"^\s*(?:{_NUMBER}\s*(?:{_UNIT})\s*)+$"

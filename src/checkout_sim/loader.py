@@ -98,6 +98,10 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
 _Loader.add_constructor(_INT, _construct_int)
 
 
+#: A mapping or list may carry no tag but its own: only safe_load-level data is accepted.
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
+
 class _Document:
     """Plain data built from a YAML node tree, with the position of every key and value."""
 
@@ -116,6 +120,8 @@ class _Document:
         if len(path) > MAX_DEPTH:
             raise _YamlProblem(node.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep")
         self.values[path] = node.start_mark
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            raise _YamlProblem(node.start_mark, f"unsupported tag {node.tag!r}")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
