@@ -8,6 +8,7 @@ import checkout_sim
 def test_all_is_pinned() -> None:
     """checkout_sim.__all__ lists exactly the supported names."""
     assert sorted(checkout_sim.__all__) == [
+        "Interrupted",
         "Problem",
         "Scenario",
         "ScenarioError",

@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._clock import SimulationStalled
 from .loader import Problem, ScenarioError, load_scenario, parse_scenario
-from .runner import replicate, run
+from .runner import Interrupted, replicate, run
 from .scenario import Scenario
 from .summary import SegmentSummary, Summary
 
@@ -18,6 +18,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "Interrupted",
     "Problem",
     "Scenario",
     "ScenarioError",

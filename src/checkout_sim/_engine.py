@@ -25,7 +25,16 @@ from ._line import Line, make_line
 from .scenario import Scenario
 from .summary import Summary, Tally
 
-__all__ = ["Shop"]
+__all__ = ["Interrupted", "Shop"]
+
+
+class Interrupted(Exception):
+    """A run stopped by a signal; ``summary`` holds the figures up to that moment."""
+
+    def __init__(self, summary: Summary, signal_number: int) -> None:
+        super().__init__(f"interrupted by signal {signal_number}")
+        self.summary = summary
+        self.signal_number = signal_number
 
 
 def _ignore(*args: Any, **fields: Any) -> None:
@@ -56,13 +65,21 @@ class Shop:
         self._segment_names = [segment.name for segment in scenario.segments]
         self._product_names = [product.name for product in scenario.products]
         self._lanes: dict[int, asyncio.Task[None]] = {}
+        self._at_till: dict[int, Customer] = {}
+        self._held: Customer | None = None
+        self._signal: int | None = None
+        self._main: asyncio.Task[Summary] | None = None
         self._event_log: EventLog | None = None
         self._emit: Any = _ignore
         self._logging = log is not None
 
     async def run(self) -> Summary:
-        """Open the shop, let customers in until arrivals end, serve them, close."""
+        """Open the shop, let customers in until arrivals end, serve them, close.
+
+        After :meth:`interrupt`, raises :class:`Interrupted` carrying the partial summary.
+        """
         loop = asyncio.get_running_loop()
+        self._main = asyncio.current_task()
         scenario = self._scenario
         self._loop = loop
         self._tally = tally = Tally(self._segment_names, loop.time)
@@ -87,6 +104,23 @@ class Shop:
             schema_version=SCHEMA_VERSION,
             config=scenario.model_dump(mode="json"),
         )
+        try:
+            await self._serve_everyone()
+        except asyncio.CancelledError:
+            if self._signal is None:
+                raise
+            self._send_everyone_home()
+            raise Interrupted(self._finish(interrupted=True), self._signal) from None
+        return self._finish(interrupted=False)
+
+    def interrupt(self, signal_number: int) -> None:
+        """Stop the run now (a signal arrived): the log ends with a partial summary."""
+        if self._signal is None and self._main is not None and not self._main.done():
+            self._signal = signal_number
+            self._main.cancel()
+
+    async def _serve_everyone(self) -> None:
+        scenario = self._scenario
         # A TaskGroup: if any cashier, the manager or the producer fails, the others are
         # cancelled and the failure surfaces here instead of a line that never drains.
         async with asyncio.TaskGroup() as group:
@@ -104,9 +138,19 @@ class Shop:
             for task in (manager, *self._lanes.values()):
                 if task is not None:
                     task.cancel()  # idle cashiers wait in line.get(); nobody is coming
+
+    def _send_everyone_home(self) -> None:
+        """After an interruption: whoever is still in line, at the door or at a till is unserved."""
+        self._close_doors()
+        if self._held is not None:
+            self._give_up(self._held, reneged=False)
+        for lane in sorted(self._at_till):
+            self._give_up(self._at_till.pop(lane), reneged=False)
+
+    def _finish(self, *, interrupted: bool) -> Summary:
         for lane in sorted(self._lanes):
             self._close_lane(lane)
-        summary = tally.summary(seed=self._seed)
+        summary = self._tally.summary(seed=self._seed, interrupted=interrupted)
         self._emit("run_finished", **summary.to_dict())
         if self._event_log is not None:
             self._event_log.flush()
@@ -187,15 +231,18 @@ class Shop:
         patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
         closing = math.inf if self._scenario.drain else (self._scenario.duration or math.inf)
         deadline = min(patience, closing)
+        self._held = customer
         self._tally.door_changed(+1)
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
                 await self._line.put(customer)
         except TimeoutError:
-            self._tally.door_changed(-1)
+            self._held = None
             self._give_up(customer, reneged=patience <= closing)
             return False
-        self._tally.door_changed(-1)
+        finally:
+            self._tally.door_changed(-1)
+        self._held = None
         return True
 
     def _renege(self, customer: Customer) -> None:
@@ -240,6 +287,7 @@ class Shop:
         item_events, logging = self._item_events, self._logging
         while True:
             customer = await line.get()
+            self._at_till[lane] = customer
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()
             start = loop.time()
@@ -260,6 +308,7 @@ class Shop:
             if customer.payment > 0:
                 await sleep(customer.payment)
             service = loop.time() - start
+            del self._at_till[lane]
             tally.served(customer.segment, wait, service)
             if logging:
                 emit(

@@ -14,7 +14,7 @@ import orjson
 import structlog
 from structlog.typing import Processor
 
-__all__ = ["SCHEMA_VERSION", "EventLog", "SimulatedTime"]
+__all__ = ["SCHEMA_VERSION", "EventLog", "EventLogError", "SimulatedTime"]
 
 #: Bumped whenever an event or field changes meaning or disappears.
 SCHEMA_VERSION = 1
@@ -33,6 +33,10 @@ class SimulatedTime:
         return {"t": self._clock(), "event": event, **event_dict}
 
 
+class EventLogError(OSError):
+    """The event log's destination refused a write (disk full, device error)."""
+
+
 class _LineWriter:
     """The structlog 'logger' at the end of the chain: appends rendered lines to a stream."""
 
@@ -42,9 +46,14 @@ class _LineWriter:
         self._flush_each = flush_each
 
     def info(self, line: bytes) -> None:
-        self._write(line)
-        if self._flush_each:
-            self._flush()
+        try:
+            self._write(line)
+            if self._flush_each:
+                self._flush()
+        except BrokenPipeError:
+            raise  # the reader went away: the command stops quietly
+        except OSError as error:
+            raise EventLogError(error.errno, error.strerror) from error
 
 
 class _EventLogger(structlog.BoundLoggerBase):
@@ -97,4 +106,9 @@ class EventLog:
 
     def flush(self) -> None:
         """Push everything written so far to the stream's destination."""
-        self._stream.flush()
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise EventLogError(error.errno, error.strerror) from error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -18,8 +19,9 @@ from typing import IO
 from . import __version__
 from ._clock import SimulationStalled
 from ._confidence import mean_interval
+from ._eventlog import EventLogError
 from .loader import Problem, ScenarioError, load_scenario
-from .runner import replicate
+from .runner import Interrupted, replicate
 from .scenario import Scenario
 from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures
 from .theory import predict
@@ -129,8 +131,13 @@ def _log_stream(destination: str) -> Iterator[IO[bytes] | None]:
         stream = open(destination, "wb")  # noqa: SIM115 - closed below, after the run
     except OSError as error:
         raise _LogUnwritable(f"cannot write the log to {destination}: {error.strerror or error}") from None
-    with stream:
+    try:
         yield stream
+    finally:
+        try:
+            stream.close()
+        except OSError as error:
+            raise EventLogError(error.errno, error.strerror) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +156,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
+    except Interrupted as stop:
+        if not args.quiet:
+            print(_format_summary(scenario, stop.summary), file=sys.stderr)
+        name = signal.Signals(stop.signal_number).name
+        print(f"run-scenario: interrupted by {name}; the log ends with the partial summary", file=sys.stderr)
+        return 128 + stop.signal_number
     except KeyboardInterrupt:
         print("run-scenario: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -160,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except _LogUnwritable as error:
         print(f"run-scenario: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except EventLogError as error:
+        where = "stdout" if args.log == "-" else args.log
+        print(f"run-scenario: cannot write the log to {where}: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED
     except (SimulationStalled, Exception) as error:
         if args.debug:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import Mapping, Sequence
+import signal
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from structlog.typing import Processor
 
 from ._clock import loop_factory
-from ._engine import Shop
+from ._engine import Interrupted, Shop
+from ._eventlog import EventLogError
 from .scenario import Scenario
 from .summary import Summary
 
-__all__ = ["replicate", "run"]
+__all__ = ["Interrupted", "replicate", "run"]
 
 
 def run(
@@ -38,13 +42,15 @@ def run(
     seed = _resolve_seed(scenario, seed)
     shop = Shop(scenario, seed, log, item_events=item_events, processors=tuple(processors), bind=bind)
     with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed)) as runner:
+        loop = runner.get_loop()
         try:
-            return runner.run(shop.run())
+            with _signals_stop(shop, loop):
+                return runner.run(shop.run())
         except BaseExceptionGroup as group:
             raise _first_leaf(group) from None
         finally:
             if log is not None:
-                log.flush()
+                _flush(log)
 
 
 def replicate(
@@ -82,6 +88,38 @@ def _resolve_seed(scenario: Scenario, seed: int | None) -> int:
     if seed is not None:
         return seed
     return scenario.seed if scenario.seed is not None else random.SystemRandom().randrange(2**32)
+
+
+@contextlib.contextmanager
+def _signals_stop(shop: Shop, loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """While a run is on, SIGINT and SIGTERM end it with a partial summary (main thread only).
+
+    The handler only schedules :meth:`Shop.interrupt` on the loop, so the run stops
+    between two events and the log ends with a whole line.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signal_number: int, frame: object) -> None:
+        loop.call_soon_threadsafe(shop.interrupt, signal_number)
+
+    previous = {number: signal.signal(number, handler) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+def _flush(log: IO[bytes]) -> None:
+    """Flush the log; a refused write becomes an :class:`EventLogError`."""
+    try:
+        log.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise EventLogError(error.errno, error.strerror) from error
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
