@@ -237,6 +237,18 @@ class Empirical(_Empirical, Model):
 # --- count distributions (whole numbers) ------------------------------------------
 
 
+def can_be_positive(counts: CountDistribution) -> bool:
+    """Whether a count distribution can ever draw more than zero."""
+    if isinstance(counts, ConstantCount):
+        return counts.value > 0
+    if isinstance(counts, UniformInt):
+        return counts.high > 0
+    if isinstance(counts, PoissonCount):
+        return counts.mean > 0
+    weights = counts.weights or [1.0] * len(counts.values)
+    return any(value > 0 and weight > 0 for value, weight in zip(counts.values, weights, strict=True))
+
+
 class ConstantCount(Model):
     """Always the same number; written as a bare integer."""
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import Model, rule_error
-from ._distributions import Constant, ConstantCount, CountDistribution, Distribution
+from ._distributions import Constant, ConstantCount, CountDistribution, Distribution, can_be_positive
 from ._units import NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
@@ -93,6 +93,12 @@ class BatchArrivals(Model):
     every: PositiveDuration
     size: CountDistribution
     limit: Limit = None
+
+    @model_validator(mode="after")
+    def _someone_comes(self) -> BatchArrivals:
+        if not can_be_positive(self.size):
+            raise rule_error("size", "is always 0: nobody would ever arrive")
+        return self
 
 
 class Phase(Model):
