@@ -135,3 +135,22 @@ def test_failure_inside_the_run_is_one_line_and_the_log_is_intact(tmp_path: Path
     events = whole_lines(log.read_bytes())
     arrived = [e["customer"] for e in events if e["event"] == "customer_arrived"]
     assert arrived == list(range(1, 40))
+
+
+def test_an_overloaded_unbounded_line_stops_with_one_line(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Memory stays bounded: a line past MAX_WAITING ends the run with a clear error, exit 1."""
+    from checkout_sim import _engine
+    from checkout_sim.cli import main
+
+    monkeypatch.setattr(_engine, "MAX_WAITING", 50)
+    path = tmp_path / "overload.yaml"
+    path.write_text(
+        "name: overload\nduration: 1h\nproducts: [{name: x, checkout_time: 10s}]\n"
+        "arrivals: {pattern: constant, rate: 1/s}\ncashiers: {count: 1}\n"
+    )
+    assert main([str(path), "--log", "none"]) == 1
+    err = capfd.readouterr().err
+    assert err.startswith("run-scenario: error: Overloaded: the line grew past 50 waiting customers at t=")
+    assert err.endswith("the tills cannot keep up; set queue.capacity or add cashiers\n")

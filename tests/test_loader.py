@@ -163,3 +163,11 @@ def test_shipped_scenarios_load_without_warnings() -> None:
         warnings: list[Problem] = []
         load_scenario(path, on_warning=warnings.append)
         assert warnings == [], path
+
+
+def test_deep_nesting_is_refused() -> None:
+    """A document nested 60 levels deep is refused with a clear line, not a RecursionError."""
+    text = "name: " + "[" * 60 + "]" * 60 + "\n"
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "deep.yaml")
+    assert str(caught.value) == "deep.yaml:1:57: (yaml): the document is nested more than 50 levels deep"

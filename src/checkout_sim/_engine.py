@@ -22,10 +22,14 @@ from ._clock import sleep, sleep_until
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
-from .scenario import Scenario
+from .scenario import MAX_WAITING, Scenario
 from .summary import Summary, Tally
 
-__all__ = ["Interrupted", "Shop"]
+__all__ = ["Interrupted", "Overloaded", "Shop"]
+
+
+class Overloaded(RuntimeError):
+    """An unbounded line grew without limit: the scenario cannot reach a steady state."""
 
 
 class Interrupted(Exception):
@@ -212,6 +216,11 @@ class Shop:
                 return True
             held = True
         else:
+            if line.qsize() >= MAX_WAITING and line.maxsize <= 0:
+                raise Overloaded(
+                    f"the line grew past {MAX_WAITING:,} waiting customers at t={self._loop.time():g}s: "
+                    "the tills cannot keep up; set queue.capacity or add cashiers"
+                )
             line.put_nowait(customer)
             held = False
         if customer.patience is not None:

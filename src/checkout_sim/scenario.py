@@ -18,6 +18,7 @@ from ._units import NonNegativeRate, PositiveDuration, Rate
 __all__ = [
     "MAX_CASHIERS",
     "MAX_CUSTOMERS",
+    "MAX_WAITING",
     "Basket",
     "BatchArrivals",
     "Cashiers",
@@ -34,8 +35,10 @@ __all__ = [
 
 #: The most lanes a scenario may have open at once; each is an asyncio task.
 MAX_CASHIERS = 10_000
-#: The largest ``arrivals.limit``; a run that long would take days.
+#: The largest ``arrivals.limit`` (and expected number of arrivals); a run that long would take days.
 MAX_CUSTOMERS = 10**10
+#: The most customers an unbounded line may hold before the run stops as overloaded.
+MAX_WAITING = 1_000_000
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Weight = Annotated[float, Field(ge=0)]
@@ -235,7 +238,29 @@ class Scenario(Model):
             raise rule_error("products", "popularity must add up to more than 0")
         if sum(segment.share for segment in self.segments) <= 0:
             raise rule_error("segments", "shares must add up to more than 0")
+        expected = self.expected_arrivals()
+        if expected > MAX_CUSTOMERS and self.arrivals.limit is None:
+            raise rule_error(
+                "duration",
+                f"about {expected:.3g} customers would arrive; the most a run takes is "
+                f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
+            )
         return self
+
+    def expected_arrivals(self) -> float:
+        """The mean number of arrivals until ``duration`` (ignoring limit and backpressure)."""
+        arrivals, duration = self.arrivals, self.duration
+        if duration is None:
+            return float(arrivals.limit or 0)
+        if isinstance(arrivals, PoissonArrivals | ConstantArrivals):
+            return arrivals.rate * duration
+        if isinstance(arrivals, BatchArrivals):
+            return arrivals.size.mean * (duration / arrivals.every + 1)
+        expected, start = 0.0, 0.0
+        for phase in arrivals.phases:
+            expected += phase.rate * max(0.0, min(phase.until, duration) - start)
+            start = phase.until
+        return expected
 
     def warnings(self) -> list[tuple[str, str]]:
         """Settings that are valid but do nothing, as (dotted key, message) pairs."""
