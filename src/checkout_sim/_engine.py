@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from structlog.typing import Processor
@@ -57,6 +57,7 @@ class Shop:
         item_events: bool = False,
         processors: tuple[Processor, ...] = (),
         bind: Mapping[str, Any] | None = None,
+        progress: Callable[[float], None] | None = None,
     ) -> None:
         self._scenario = scenario
         self._seed = seed
@@ -64,6 +65,7 @@ class Shop:
         self._item_events = item_events
         self._processors = processors
         self._bind = bind
+        self._progress = progress
         self._arrivals = make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals"))
         self._customers = CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers"))
         self._segment_names = [segment.name for segment in scenario.segments]
@@ -191,6 +193,8 @@ class Shop:
                 made += 1
                 if await self._arrive(self._customers.make(made, loop.time())):
                     reference = loop.time()
+                if self._progress is not None and made % 1000 == 0:
+                    self._progress(min(1.0, max(loop.time() / end, made / limit)))
 
     async def _arrive(self, customer: Customer) -> bool:
         """Join the line, or balk, or wait at the door while the line is full.

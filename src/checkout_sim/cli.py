@@ -13,17 +13,22 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import IO
+
+import orjson
 
 from . import __version__
 from ._clock import SimulationStalled
 from ._confidence import mean_interval
 from ._eventlog import EventLogError
+from ._goals import GoalError
 from .loader import Problem, ScenarioError, load_scenario
 from .runner import Interrupted, replicate
 from .scenario import Scenario
-from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures
+from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures, pooled_quantile
+from .sweep import SweepError, SweepResult, run_sweep
 from .theory import predict
 
 __all__ = ["main"]
@@ -111,6 +116,27 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print the analytic prediction beside the simulated figures (textbook models)",
     )
+    parser.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="run every combination of these settings (ranges: cashiers.count=2..12); repeatable",
+    )
+    parser.add_argument(
+        "--goal",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="with --sweep: a goal such as 'wait_p90 <= 5m' or 'balked / arrived <= 0.01'; repeatable",
+    )
+    parser.add_argument(
+        "--minimize", metavar="KEY", help="with --sweep: cheapest = smallest KEY (default: first)"
+    )
+    parser.add_argument(
+        "--jobs", type=_count, metavar="N", help="with --sweep: local worker processes (default: cores)"
+    )
+    parser.add_argument("--dask", metavar="ADDRESS", help="with --sweep: run on this Dask scheduler instead")
     parser.add_argument("--items", action="store_true", help="also log one item_scanned event per item")
     parser.add_argument("--check", action="store_true", help="validate the scenario and exit")
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
@@ -149,12 +175,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.check:
             print(f"{args.path}: ok", file=sys.stderr)
             return EXIT_OK
-        with _log_stream(args.log) as stream:
+        if args.sweep:
+            return _sweep(args, scenario)
+        if args.goal or args.minimize or args.jobs or args.dask:
+            raise SweepError("--goal, --minimize, --jobs and --dask go with --sweep")
+        with _log_stream(args.log) as stream, _progress_bar("% of the arrivals") as tick:
             summaries = replicate(
-                scenario, args.replications, seed=args.seed, log=stream, item_events=args.items
+                scenario,
+                args.replications,
+                seed=args.seed,
+                log=stream,
+                item_events=args.items,
+                progress=None if tick is None else (lambda fraction: tick(round(100 * fraction), 100)),
             )
     except ScenarioError as error:
         print(error, file=sys.stderr)
+        return EXIT_USAGE
+    except (SweepError, GoalError) as error:
+        print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Interrupted as stop:
         if not args.quiet:
@@ -320,4 +358,112 @@ def _format_theory(scenario: Scenario, summaries: list[Summary]) -> str:
             lines.append(f"  {name}: no closed form here ({reason})")
     if prediction.figures:
         lines.append("  theory is the steady state; a finite run starts empty, so allow for warm-up")
+    return "\n".join(lines)
+
+
+# --- sweeps ----------------------------------------------------------------------
+
+
+def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
+    """Run the grid; JSON lines of run summaries to the log, the table and answer to stderr."""
+    if args.items or args.compare_theory:
+        raise SweepError("--items and --compare-theory do not go with --sweep")
+    base = list(args.set)
+    if args.clock:
+        base.append(f"clock={args.clock}")
+    if args.speed:
+        base.append(f"speed={args.speed}")
+    with _progress_bar("runs") as tick:
+        result = run_sweep(
+            Path(args.path).read_bytes().decode("utf-8"),
+            args.path,
+            base=base,
+            sweeps=args.sweep,
+            replications=args.replications,
+            seed=args.seed,
+            goals=args.goal,
+            minimize=args.minimize,
+            jobs=args.jobs,
+            dask=args.dask,
+            progress=tick,
+        )
+    with _log_stream(args.log) as stream:
+        if stream is not None:
+            for variant in result.results:
+                for run_number, summary in enumerate(variant.summaries, start=1):
+                    record = {
+                        "t": summary.elapsed,
+                        "event": "run_finished",
+                        "variant": variant.variant.number,
+                        "settings": variant.variant.settings,
+                        "run": run_number,
+                        **summary.to_dict(),
+                    }
+                    stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+    if not args.quiet:
+        print(_format_sweep(scenario, result, args.replications), file=sys.stderr)
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _progress_bar(unit: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    width = 30
+
+    def tick(done: int, total: int) -> None:
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {unit}")
+        sys.stderr.flush()
+
+    try:
+        yield tick
+    finally:
+        sys.stderr.write("\r" + " " * (width + 30) + "\r")
+        sys.stderr.flush()
+
+
+_SWEEP_FIGURES = ("served", "wait_mean", "wait_p90", "loss", "abandonment", "utilisation")
+
+
+def _interval_text(name: str, interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return "-"
+    mean, half = interval
+    if name.startswith("wait_") and name != "wait_probability":
+        return f"{_seconds(mean)} ±{_seconds(half)}" if half < float("inf") else _seconds(mean)
+    if name == "served":
+        return f"{mean:.0f} ±{half:.0f}" if half < float("inf") else f"{mean:.0f}"
+    if name == "utilisation":
+        return f"{mean:.1%} ±{half:.1%}" if half < float("inf") else f"{mean:.1%}"
+    return f"{mean:.4f} ±{half:.4f}" if half < float("inf") else f"{mean:.4f}"
+
+
+def _format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> str:
+    keys = list(result.results[0].variant.settings)
+    first_seed = result.results[0].summaries[0].seed
+    header = ["#", *keys, *_SWEEP_FIGURES, "p90 all runs", *(goal.text for goal in result.goals)]
+    rows = []
+    for variant in result.results:
+        row = [str(variant.variant.number), *variant.variant.settings.values()]
+        row += [_interval_text(name, variant.interval(name)) for name in _SWEEP_FIGURES]
+        row.append(_seconds(pooled_quantile(variant.summaries, 0.9)))
+        row += ["yes" if verdict.meets else "no" for verdict in variant.verdicts]
+        rows.append(row)
+    widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
+    lines = [
+        f"{scenario.name}: {len(result.results)} variants x {replications} replications "
+        f"(seeds {first_seed}..{first_seed + replications - 1}); figures are means ±95% CI"
+    ]
+    for line in [header, *rows]:
+        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+    if result.goals:
+        if result.cheapest is None:
+            lines.append("no variant meets every goal (met only if the whole 95% interval meets it)")
+        else:
+            chosen = result.cheapest.variant
+            settings = ", ".join(f"{key}={value}" for key, value in chosen.settings.items())
+            lines.append(f"cheapest variant meeting every goal: #{chosen.number} ({settings})")
     return "\n".join(lines)

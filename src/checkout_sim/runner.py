@@ -7,7 +7,7 @@ import contextlib
 import random
 import signal
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import IO, Any
 
 from structlog.typing import Processor
@@ -29,6 +29,7 @@ def run(
     item_events: bool = False,
     processors: Sequence[Processor] = (),
     bind: Mapping[str, Any] | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> Summary:
     """Run ``scenario`` to the end on its clock and return the summary.
 
@@ -36,11 +37,20 @@ def run(
     reported in the log and the summary so the run can be replayed. ``log`` receives
     the JSON-lines event log (None: no log); ``processors`` are extra structlog
     processors run on each event before it is rendered; ``bind`` adds fields to
-    every event (after ``t`` and ``event``). Each call makes its own loop,
+    every event (after ``t`` and ``event``); ``progress`` is told the fraction of the
+    arrivals done, every 1,000 arrivals (it reads no clock). Each call makes its own loop,
     random streams and logger, so runs can share a process or go to worker processes.
     """
-    seed = _resolve_seed(scenario, seed)
-    shop = Shop(scenario, seed, log, item_events=item_events, processors=tuple(processors), bind=bind)
+    seed = resolve_seed(scenario, seed)
+    shop = Shop(
+        scenario,
+        seed,
+        log,
+        item_events=item_events,
+        processors=tuple(processors),
+        bind=bind,
+        progress=progress,
+    )
     with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed)) as runner:
         loop = runner.get_loop()
         try:
@@ -61,6 +71,7 @@ def replicate(
     log: IO[bytes] | None = None,
     item_events: bool = False,
     processors: Sequence[Processor] = (),
+    progress: Callable[[float], None] | None = None,
 ) -> list[Summary]:
     """Run ``replications`` independent runs with seeds seed, seed+1, …; return their summaries.
 
@@ -69,7 +80,7 @@ def replicate(
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
-    first = _resolve_seed(scenario, seed)
+    first = resolve_seed(scenario, seed)
     return [
         run(
             scenario,
@@ -78,12 +89,18 @@ def replicate(
             item_events=item_events,
             processors=processors,
             bind={"run": index + 1} if replications > 1 else None,
+            progress=None if progress is None else _share(progress, index, replications),
         )
         for index in range(replications)
     ]
 
 
-def _resolve_seed(scenario: Scenario, seed: int | None) -> int:
+def _share(progress: Callable[[float], None], index: int, count: int) -> Callable[[float], None]:
+    """Scale one replication's progress into the whole series'."""
+    return lambda fraction: progress((index + fraction) / count)
+
+
+def resolve_seed(scenario: Scenario, seed: int | None) -> int:
     """The seed given, else the scenario's, else a fresh one (reported so it can be replayed)."""
     if seed is not None:
         return seed

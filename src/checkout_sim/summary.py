@@ -14,7 +14,7 @@ from typing import Any
 
 from ._sketch import RELATIVE_ACCURACY, QuantileSketch
 
-__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally", "figures"]
+__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally", "figures", "pooled_quantile"]
 
 #: Relative error of wait_p50, wait_p90 and wait_p99 (mean and max are exact).
 PERCENTILE_RELATIVE_ERROR = RELATIVE_ACCURACY
@@ -59,10 +59,23 @@ class Summary(SegmentSummary):
     seed: int
     interrupted: bool
     segments: dict[str, SegmentSummary] = field(default_factory=dict)
+    #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
+    sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in field order, as written in the ``run_finished`` event."""
-        return asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "sketch"}
+        data["segments"] = {name: asdict(segment) for name, segment in self.segments.items()}
+        return data
+
+
+def pooled_quantile(summaries: Sequence[Summary], q: float) -> float | None:
+    """The q-quantile of the waits of every served customer of all these runs (merged sketches)."""
+    pooled = QuantileSketch()
+    for summary in summaries:
+        if summary.sketch is not None:
+            pooled.merge(summary.sketch)
+    return pooled.quantile(q)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -252,4 +265,5 @@ class Tally:
             seed=seed,
             interrupted=interrupted,
             segments=per_segment,
+            sketch=overall.sketch,
         )

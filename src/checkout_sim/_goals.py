@@ -1,0 +1,188 @@
+"""Goals such as ``wait_p90 <= 5m`` or ``balked / arrived <= 0.01``, judged with confidence.
+
+A goal is two arithmetic expressions over a run's figures joined by one comparison.
+Numbers may carry a time unit (``5m`` is 300 seconds). Across replications a goal is
+met only if the whole 95 % confidence interval of (left - right) is on the right side.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from ._confidence import mean_interval
+from ._units import UNITS
+
+__all__ = ["Goal", "GoalError", "Verdict", "parse_goal"]
+
+Figures = Mapping[str, float | None]
+_Expression = Callable[[Figures], float | None]
+
+_TOKEN = re.compile(
+    r"\s*(?:"
+    r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?P<unit>ms|min|sec|hr|s|m|h|d)?(?![A-Za-z_])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]+\])?)"
+    r"|(?P<op><=|>=|<|>|[-+*/()])"
+    r")"
+)
+_COMPARATORS = ("<=", ">=", "<", ">")
+
+
+class GoalError(ValueError):
+    """A goal that cannot be read; the message says where."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A goal judged across replications: the left side's mean, the interval, and the answer."""
+
+    mean: float | None
+    half_width: float | None
+    meets: bool
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One goal: ``left comparator right``, both sides expressions over a run's figures."""
+
+    text: str
+    left: _Expression
+    comparator: str
+    right: _Expression
+
+    def margins(self, figures: Figures) -> tuple[float | None, float | None]:
+        """(left value, left - right) for one run; None where a figure is undefined."""
+        left, right = self.left(figures), self.right(figures)
+        if left is None or right is None:
+            return left, None
+        return left, left - right
+
+    def judge(self, runs: Sequence[Figures]) -> Verdict:
+        """Met only if the 95 % interval of (left - right) lies wholly on the goal's side."""
+        pairs = [self.margins(figures) for figures in runs]
+        lefts = [left for left, _ in pairs]
+        margins = [margin for _, margin in pairs]
+        if any(margin is None for margin in margins) or any(left is None for left in lefts):
+            return Verdict(None, None, meets=False)
+        mean, half = mean_interval([m for m in margins if m is not None], 0.95)
+        left_mean = math.fsum(left for left in lefts if left is not None) / len(lefts)
+        half = half if math.isfinite(half) else 0.0
+        meets = {
+            "<=": mean + half <= 0,
+            "<": mean + half < 0,
+            ">=": mean - half >= 0,
+            ">": mean - half > 0,
+        }[self.comparator]
+        return Verdict(left_mean, half, meets)
+
+
+def parse_goal(text: str, known: Sequence[str]) -> Goal:
+    """Read ``text`` as a goal over the figure names in ``known``."""
+    tokens = _tokenize(text)
+    comparators = [
+        index for index, (kind, value) in enumerate(tokens) if kind == "op" and value in _COMPARATORS
+    ]
+    if len(comparators) != 1:
+        raise GoalError(f"goal {text!r}: expected one of <=, <, >=, > exactly once")
+    at = comparators[0]
+    left = _Parser(tokens[:at], text, known).parse()
+    right = _Parser(tokens[at + 1 :], text, known).parse()
+    return Goal(text, left, tokens[at][1], right)
+
+
+def _tokenize(text: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None or match.end() == position:
+            raise GoalError(f"goal {text!r}: cannot read {text[position:].strip()!r}")
+        position = match.end()
+        if match["number"] is not None:
+            scale = UNITS[match["unit"]] if match["unit"] else 1.0
+            tokens.append(("number", repr(float(match["number"]) * scale)))
+        elif match["name"] is not None:
+            tokens.append(("name", match["name"]))
+        else:
+            tokens.append(("op", match["op"]))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over + - * / and parentheses; builds a function of the figures."""
+
+    def __init__(self, tokens: list[tuple[str, str]], text: str, known: Sequence[str]) -> None:
+        self._tokens = tokens
+        self._at = 0
+        self._text = text
+        self._known = known
+
+    def parse(self) -> _Expression:
+        if not self._tokens:
+            raise GoalError(f"goal {self._text!r}: a side of the comparison is empty")
+        expression = self._sum()
+        if self._at != len(self._tokens):
+            raise GoalError(f"goal {self._text!r}: unexpected {self._tokens[self._at][1]!r}")
+        return expression
+
+    def _peek(self) -> str | None:
+        return self._tokens[self._at][1] if self._at < len(self._tokens) else None
+
+    def _sum(self) -> _Expression:
+        expression = self._product()
+        while self._peek() in ("+", "-"):
+            operator = self._tokens[self._at][1]
+            self._at += 1
+            expression = _combine(expression, operator, self._product())
+        return expression
+
+    def _product(self) -> _Expression:
+        expression = self._factor()
+        while self._peek() in ("*", "/"):
+            operator = self._tokens[self._at][1]
+            self._at += 1
+            expression = _combine(expression, operator, self._factor())
+        return expression
+
+    def _factor(self) -> _Expression:
+        if self._at >= len(self._tokens):
+            raise GoalError(f"goal {self._text!r}: ends too early")
+        kind, value = self._tokens[self._at]
+        self._at += 1
+        if kind == "number":
+            number = float(value)
+            return lambda figures: number
+        if kind == "name":
+            if value not in self._known:
+                raise GoalError(
+                    f"goal {self._text!r}: unknown figure {value!r} (known: {', '.join(self._known)})"
+                )
+            return lambda figures: figures.get(value)
+        if value == "-":
+            inner = self._factor()
+            return lambda figures: None if (x := inner(figures)) is None else -x
+        if value == "(":
+            inner = self._sum()
+            if self._peek() != ")":
+                raise GoalError(f"goal {self._text!r}: missing ')'")
+            self._at += 1
+            return inner
+        raise GoalError(f"goal {self._text!r}: unexpected {value!r}")
+
+
+def _combine(left: _Expression, operator: str, right: _Expression) -> _Expression:
+    def apply(figures: Figures) -> float | None:
+        a, b = left(figures), right(figures)
+        if a is None or b is None:
+            return None
+        if operator == "+":
+            return a + b
+        if operator == "-":
+            return a - b
+        if operator == "*":
+            return a * b
+        return a / b if b != 0 else None
+
+    return apply

@@ -1,0 +1,253 @@
+"""Sweeps, goals and parallel runs: the grid, the verdicts, and the same numbers however run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from checkout_sim._goals import GoalError, parse_goal
+from checkout_sim.cli import main
+from checkout_sim.sweep import SweepError, goal_names, parse_sweep, run_sweep
+from conftest import SCENARIOS
+
+SHOP = """
+name: sweep-shop
+seed: 11
+duration: 2h
+products: [{name: x, checkout_time: {dist: exponential, mean: 50s}}]
+arrivals: {pattern: poisson, rate: 150/h}
+queue: {capacity: 20, when_full: balk}
+cashiers: {count: 1}
+"""
+
+
+def test_sweep_values_lists_and_ranges() -> None:
+    """KEY=a,b,c lists; KEY=A..B and A..B:STEP are whole-number ranges, both ends included."""
+    assert parse_sweep("queue.kind=fifo, lifo,priority") == ("queue.kind", ["fifo", "lifo", "priority"])
+    assert parse_sweep("cashiers.count=2..5") == ("cashiers.count", ["2", "3", "4", "5"])
+    assert parse_sweep("cashiers.count=2..8:3") == ("cashiers.count", ["2", "5", "8"])
+    for bad in ("cashiers.count", "=1,2", "cashiers.count=5..2", "x=1,,2"):
+        with pytest.raises(SweepError):
+            parse_sweep(bad)
+
+
+def test_grid_is_every_combination_in_order() -> None:
+    """Two sweeps give the full grid, the first key varying slowest, each variant run N times."""
+    result = run_sweep(
+        SHOP, "shop.yaml", sweeps=["cashiers.count=1..3", "queue.capacity=5,20"], replications=2, jobs=1
+    )
+    settings = [r.variant.settings for r in result.results]
+    assert settings == [
+        {"cashiers.count": c, "queue.capacity": k} for c in ("1", "2", "3") for k in ("5", "20")
+    ]
+    assert all(len(r.summaries) == 2 for r in result.results)
+    assert [s.seed for s in result.results[0].summaries] == [11, 12]
+    assert [r.variant.scenario.cashiers.count for r in result.results] == [1, 1, 2, 2, 3, 3]
+
+
+def test_goals_parse_units_arithmetic_and_reject_nonsense() -> None:
+    """Goals read durations with units and arithmetic over figures; bad goals say why."""
+    goal = parse_goal("wait_p90 <= 5m", goal_names())
+    assert goal.margins({"wait_p90": 240.0}) == (240.0, -60.0)
+    ratio = parse_goal("(balked + reneged) / arrived < 0.05", goal_names())
+    assert ratio.margins({"balked": 2.0, "reneged": 3.0, "arrived": 200.0}) == (0.025, 0.025 - 0.05)
+    assert ratio.margins({"balked": 0.0, "reneged": 0.0, "arrived": 0.0}) == (None, None)
+    with pytest.raises(GoalError, match="unknown figure 'wait_p95'"):
+        parse_goal("wait_p95 <= 5m", goal_names())
+    with pytest.raises(GoalError, match="exactly once"):
+        parse_goal("wait_p90 5m", goal_names())
+    with pytest.raises(GoalError, match="unexpected 'parsecs'"):
+        parse_goal("wait_p90 <= 5 parsecs", goal_names())
+
+
+def test_a_goal_is_met_only_if_the_whole_interval_meets_it() -> None:
+    """Mean below the bound is not enough: the upper end of the 95 % interval must be too."""
+    goal = parse_goal("wait_mean <= 100", goal_names())
+    tight = [{"wait_mean": v} for v in (90.0, 91.0, 89.0, 90.5, 89.5)]
+    loose = [{"wait_mean": v} for v in (40.0, 160.0, 60.0, 140.0, 95.0)]  # mean 99, wide interval
+    assert goal.judge(tight).meets is True
+    verdict = goal.judge(loose)
+    assert verdict.mean == pytest.approx(99.0) and verdict.meets is False
+    assert parse_goal("utilisation >= 0.5", goal_names()).judge([{"utilisation": None}]).meets is False
+
+
+def test_cheapest_is_first_meeting_or_minimized_and_none_when_impossible() -> None:
+    """The answer is the first variant meeting all goals, the smallest --minimize, or none."""
+    sweeps = ["cashiers.count=1..4"]
+    result = run_sweep(SHOP, "s.yaml", sweeps=sweeps, replications=5, goals=["wait_mean <= 60"], jobs=1)
+    verdicts = [r.verdicts[0].meets for r in result.results]
+    assert verdicts[0] is False and verdicts[-1] is True
+    assert result.cheapest is not None
+    assert result.cheapest.variant.number == verdicts.index(True) + 1
+    reverse = run_sweep(
+        SHOP,
+        "s.yaml",
+        sweeps=["cashiers.count=4,3,2,1"],
+        replications=5,
+        goals=["wait_mean <= 60"],
+        minimize="cashiers.count",
+        jobs=1,
+    )
+    assert reverse.cheapest is not None
+    assert reverse.cheapest.variant.settings == result.cheapest.variant.settings
+    impossible = run_sweep(SHOP, "s.yaml", sweeps=sweeps, replications=3, goals=["served > 1000000"], jobs=1)
+    assert impossible.cheapest is None
+
+
+def test_parallel_processes_give_identical_results() -> None:
+    """--jobs 2 (spawned processes) and --jobs 1 give the same summaries, seed for seed."""
+    kwargs = {"sweeps": ["cashiers.count=1..3"], "replications": 3}
+    serial = run_sweep(SHOP, "s.yaml", jobs=1, **kwargs)  # type: ignore[arg-type]
+    parallel = run_sweep(SHOP, "s.yaml", jobs=2, **kwargs)  # type: ignore[arg-type]
+    assert [r.summaries for r in serial.results] == [r.summaries for r in parallel.results]
+
+
+def test_dask_cluster_gives_identical_results() -> None:
+    """Runs sent to a Dask LocalCluster come back equal to local runs, sketches included."""
+    distributed = pytest.importorskip("distributed")
+    kwargs = {"sweeps": ["cashiers.count=1,2"], "replications": 2}
+    local = run_sweep(SHOP, "s.yaml", jobs=1, **kwargs)  # type: ignore[arg-type]
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        remote = run_sweep(SHOP, "s.yaml", dask=cluster.scheduler_address, **kwargs)  # type: ignore[arg-type]
+    assert [r.summaries for r in local.results] == [r.summaries for r in remote.results]
+    for mine, theirs in zip(local.results, remote.results, strict=True):
+        for a, b in zip(mine.summaries, theirs.summaries, strict=True):
+            assert a.sketch is not None and b.sketch is not None
+            assert a.sketch.quantile(0.9) == b.sketch.quantile(0.9)
+
+
+def test_command_prints_table_answer_and_one_json_line_per_run(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The README's sweep: a table and the answer on stderr, one run summary per line on stdout."""
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP)
+    code = main(
+        [
+            str(path),
+            "--sweep",
+            "cashiers.count=1..3",
+            "--replications",
+            "4",
+            "--goal",
+            "wait_p90 <= 5m",
+            "--jobs",
+            "1",
+        ]
+    )
+    out, err = capfd.readouterr()
+    assert code == 0
+    records = [orjson.loads(line) for line in out.splitlines()]
+    assert len(records) == 12
+    assert [(r["variant"], r["run"], r["seed"]) for r in records[:5]] == [
+        (1, 1, 11),
+        (1, 2, 12),
+        (1, 3, 13),
+        (1, 4, 14),
+        (2, 1, 11),
+    ]
+    assert records[4]["settings"] == {"cashiers.count": "2"}
+    assert all(list(r)[:2] == ["t", "event"] for r in records)
+    assert err.startswith(
+        "sweep-shop: 3 variants x 4 replications (seeds 11..14); figures are means ±95% CI\n"
+    )
+    assert "wait_p90 <= 5m" in err.splitlines()[1]
+    assert (
+        err.rstrip()
+        .splitlines()[-1]
+        .startswith(("cheapest variant meeting every goal: #", "no variant meets"))
+    )
+
+
+def test_no_variant_meets_says_so(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A goal nobody meets is answered plainly."""
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP)
+    assert (
+        main(
+            [
+                str(path),
+                "--sweep",
+                "cashiers.count=1,2",
+                "--replications",
+                "3",
+                "--goal",
+                "loss < 0",
+                "--jobs",
+                "1",
+                "--log",
+                "none",
+            ]
+        )
+        == 0
+    )
+    assert (
+        capfd.readouterr()
+        .err.rstrip()
+        .endswith("no variant meets every goal (met only if the whole 95% interval meets it)")
+    )
+
+
+def test_sweep_usage_errors_exit_2(capfd: pytest.CaptureFixture[str]) -> None:
+    """A bad goal, a variant that is not a valid scenario, or --goal without --sweep: exit 2."""
+    bank = str(SCENARIOS / "bank.yaml")
+    assert main([bank, "--sweep", "cashiers.count=1,2", "--goal", "wait_p95 < 1"]) == 2
+    assert "unknown figure 'wait_p95'" in capfd.readouterr().err
+    assert main([bank, "--sweep", "cashiers.count=0,1"]) == 2
+    assert "cashiers.count: must be at least 1 (from --set cashiers.count=0)" in capfd.readouterr().err
+    assert main([bank, "--goal", "wait_p90 < 1"]) == 2
+    assert capfd.readouterr().err == "run-scenario: --goal, --minimize, --jobs and --dask go with --sweep\n"
+
+
+@pytest.mark.slow
+def test_black_friday_sweep_from_the_issue(capfd: pytest.CaptureFixture[str]) -> None:
+    """`--sweep cashiers.count=4..10 --replications 10 --goal "wait_p90 <= 5m"` prints table and answer."""
+    code = main(
+        [
+            str(SCENARIOS / "black_friday.yaml"),
+            "--sweep",
+            "cashiers.count=4..10",
+            "--replications",
+            "10",
+            "--goal",
+            "wait_p90 <= 5m",
+            "--log",
+            "none",
+        ]
+    )
+    err = capfd.readouterr().err
+    assert code == 0
+    assert err.startswith("black-friday: 7 variants x 10 replications")
+    assert len(err.splitlines()) == 1 + 1 + 7 + 1
+
+
+def test_progress_bar_only_on_a_terminal(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without a terminal stderr has no progress bar; with one, the bar counts the runs."""
+    import sys
+
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP)
+    args = [str(path), "--sweep", "cashiers.count=1,2", "--replications", "2", "--jobs", "1", "--log", "none"]
+    assert main(args) == 0
+    assert "[" not in capfd.readouterr().err.splitlines()[0]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(args) == 0
+    err = capfd.readouterr().err
+    assert "] 1/4 runs" in err and "] 4/4 runs" in err
+
+
+def test_long_single_runs_report_progress_without_reading_a_clock() -> None:
+    """run(progress=…) hears the fraction of arrivals done every 1,000 arrivals, ending at 1."""
+    from checkout_sim import parse_scenario, run
+
+    heard: list[float] = []
+    scenario = parse_scenario(SHOP.replace("duration: 2h", "duration: 40h"))
+    run(scenario, progress=heard.append)
+    assert len(heard) >= 5
+    assert heard == sorted(heard) and heard[0] > 0 and heard[-1] <= 1.0
