@@ -163,7 +163,9 @@ def run_sweep(
     """Run the grid, judge the goals, and find the cheapest variant that meets them all.
 
     ``jobs`` local processes (default: the number of cores; 1 runs here), or the Dask
-    scheduler at ``dask``. ``progress(done, total)`` is told after each run.
+    scheduler at ``dask``. ``progress(done, total)`` is told after each run. Local
+    workers are spawned, so a script calling this with ``jobs > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     grid = list(variants(text, source, base, sweeps))
     parsed_goals = [parse_goal(goal, goal_names()) for goal in goals]
