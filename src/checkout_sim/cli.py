@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import orjson
 
@@ -25,6 +26,7 @@ from ._confidence import mean_interval
 from ._eventlog import EventLogError
 from ._goals import GoalError
 from .loader import Problem, ScenarioError, load_scenario
+from .report import ReportError, build_report, read_events
 from .runner import Interrupted, replicate
 from .scenario import Scenario
 from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures, pooled_quantile
@@ -41,6 +43,26 @@ EXIT_INTERRUPTED = 130
 
 class _LogUnwritable(Exception):
     """The event log's destination cannot be opened for writing."""
+
+
+class _Tee(io.RawIOBase):
+    """Writes the log to its destination (if any) and keeps a copy for the report."""
+
+    def __init__(self, stream: IO[bytes] | None, copy: io.BytesIO) -> None:
+        super().__init__()
+        self._stream, self._copy = stream, copy
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self._stream is not None:
+            self._stream.write(data)
+        return self._copy.write(data)
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
 
 
 def _positive_float(text: str) -> float:
@@ -137,6 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=_count, metavar="N", help="with --sweep: local worker processes (default: cores)"
     )
     parser.add_argument("--dask", metavar="ADDRESS", help="with --sweep: run on this Dask scheduler instead")
+    parser.add_argument(
+        "--report", metavar="PATH", help="also write a self-contained HTML report of the run (report extra)"
+    )
     parser.add_argument("--items", action="store_true", help="also log one item_scanned event per item")
     parser.add_argument("--check", action="store_true", help="validate the scenario and exit")
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
@@ -180,13 +205,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.goal or args.minimize or args.jobs or args.dask:
             raise SweepError("--goal, --minimize, --jobs and --dask go with --sweep")
         with _log_stream(args.log) as stream, _progress_bar("% of the arrivals") as tick:
+            kept = io.BytesIO() if args.report else None
             summaries = replicate(
                 scenario,
                 args.replications,
                 seed=args.seed,
-                log=stream,
+                log=cast(IO[bytes], _Tee(stream, kept)) if kept is not None else stream,
                 item_events=args.items,
                 progress=None if tick is None else (lambda fraction: tick(round(100 * fraction), 100)),
+            )
+        if kept is not None:
+            Path(args.report).write_text(
+                build_report(read_events(kept.getvalue().splitlines())), encoding="utf-8"
             )
     except ScenarioError as error:
         print(error, file=sys.stderr)
@@ -194,6 +224,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SweepError, GoalError) as error:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except ReportError as error:
+        print(f"run-scenario: --report: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except Interrupted as stop:
         if not args.quiet:
             print(_format_summary(scenario, stop.summary), file=sys.stderr)
