@@ -106,7 +106,8 @@ def test_report_of_something_that_is_not_a_log(tmp_path: Path, capfd: pytest.Cap
 def test_report_of_a_run_where_nobody_came() -> None:
     """An empty run still makes a page (no division by zero, dashes for undefined waits)."""
     log = [
-        b'{"t": 0.0, "event": "run_started", "scenario": "empty", "seed": 1, "clock": "virtual", "config": {}}',
+        b'{"t": 0.0, "event": "run_started", "scenario": "empty", "seed": 1, "clock": "virtual",'
+        b' "config": {}}',
         b'{"t": 1.0, "event": "run_finished", "arrived": 0, "served": 0, "balked": 0, "reneged": 0,'
         b' "unserved": 0, "queue_length_max": 0, "elapsed": 1.0, "segments": {}}',
     ]

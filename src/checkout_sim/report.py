@@ -89,9 +89,11 @@ def _rebuild(events: Sequence[dict[str, Any]]) -> _Run:
             lanes -= 1
         else:
             continue
-        run.waiting.append((t, waiting))
-        run.open_lanes.append((t, lanes))
-        run.busy.append((t, busy))
+        for series, value in ((run.waiting, waiting), (run.open_lanes, lanes), (run.busy, busy)):
+            if series and series[-1][0] == t:
+                series[-1] = (t, value)  # only the state after an instant counts: no zero-width spikes
+            else:
+                series.append((t, value))
     return run
 
 
