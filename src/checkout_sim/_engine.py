@@ -191,15 +191,19 @@ class Shop:
                     # look like a full line.
                     await asyncio.sleep(0)
                 made += 1
-                if await self._arrive(self._customers.make(made, loop.time())):
+                customer = self._customers.make(made, loop.time())
+                if self._arrive(customer):  # the line is full: the producer waits at the door
+                    if await self._wait_at_door(customer):
+                        self._joined(customer)
                     reference = loop.time()
                 if self._progress is not None and made % 1000 == 0:
                     self._progress(min(1.0, max(loop.time() / end, made / limit)))
 
-    async def _arrive(self, customer: Customer) -> bool:
-        """Join the line, or balk, or wait at the door while the line is full.
+    def _arrive(self, customer: Customer) -> bool:
+        """Join the line, or balk; True if the line is full and they must wait at the door.
 
-        True if the customer was held at the door (the producer was blocked).
+        A plain function, not a coroutine: most arrivals never wait, and the producer
+        only awaits (:meth:`_wait_at_door`) when one has to.
         """
         line, tally = self._line, self._tally.segments[customer.segment]
         tally.arrived += 1
@@ -212,28 +216,28 @@ class Shop:
                 queue_length=line.qsize(),
             )
         if line.full():
-            if self._scenario.queue.when_full == "balk":
-                tally.balked += 1
-                self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
-                return False
-            if not await self._wait_at_door(customer):
+            if self._scenario.queue.when_full == "wait":
                 return True
-            held = True
-        else:
-            if line.qsize() >= MAX_WAITING and line.maxsize <= 0:
-                raise Overloaded(
-                    f"the line grew past {MAX_WAITING:,} waiting customers at t={self._loop.time():g}s: "
-                    "the tills cannot keep up; set queue.capacity or add cashiers"
-                )
-            line.put_nowait(customer)
-            held = False
+            tally.balked += 1
+            self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
+            return False
+        if line.maxsize <= 0 and line.qsize() >= MAX_WAITING:
+            raise Overloaded(
+                f"the line grew past {MAX_WAITING:,} waiting customers at t={self._loop.time():g}s: "
+                "the tills cannot keep up; set queue.capacity or add cashiers"
+            )
+        line.put_nowait(customer)
+        self._joined(customer)
+        return False
+
+    def _joined(self, customer: Customer) -> None:
+        """In line: start the patience clock and tell the manager the line grew."""
         if customer.patience is not None:
             customer.leave_timer = self._loop.call_at(
                 customer.arrival + customer.patience, self._renege, customer
             )
         if self._scenario.cashiers.scaling is not None:
             self._grew.set()
-        return held
 
     async def _wait_at_door(self, customer: Customer) -> bool:
         """Backpressure: block on ``await line.put()``; False if they never got in.
