@@ -12,7 +12,7 @@ import heapq
 import itertools
 import selectors
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextvars import Context
 from typing import Any, Literal, TypeVarTuple
 
@@ -157,29 +157,26 @@ class RealtimeLoop(asyncio.SelectorEventLoop):
         return (time.monotonic() - self._origin) * self._speed
 
 
-async def sleep(delay: float) -> None:
+def sleep(delay: float) -> Coroutine[Any, Any, None]:
     """``asyncio.sleep(delay)`` for delay > 0, minus the bookkeeping the hot path can skip.
 
     ``asyncio.sleep`` cancels its timer in a ``finally`` even after it fired; here the
     timer is only cancelled when the sleeper is. Same future, same ``call_later``.
     """
     loop = asyncio.get_running_loop()
-    future: asyncio.Future[None] = loop.create_future()
-    timer = loop.call_at(loop.time() + delay, _wake, future)
-    try:
-        await future
-    except asyncio.CancelledError:
-        timer.cancel()
-        raise
+    return _sleep_until(loop, loop.time() + delay)
 
 
-async def sleep_until(when: float) -> None:
+def sleep_until(when: float) -> Coroutine[Any, Any, None]:
     """``asyncio.sleep`` to an absolute loop time, landing on it exactly.
 
     ``asyncio.sleep(when - loop.time())`` can miss ``when`` by a rounding error; the
     arrival grid (0.3, 0.6, 0.9, ...) and closing time should read as written.
     """
-    loop = asyncio.get_running_loop()
+    return _sleep_until(asyncio.get_running_loop(), when)
+
+
+async def _sleep_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
     future: asyncio.Future[None] = loop.create_future()
     timer = loop.call_at(when, _wake, future)
     try:
