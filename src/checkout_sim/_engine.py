@@ -75,7 +75,6 @@ class Shop:
         self._held: Customer | None = None
         self._signal: int | None = None
         self._main: asyncio.Task[Summary] | None = None
-        self._event_log: EventLog | None = None
         self._emit: Any = _ignore
         self._logging = log is not None
 
@@ -94,14 +93,13 @@ class Shop:
         )
         self._grew = asyncio.Event()
         if self._stream is not None:
-            self._event_log = EventLog(
+            self._emit = EventLog(
                 self._stream,
                 loop.time,
                 processors=self._processors,
                 flush_each=scenario.clock == "realtime",
                 bind=self._bind,
-            )
-            self._emit = self._event_log.emit
+            ).emit
         self._emit(
             "run_started",
             scenario=scenario.name,
@@ -158,9 +156,7 @@ class Shop:
             self._close_lane(lane)
         summary = self._tally.summary(seed=self._seed, interrupted=interrupted)
         self._emit("run_finished", **summary.to_dict())
-        if self._event_log is not None:
-            self._event_log.flush()
-        return summary
+        return summary  # the runner flushes the log, on every way out
 
     # --- the producer --------------------------------------------------------
 

@@ -14,7 +14,7 @@ import orjson
 import structlog
 from structlog.typing import Processor
 
-__all__ = ["SCHEMA_VERSION", "EventLog", "EventLogError", "SimulatedTime"]
+__all__ = ["SCHEMA_VERSION", "EventLog", "EventLogError", "SimulatedTime", "flush_log"]
 
 #: Bumped whenever an event or field changes meaning or disappears.
 SCHEMA_VERSION = 1
@@ -89,7 +89,6 @@ class EventLog:
         flush_each: bool = False,
         bind: Mapping[str, Any] | None = None,
     ) -> None:
-        self._stream = stream
         self._logger = structlog.wrap_logger(
             _LineWriter(stream, flush_each),
             processors=[
@@ -104,11 +103,12 @@ class EventLog:
         self.emit: Callable[..., None] = self._logger.emit
         """``emit(event, **fields)``: log one event at the current simulated time."""
 
-    def flush(self) -> None:
-        """Push everything written so far to the stream's destination."""
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise EventLogError(error.errno, error.strerror) from error
+
+def flush_log(stream: IO[bytes]) -> None:
+    """Push the log to its destination; a refused write becomes an :class:`EventLogError`."""
+    try:
+        stream.flush()
+    except BrokenPipeError:
+        raise  # the reader went away: the command stops quietly
+    except OSError as error:
+        raise EventLogError(error.errno, error.strerror) from error

@@ -14,7 +14,7 @@ from structlog.typing import Processor
 
 from ._clock import loop_factory
 from ._engine import Interrupted, Shop
-from ._eventlog import EventLogError
+from ._eventlog import flush_log
 from .scenario import Scenario
 from .summary import Summary
 
@@ -60,7 +60,7 @@ def run(
             raise _first_leaf(group) from None
         finally:
             if log is not None:
-                _flush(log)
+                flush_log(log)
 
 
 def replicate(
@@ -127,16 +127,6 @@ def _signals_stop(shop: Shop, loop: asyncio.AbstractEventLoop) -> Iterator[None]
     finally:
         for number, old in previous.items():
             signal.signal(number, old)
-
-
-def _flush(log: IO[bytes]) -> None:
-    """Flush the log; a refused write becomes an :class:`EventLogError`."""
-    try:
-        log.flush()
-    except BrokenPipeError:
-        raise
-    except OSError as error:
-        raise EventLogError(error.errno, error.strerror) from error
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
