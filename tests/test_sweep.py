@@ -251,3 +251,15 @@ def test_long_single_runs_report_progress_without_reading_a_clock() -> None:
     run(scenario, progress=heard.append)
     assert len(heard) >= 5
     assert heard == sorted(heard) and heard[0] > 0 and heard[-1] <= 1.0
+
+
+def test_goals_may_name_a_segments_wait() -> None:
+    """`wait_mean[vip] <= 2m` works for a scenario with a vip segment, and only there."""
+    vip = (SCENARIOS / "vip_priority.yaml").read_text()
+    result = run_sweep(
+        vip, "vip.yaml", sweeps=["cashiers.count=1,2"], replications=3, goals=["wait_mean[vip] <= 2m"], jobs=1
+    )
+    assert [r.variant.settings["cashiers.count"] for r in result.results] == ["1", "2"]
+    assert result.results[1].verdicts[0].meets is True
+    with pytest.raises(GoalError, match=r"unknown figure 'wait_mean\[vip\]'"):
+        run_sweep(SHOP, "s.yaml", sweeps=["cashiers.count=1"], goals=["wait_mean[vip] <= 2m"], jobs=1)

@@ -6,7 +6,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
-__all__ = ["mean_interval", "t_quantile"]
+__all__ = ["interval_of", "mean_interval", "t_quantile"]
 
 
 def t_quantile(probability: float, df: int) -> float:
@@ -24,6 +24,12 @@ def t_quantile(probability: float, df: int) -> float:
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
     return z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4
+
+
+def interval_of(values: Sequence[float | None], confidence: float = 0.95) -> tuple[float, float] | None:
+    """:func:`mean_interval` of one figure across runs, or None when a run has no value for it."""
+    present = [value for value in values if value is not None]
+    return mean_interval(present, confidence) if len(present) == len(values) else None
 
 
 def mean_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:

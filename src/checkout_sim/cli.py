@@ -22,7 +22,7 @@ import orjson
 
 from . import __version__
 from ._clock import SimulationStalled
-from ._confidence import mean_interval
+from ._confidence import interval_of
 from ._eventlog import EventLogError
 from ._goals import GoalError
 from .loader import Problem, ScenarioError, load_scenario
@@ -336,13 +336,8 @@ def _figure_text(name: str, value: float) -> str:
 def _intervals(summaries: list[Summary]) -> dict[str, tuple[float, float]]:
     """Each figure's mean and 95 % half-width across replications (figures every run has)."""
     per_run = [figures(summary) for summary in summaries]
-    result = {}
-    for name in per_run[0]:
-        values = [run_figures.get(name) for run_figures in per_run]
-        present = [value for value in values if value is not None]
-        if len(present) == len(values):
-            result[name] = mean_interval(present, 0.95)
-    return result
+    found = {name: interval_of([run_figures.get(name) for run_figures in per_run]) for name in per_run[0]}
+    return {name: interval for name, interval in found.items() if interval is not None}
 
 
 def _format_replications(scenario: Scenario, summaries: list[Summary]) -> str:

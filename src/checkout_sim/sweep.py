@@ -15,14 +15,13 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from ._confidence import mean_interval
+from ._confidence import interval_of
 from ._goals import Goal, Verdict, parse_goal
 from .loader import parse_scenario
 from .runner import resolve_seed, run
 from .scenario import Scenario
-from .summary import Summary, figures
+from .summary import Summary, Tally, figures
 
 __all__ = ["SweepError", "SweepResult", "Variant", "goal_names", "parse_sweep", "run_sweep"]
 
@@ -59,10 +58,7 @@ class VariantResult:
 
     def interval(self, name: str) -> tuple[float, float] | None:
         """Mean and 95 % half-width of a figure across replications (None if undefined in a run)."""
-        values = [_run_figures(summary).get(name) for summary in self.summaries]
-        if any(value is None for value in values):
-            return None
-        return mean_interval([value for value in values if value is not None], 0.95)
+        return interval_of([_run_figures(summary).get(name) for summary in self.summaries])
 
 
 @dataclass
@@ -92,30 +88,11 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     return key, choices
 
 
-def goal_names() -> list[str]:
-    """The figures a goal may name: the summary's fields and the derived figures."""
-    names = [name for name, value in _example_figures().items() if not isinstance(value, dict)]
-    return sorted(set(names))
-
-
-def _example_figures() -> dict[str, Any]:
-    from .summary import SegmentSummary
-
-    blank = SegmentSummary(0, 0, 0, 0, 0, 0, None, None, None, None, None, None)
-    summary = Summary(
-        **vars(blank),
-        queue_length_mean=0.0,
-        queue_length_max=0,
-        waiting_mean=0.0,
-        wait_mean_all=None,
-        utilisation=None,
-        throughput_per_hour=None,
-        lanes_max=0,
-        elapsed=0.0,
-        seed=0,
-        interrupted=False,
-    )
-    return {**summary.to_dict(), **figures(summary)}
+def goal_names(scenario: Scenario | None = None) -> list[str]:
+    """The figures a goal may name: the summary's numbers, the derived figures, and
+    ``wait_mean[segment]`` for each segment of ``scenario`` when it has several."""
+    segments = [segment.name for segment in scenario.segments] if scenario is not None else []
+    return sorted(_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)))
 
 
 def _run_figures(summary: Summary) -> dict[str, float | None]:
@@ -168,8 +145,9 @@ def run_sweep(
     ``if __name__ == "__main__":`` guard.
     """
     grid = list(variants(text, source, base, sweeps))
-    parsed_goals = [parse_goal(goal, goal_names()) for goal in goals]
-    if minimize is not None and minimize not in grid[0].settings and minimize not in goal_names():
+    names = goal_names(grid[0].scenario)
+    parsed_goals = [parse_goal(goal, names) for goal in goals]
+    if minimize is not None and minimize not in grid[0].settings and minimize not in names:
         raise SweepError(f"--minimize {minimize!r}: not a swept key or a figure")
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
