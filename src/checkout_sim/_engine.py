@@ -41,6 +41,12 @@ class Interrupted(Exception):
         self.signal_number = signal_number
 
 
+def _settle(future: asyncio.Future[Customer | None], result: Customer | None) -> None:
+    """Hand the producer task a held customer, or None when arrivals are over."""
+    if not future.done():
+        future.set_result(result)
+
+
 def _ignore(*args: Any, **fields: Any) -> None:
     """Stands in for the event log when none is written."""
 
@@ -77,6 +83,7 @@ class Shop:
         self._main: asyncio.Task[Summary] | None = None
         self._emit: Any = _ignore
         self._logging = log is not None
+        self._pending: asyncio.Handle | None = None
 
     async def run(self) -> Summary:
         """Open the shop, let customers in until arrivals end, serve them, close.
@@ -121,6 +128,7 @@ class Shop:
         """Stop the run now (a signal arrived): the log ends with a partial summary."""
         if self._signal is None and self._main is not None and not self._main.done():
             self._signal = signal_number
+            self._stop_arrivals()
             self._main.cancel()
 
     async def _serve_everyone(self) -> None:
@@ -161,39 +169,91 @@ class Shop:
     # --- the producer --------------------------------------------------------
 
     async def _produce(self) -> None:
-        """The one arrival stream: sleep until the next arrival, let it in, repeat."""
+        """The producer. Arrivals come on loop callbacks; this task waits at the door.
+
+        The arrival stream is a chain of ``call_at`` callbacks (no Future and no task
+        step per arrival). When the line is full and arrivals must wait, the chain hands
+        the customer to this task, which blocks on ``await line.put()`` (backpressure)
+        and then restarts the chain: the arrival process itself is held up meanwhile.
+        """
         loop = self._loop
         arrivals = self._scenario.arrivals
-        end = self._scenario.duration if self._scenario.duration is not None else math.inf
-        limit = arrivals.limit if arrivals.limit is not None else math.inf
-        made = 0
-        # The next arrival is timed from the last one's scheduled time, or from when the
-        # last one got in if backpressure held it at the door: the arrival process itself
-        # was blocked. (Not from loop.time(): on the wall clock that is always a bit late.)
-        reference = 0.0
-        while made < limit:
-            upcoming = self._arrivals.next(reference)
-            if upcoming is None or upcoming[0] >= end:
-                if end < math.inf:
-                    await sleep_until(end)  # the doors stay open until then
-                return
-            when, size = upcoming
-            await sleep_until(when)
-            reference = when
-            for position in range(int(min(size, limit - made))):
-                if position:
-                    # A group arrives at one instant: let idle cashiers take whoever just
-                    # joined before the next one looks at the line, or a free till would
-                    # look like a full line.
-                    await asyncio.sleep(0)
-                made += 1
-                customer = self._customers.make(made, loop.time())
+        self._end = self._scenario.duration if self._scenario.duration is not None else math.inf
+        self._limit = arrivals.limit if arrivals.limit is not None else math.inf
+        self._made = 0
+        self._group_left = 0
+        self._door: asyncio.Future[Customer | None] = loop.create_future()
+        try:
+            self._time_next_arrival(0.0)
+            while (customer := await self._door) is not None:
+                self._door = loop.create_future()
+                if await self._wait_at_door(customer):
+                    self._joined(customer)
+                # The next arrival is timed from when this one got in: the arrival
+                # process was blocked. (Otherwise from the last one's scheduled time,
+                # not from loop.time(): on the wall clock that is always a bit late.)
+                self._reference = loop.time()
+                self._after_arrival()
+        finally:
+            self._stop_arrivals()
+
+    def _time_next_arrival(self, reference: float) -> None:
+        """Schedule the next arrival after ``reference``; when there is none, the end of arrivals.
+
+        Past the limit, arrivals are over at once; otherwise the doors stay open until
+        the end of the scenario's duration.
+        """
+        if self._made >= self._limit:
+            _settle(self._door, None)
+            return
+        upcoming = self._arrivals.next(reference)
+        if upcoming is None or upcoming[0] >= self._end:
+            if self._end < math.inf:  # the doors stay open until then
+                self._pending = self._loop.call_at(self._end, _settle, self._door, None)
+            else:
+                _settle(self._door, None)
+            return
+        when, size = upcoming
+        self._reference = when
+        self._group_left = int(min(size, self._limit - self._made))
+        self._pending = self._loop.call_at(when, self._arrival_due)
+
+    def _arrival_due(self) -> None:
+        # One hop through the ready queue, as a task woken by its timer would take:
+        # whatever else is due at this instant and was scheduled first still goes first.
+        self._pending = self._loop.call_soon(self._next_member)
+
+    def _next_member(self) -> None:
+        """The next member of the arriving group comes in (or, for an empty group, nobody)."""
+        try:
+            if self._group_left > 0:
+                self._group_left -= 1
+                self._made += 1
+                customer = self._customers.make(self._made, self._loop.time())
                 if self._arrive(customer):  # the line is full: the producer waits at the door
-                    if await self._wait_at_door(customer):
-                        self._joined(customer)
-                    reference = loop.time()
-                if self._progress is not None and made % 1000 == 0:
-                    self._progress(min(1.0, max(loop.time() / end, made / limit)))
+                    _settle(self._door, customer)
+                    return
+            self._after_arrival()
+        except Exception as error:  # surfaces from the producer task, as it did from its body
+            if not self._door.done():
+                self._door.set_exception(error)
+
+    def _after_arrival(self) -> None:
+        """Report progress, then let the group's next member in, or time the next arrival."""
+        if self._progress is not None and self._made % 1000 == 0 and self._made:
+            self._progress(min(1.0, max(self._loop.time() / self._end, self._made / self._limit)))
+        if self._group_left > 0:
+            # A group arrives at one instant: let idle cashiers take whoever just joined
+            # before the next one looks at the line, or a free till would look like a
+            # full line.
+            self._pending = self._loop.call_soon(self._next_member)
+        else:
+            self._time_next_arrival(self._reference)
+
+    def _stop_arrivals(self) -> None:
+        """No more arrivals: the run is over or was interrupted."""
+        if self._pending is not None:
+            self._pending.cancel()
 
     def _arrive(self, customer: Customer) -> bool:
         """Join the line, or balk; True if the line is full and they must wait at the door.
