@@ -12,7 +12,9 @@ import itertools
 import random
 from bisect import bisect
 from dataclasses import dataclass
+from typing import Any
 
+from ._distributions import Constant, ConstantCount
 from .scenario import Scenario
 
 __all__ = ["Customer", "CustomerFactory"]
@@ -44,26 +46,46 @@ def _pick(cumulative: list[float] | None, rng: random.Random) -> int:
     return bisect(cumulative, rng.random() * cumulative[-1], 0, len(cumulative) - 1)
 
 
+def _fixed(distribution: Constant | ConstantCount | object) -> Any:
+    """The value of a constant distribution (it draws nothing), else None."""
+    return distribution.value if isinstance(distribution, Constant | ConstantCount) else None
+
+
 class CustomerFactory:
-    """Makes the customers of one scenario, drawing from one random stream."""
+    """Makes the customers of one scenario, drawing from one random stream.
+
+    :meth:`make` runs once per customer, so constants are read once here instead of
+    through ``sample()`` each time (a constant draws nothing from the stream either way).
+    """
 
     def __init__(self, scenario: Scenario, rng: random.Random) -> None:
         self._rng = rng
         self._segments = scenario.segments
         self._segment_pick = _picker([segment.share for segment in scenario.segments])
         self._baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
+        self._fixed_counts: list[int | None] = [_fixed(basket) for basket in self._baskets]
         self._products = [product.checkout_time for product in scenario.products]
         self._product_pick = _picker([product.popularity for product in scenario.products])
         self._payment = scenario.cashiers.payment_time
+        self._fixed_payment: float | None = _fixed(self._payment)
 
     def make(self, customer_id: int, now: float) -> Customer:
         """The customer with this id, arriving now."""
         rng = self._rng
-        index = _pick(self._segment_pick, rng)
+        index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
         segment = self._segments[index]
-        count = self._baskets[index].sample(rng)
-        products = [_pick(self._product_pick, rng) for _ in range(count)]
-        scans = [self._products[product].sample(rng) for product in products]
-        payment = self._payment.sample(rng)
+        count = self._fixed_counts[index]
+        if count is None:
+            count = self._baskets[index].sample(rng)
+        if self._product_pick is None:  # one product: no draw to pick it (as in _pick)
+            products = [0] * count
+            scan = self._products[0].sample
+            scans = [scan(rng)] if count == 1 else [scan(rng) for _ in range(count)]
+        else:
+            products = [_pick(self._product_pick, rng) for _ in range(count)]
+            scans = [self._products[product].sample(rng) for product in products]
+        payment = self._fixed_payment
+        if payment is None:
+            payment = self._payment.sample(rng)
         patience = segment.patience.sample(rng) if segment.patience is not None else None
         return Customer(customer_id, index, segment.priority, now, products, scans, payment, patience)

@@ -367,10 +367,10 @@ class Shop:
             wait = start - customer.arrival
             if logging:
                 emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
-            for product, scan in zip(customer.products, customer.scans, strict=True):
-                if scan > 0:
-                    await sleep(scan)
-                if item_events:
+            if item_events:
+                for product, scan in zip(customer.products, customer.scans, strict=True):
+                    if scan > 0:
+                        await sleep(scan)
                     emit(
                         "item_scanned",
                         customer=customer.id,
@@ -378,6 +378,10 @@ class Shop:
                         product=self._product_names[product],
                         scan=scan,
                     )
+            else:
+                for scan in customer.scans:
+                    if scan > 0:
+                        await sleep(scan)
             if customer.payment > 0:
                 await sleep(customer.payment)
             service = loop.time() - start
@@ -392,7 +396,7 @@ class Shop:
                     items=len(customer.scans),
                 )
             line.task_done()
-            if line.qsize() <= close_at:
+            if extra and line.qsize() <= close_at:
                 self._close_lane(lane)
                 return
 

@@ -31,28 +31,26 @@ W = TypeVar("W", bound=Waiting)
 LineWatcher = Callable[[int], None]
 
 
-class _Waiting:
-    """Customers in arrival order, keyed by id; ``pop`` takes the first (FIFO)."""
+class _Waiting(OrderedDict[int, Waiting]):
+    """Customers in arrival order, keyed by id; ``pop`` takes the first (FIFO).
 
-    __slots__ = ("_by_id",)
+    An ``OrderedDict`` itself rather than a wrapper, so ``len()`` (asked by every
+    ``qsize``, ``empty`` and ``full``) is a C call.
+    """
 
-    def __init__(self) -> None:
-        self._by_id: OrderedDict[int, Waiting] = OrderedDict()
+    __slots__ = ()
 
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def __iter__(self) -> Iterator[Waiting]:
-        return iter(self._by_id.values())
+    def __iter__(self) -> Iterator[Waiting]:  # type: ignore[override]  # customers, not ids
+        return iter(self.values())
 
     def push(self, customer: Waiting) -> None:
-        self._by_id[customer.id] = customer
+        self[customer.id] = customer
 
-    def pop(self) -> Waiting:
-        return self._by_id.popitem(last=False)[1]
+    def pop(self) -> Waiting:  # type: ignore[override]  # the line's next customer
+        return self.popitem(last=False)[1]
 
     def remove(self, customer: Waiting) -> bool:
-        return self._by_id.pop(customer.id, None) is not None
+        return super().pop(customer.id, None) is not None
 
 
 class _LastFirst(_Waiting):
@@ -60,8 +58,8 @@ class _LastFirst(_Waiting):
 
     __slots__ = ()
 
-    def pop(self) -> Waiting:
-        return self._by_id.popitem(last=True)[1]
+    def pop(self) -> Waiting:  # type: ignore[override]
+        return self.popitem(last=True)[1]
 
 
 class _ByPriority(_Waiting):
@@ -70,8 +68,6 @@ class _ByPriority(_Waiting):
     One FIFO per priority level: customers are never compared with each other, and
     ties within a level are broken by arrival order.
     """
-
-    __slots__ = ("_levels",)
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,11 +81,11 @@ class _ByPriority(_Waiting):
             self._levels = dict(sorted(self._levels.items()))
         level[customer.id] = customer
 
-    def pop(self) -> Waiting:
+    def pop(self) -> Waiting:  # type: ignore[override]
         for level in self._levels.values():
             if level:
                 customer = level.popitem(last=False)[1]
-                del self._by_id[customer.id]
+                del self[customer.id]
                 return customer
         raise IndexError("pop from an empty line")
 

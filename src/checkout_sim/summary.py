@@ -119,13 +119,6 @@ class _WaitTally:
         self.sum_squares = 0.0
         self.waited = 0
 
-    def add(self, wait: float) -> None:
-        self.sketch.add(wait)
-        self.sum += wait
-        self.sum_squares += wait * wait
-        if wait > 0:
-            self.waited += 1
-
     def merge(self, other: _WaitTally) -> None:
         self.sketch.merge(other.sketch)
         self.sum += other.sum
@@ -193,8 +186,18 @@ class Tally:
         self.lanes_max = 0
 
     def line_changed(self, length: int) -> None:
-        """The line now holds ``length`` customers (a :class:`~._line.LineWatcher`)."""
-        self._advance()
+        """The line now holds ``length`` customers (a :class:`~._line.LineWatcher`).
+
+        Called twice per customer, so :meth:`_advance` is written out here.
+        """
+        now = self._clock()
+        if now > self._line_since:
+            elapsed = now - self._line_since
+            self._line_area += self._line_length * elapsed
+            self._waiting_area += (self._line_length + self._at_door) * elapsed
+            if self._line_length > self.line_max:  # noqa: PLR1730  # cheaper than max() here
+                self.line_max = self._line_length
+            self._line_since = now
         self._line_length = length
 
     def door_changed(self, delta: int) -> None:
@@ -216,7 +219,12 @@ class Tally:
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
         self.busy += service
-        self.segments[segment].waits.add(wait)
+        waits = self.segments[segment].waits
+        waits.sketch.add(wait)
+        waits.sum += wait
+        waits.sum_squares += wait * wait
+        if wait > 0:
+            waits.waited += 1
 
     def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
         """A customer left unserved after ``wait``: reneged, or sent home at closing."""
