@@ -125,3 +125,29 @@ def test_percentiles_are_within_the_stated_relative_error() -> None:
         exact = waits[max(1, math.ceil(q * len(waits))) - 1]
         assert reported is not None
         assert abs(reported - exact) <= 0.005 * exact + 1e-12, q
+
+
+def test_processors_see_the_simulated_time_and_odd_values_are_rendered() -> None:
+    """A user processor sees ``t``; values orjson cannot encode come out as __structlog__() or repr()."""
+
+    class Shelf:
+        def __repr__(self) -> str:
+            return "<shelf 7>"
+
+    class Till:
+        def __structlog__(self) -> str:
+            return "till-north"
+
+    seen: list[float] = []
+
+    def annotate(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        seen.append(event_dict["t"])
+        event_dict["shelf"] = Shelf()
+        event_dict["till"] = Till()
+        return event_dict
+
+    buffer = io.BytesIO()
+    run(make_scenario(), log=buffer, processors=[annotate])
+    lines = [orjson.loads(line) for line in buffer.getvalue().splitlines()]
+    assert seen == [line["t"] for line in lines]
+    assert {(line["shelf"], line["till"]) for line in lines} == {("<shelf 7>", "till-north")}
