@@ -78,6 +78,14 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         _heappush(self._timers, (when, next(self._timer_order), timer))
         return timer
 
+    def nothing_else_due(self) -> bool:
+        """True if no callback is ready and no timer is due now.
+
+        Then a callback run at once runs exactly where ``call_soon`` would have put
+        it: first, before anything it schedules itself.
+        """
+        return not self._ready and (not self._timers or self._timers[0][0] > self._now)  # type: ignore[attr-defined]
+
     def _run_once(self) -> None:
         """Run passes of the loop until it is asked to stop (asyncio runs one per call).
 

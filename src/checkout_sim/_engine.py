@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import sleep, sleep_until
+from ._clock import VirtualClockLoop, sleep, sleep_until
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -45,6 +45,11 @@ def _settle(future: asyncio.Future[Customer | None], result: Customer | None) ->
     """Hand the producer task a held customer, or None when arrivals are over."""
     if not future.done():
         future.set_result(result)
+
+
+def _never() -> bool:
+    """On the wall clock, ties are not reproducible anyway: always take the hop."""
+    return False
 
 
 def _ignore(*args: Any, **fields: Any) -> None:
@@ -94,6 +99,7 @@ class Shop:
         self._main = asyncio.current_task()
         scenario = self._scenario
         self._loop = loop
+        self._nothing_else_due = loop.nothing_else_due if isinstance(loop, VirtualClockLoop) else _never
         self._tally = tally = Tally(self._segment_names, loop.time)
         self._line: Line[Customer] = make_line(
             scenario.queue.kind, scenario.queue.capacity, tally.line_changed
@@ -221,7 +227,11 @@ class Shop:
     def _arrival_due(self) -> None:
         # One hop through the ready queue, as a task woken by its timer would take:
         # whatever else is due at this instant and was scheduled first still goes first.
-        self._pending = self._loop.call_soon(self._next_member)
+        # When nothing else is due, the hop would change nothing, so it is skipped.
+        if self._nothing_else_due():
+            self._next_member()
+        else:
+            self._pending = self._loop.call_soon(self._next_member)
 
     def _next_member(self) -> None:
         """The next member of the arriving group comes in (or, for an empty group, nobody)."""
