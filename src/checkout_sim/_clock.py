@@ -16,10 +16,20 @@ from collections.abc import Callable, Coroutine
 from contextvars import Context, copy_context
 from typing import Any, Literal, TypeVarTuple
 
-__all__ = ["RealtimeLoop", "SimulationStalled", "VirtualClockLoop", "loop_factory", "sleep", "sleep_until"]
+__all__ = [
+    "RealtimeLoop",
+    "SimulationStalled",
+    "VirtualClockLoop",
+    "loop_factory",
+    "pause_until",
+    "sleep",
+    "sleep_until",
+]
 
 _Ts = TypeVarTuple("_Ts")
 
+# What ``loop.create_future()`` makes on these loops, minus a Python-level call.
+_Future = asyncio.Future
 _heappush, _heappop = heapq.heappush, heapq.heappop
 
 # As in asyncio: purge cancelled timers when they are more than half of 100+ timers.
@@ -218,7 +228,7 @@ def sleep(delay: float) -> Coroutine[Any, Any, None]:
     timer is only cancelled when the sleeper is. Same future, same ``call_later``.
     """
     loop = asyncio.get_running_loop()
-    return _sleep_until(loop, loop.time() + delay)
+    return pause_until(loop, loop.time() + delay)
 
 
 def sleep_until(when: float) -> Coroutine[Any, Any, None]:
@@ -227,11 +237,15 @@ def sleep_until(when: float) -> Coroutine[Any, Any, None]:
     ``asyncio.sleep(when - loop.time())`` can miss ``when`` by a rounding error; the
     arrival grid (0.3, 0.6, 0.9, ...) and closing time should read as written.
     """
-    return _sleep_until(asyncio.get_running_loop(), when)
+    return pause_until(asyncio.get_running_loop(), when)
 
 
-async def _sleep_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
-    future: asyncio.Future[None] = loop.create_future()
+async def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
+    """Sleep on ``loop`` (the running one) until its time is ``when``: what the sleeps share.
+
+    The cashiers call it directly with the loop they hold: it runs for every item.
+    """
+    future: asyncio.Future[None] = _Future(loop=loop)
     timer = loop.call_at(when, _wake, future)
     try:
         await future

@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import VirtualClockLoop, sleep, sleep_until
+from ._clock import VirtualClockLoop, pause_until, sleep_until
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -105,6 +105,11 @@ class Shop:
             scenario.queue.kind, scenario.queue.capacity, tally.line_changed
         )
         self._grew = asyncio.Event()
+        self._unbounded = self._line.maxsize <= 0
+        # Only patience timers and the manager care that someone joined the line.
+        self._watch_joins = scenario.cashiers.scaling is not None or any(
+            segment.patience is not None for segment in scenario.segments
+        )
         if self._stream is not None:
             self._emit = EventLog(
                 self._stream,
@@ -221,7 +226,8 @@ class Shop:
             return
         when, size = upcoming
         self._reference = when
-        self._group_left = int(min(size, self._limit - self._made))
+        left = self._limit - self._made
+        self._group_left = size if size <= left else int(left)
         self._pending = self._loop.call_at(when, self._arrival_due)
 
     def _arrival_due(self) -> None:
@@ -287,13 +293,14 @@ class Shop:
             tally.balked += 1
             self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
             return False
-        if line.maxsize <= 0 and line.qsize() >= MAX_WAITING:
+        if self._unbounded and line.qsize() >= MAX_WAITING:
             raise Overloaded(
                 f"the line grew past {MAX_WAITING:,} waiting customers at t={self._loop.time():g}s: "
                 "the tills cannot keep up; set queue.capacity or add cashiers"
             )
         line.put_nowait(customer)
-        self._joined(customer)
+        if self._watch_joins:
+            self._joined(customer)
         return False
 
     def _joined(self, customer: Customer) -> None:
@@ -380,7 +387,7 @@ class Shop:
             if item_events:
                 for product, scan in zip(customer.products, customer.scans, strict=True):
                     if scan > 0:
-                        await sleep(scan)
+                        await pause_until(loop, loop.time() + scan)
                     emit(
                         "item_scanned",
                         customer=customer.id,
@@ -391,9 +398,9 @@ class Shop:
             else:
                 for scan in customer.scans:
                     if scan > 0:
-                        await sleep(scan)
+                        await pause_until(loop, loop.time() + scan)
             if customer.payment > 0:
-                await sleep(customer.payment)
+                await pause_until(loop, loop.time() + customer.payment)
             service = loop.time() - start
             del self._at_till[lane]
             tally.served(customer.segment, wait, service)
