@@ -1,7 +1,8 @@
 """Event loops whose ``time()`` is simulated seconds: virtual (instant) or realtime (scaled).
 
-The shop's coroutines only ever ask the running loop for the time and sleep with
-``asyncio.sleep``; which loop runs them decides whether a simulated hour takes an
+The shop's coroutines only ever ask the running loop for the time and sleep on it
+(:func:`sleep_until`, :func:`pause_until`: a future woken by ``call_at``, as
+``asyncio.sleep`` does); which loop runs them decides whether a simulated hour takes an
 hour, a minute (``speed: 60``) or as long as the CPU needs.
 """
 
@@ -22,7 +23,6 @@ __all__ = [
     "VirtualClockLoop",
     "loop_factory",
     "pause_until",
-    "sleep",
     "sleep_until",
 ]
 
@@ -219,16 +219,6 @@ class RealtimeLoop(asyncio.SelectorEventLoop):
     def time(self) -> float:
         """Simulated seconds since the loop was made."""
         return (time.monotonic() - self._origin) * self._speed
-
-
-def sleep(delay: float) -> Coroutine[Any, Any, None]:
-    """``asyncio.sleep(delay)`` for delay > 0, minus the bookkeeping the hot path can skip.
-
-    ``asyncio.sleep`` cancels its timer in a ``finally`` even after it fired; here the
-    timer is only cancelled when the sleeper is. Same future, same ``call_later``.
-    """
-    loop = asyncio.get_running_loop()
-    return pause_until(loop, loop.time() + delay)
 
 
 def sleep_until(when: float) -> Coroutine[Any, Any, None]:
