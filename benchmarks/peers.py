@@ -125,8 +125,54 @@ def ciw(customers: int, seed: int) -> tuple[int, float]:
     return len(records), sum(waits) / len(waits)
 
 
+def bare_asyncio(customers: int, seed: int) -> tuple[int, float]:
+    """The floor: the same producer-consumer on checkout-sim's virtual loop, with no bookkeeping.
+
+    Arrivals by ``call_at``, a plain ``asyncio.Queue``, three cashier tasks sleeping
+    with ``pause_until``, tuples for customers, only the sum of waits kept: what the
+    asyncio machinery costs before anything a simulation reports.
+    """
+    import asyncio
+
+    from checkout_sim._clock import VirtualClockLoop, pause_until
+
+    rng = random.Random(seed)
+    served = 0
+    total_wait = 0.0
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        line: asyncio.Queue[tuple[float, float]] = asyncio.Queue()
+
+        def arrive(number: int) -> None:
+            line.put_nowait((loop.time(), rng.expovariate(MU)))
+            if number < customers:
+                loop.call_at(loop.time() + rng.expovariate(LAMBDA), arrive, number + 1)
+
+        async def cashier() -> None:
+            nonlocal served, total_wait
+            while True:
+                arrival, service = await line.get()
+                total_wait += loop.time() - arrival
+                await pause_until(loop, loop.time() + service)
+                served += 1
+                line.task_done()
+
+        loop.call_at(rng.expovariate(LAMBDA), arrive, 1)
+        cashiers = [asyncio.create_task(cashier()) for _ in range(CASHIERS)]
+        while served < customers:
+            await pause_until(loop, loop.time() + 3600.0)
+        for task in cashiers:
+            task.cancel()
+
+    with asyncio.Runner(loop_factory=VirtualClockLoop) as runner:
+        runner.run(main())
+    return served, total_wait / served
+
+
 PEERS: dict[str, Callable[[int, int], tuple[int, float]]] = {
     "SimPy Store": simpy_store,
     "SimPy Resource": simpy_resource,
     "Ciw": ciw,
+    "asyncio floor: checkout-sim's loop, no bookkeeping": bare_asyncio,
 }

@@ -61,10 +61,10 @@ def table(title: str, rows: list[tuple[str, float, float]]) -> None:
     base = rows[0][1]
     print(f"\n{title}")
     header = ("implementation", "customers/s", "vs checkout-sim", "mean wait (min)")
-    print(f"| {header[0]:<34} | {header[1]:>12} | {header[2]:>15} | {header[3]:>15} |")
-    print(f"|{'-' * 36}|{'-' * 14}|{'-' * 17}|{'-' * 17}|")
+    print(f"| {header[0]:<52} | {header[1]:>12} | {header[2]:>15} | {header[3]:>15} |")
+    print(f"|{'-' * 54}|{'-' * 14}|{'-' * 17}|{'-' * 17}|")
     for name, rate, wait in rows:
-        print(f"| {name:<34} | {rate:>12,.0f} | {rate / base:>14.2f}x | {wait / 60:>15.3f} |")
+        print(f"| {name:<52} | {rate:>12,.0f} | {rate / base:>14.2f}x | {wait / 60:>15.3f} |")
 
 
 def peak_rss(customers: int) -> int:

@@ -132,3 +132,42 @@ def test_realtime_loop_time_is_scaled_wall_time() -> None:
         assert 0.05 * 100 * 0.9 <= elapsed_sim <= wall * 100 * 1.1
     finally:
         loop.close()
+
+
+def test_a_failing_callback_is_reported_and_the_loop_carries_on() -> None:
+    """A callback that raises goes to the exception handler, alone on its instant or among others."""
+
+    def fail(label: str) -> None:
+        raise ValueError(label)
+
+    async def main() -> tuple[list[str], list[str]]:
+        loop = asyncio.get_running_loop()
+        reported: list[str] = []
+        loop.set_exception_handler(lambda _, context: reported.append(str(context["exception"])))
+        seen: list[str] = []
+        loop.call_at(1.0, fail, "alone")  # the only timer due at t=1
+        loop.call_at(2.0, fail, "first of two")  # two timers due at t=2
+        loop.call_at(2.0, seen.append, "second of two")
+        loop.call_soon(fail, "ready")
+        await sleep_until(3.0)
+        return reported, seen
+
+    assert run_virtual(main) == (["ready", "alone", "first of two"], ["second of two"])
+
+
+def test_nothing_else_due_only_when_no_callback_is_ready_and_no_timer_is_due() -> None:
+    """The shortcut for arrivals is offered only when running now equals running next."""
+
+    async def main() -> list[bool]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualClockLoop)
+        answers: list[bool] = []
+        loop.call_at(5.0, lambda: answers.append(loop.nothing_else_due()))  # alone at t=5
+        loop.call_at(6.0, lambda: answers.append(loop.nothing_else_due()))  # another timer at t=6
+        loop.call_at(6.0, lambda: None)
+        loop.call_at(7.0, lambda: (loop.call_soon(lambda: None), answers.append(loop.nothing_else_due())))
+        loop.call_at(8.0, lambda: (loop.call_at(8.0, lambda: None), answers.append(loop.nothing_else_due())))
+        await sleep_until(9.0)
+        return answers
+
+    assert run_virtual(main) == [True, False, False, False]
