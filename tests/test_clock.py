@@ -165,8 +165,17 @@ def test_nothing_else_due_only_when_no_callback_is_ready_and_no_timer_is_due() -
         loop.call_at(5.0, lambda: answers.append(loop.nothing_else_due()))  # alone at t=5
         loop.call_at(6.0, lambda: answers.append(loop.nothing_else_due()))  # another timer at t=6
         loop.call_at(6.0, lambda: None)
-        loop.call_at(7.0, lambda: (loop.call_soon(lambda: None), answers.append(loop.nothing_else_due())))
-        loop.call_at(8.0, lambda: (loop.call_at(8.0, lambda: None), answers.append(loop.nothing_else_due())))
+
+        def after_call_soon() -> None:
+            loop.call_soon(lambda: None)
+            answers.append(loop.nothing_else_due())
+
+        def after_call_at_now() -> None:
+            loop.call_at(loop.time(), lambda: None)
+            answers.append(loop.nothing_else_due())
+
+        loop.call_at(7.0, after_call_soon)  # a callback is now ready
+        loop.call_at(8.0, after_call_at_now)  # a timer is now due
         await sleep_until(9.0)
         return answers
 
