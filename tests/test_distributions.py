@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from checkout_sim._distributions import CountDistribution, Distribution, Normal, poisson
+from checkout_sim._distributions import CountDistribution, Distribution, Normal, poisson, sampler
 
 TIME = TypeAdapter(Distribution)
 COUNT = TypeAdapter(CountDistribution)
@@ -120,3 +120,21 @@ def test_constants_serialise_as_plain_numbers() -> None:
     """A constant written as `5s` is dumped back as 5.0, not as a mapping."""
     assert TIME.dump_python(TIME.validate_python("5s")) == 5.0
     assert COUNT.dump_python(COUNT.validate_python(3)) == 3
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "7s",
+        {"dist": "exponential", "mean": "30s"},
+        {"dist": "uniform", "low": 2, "high": 8},
+        {"dist": "normal", "mean": 10, "sd": 3},
+        {"dist": "empirical", "values": [1, 2, 10], "weights": [1, 1, 2]},
+    ],
+)
+def test_sampler_draws_exactly_what_sample_draws(spec: Any) -> None:
+    """sampler(d, rng)() gives the same numbers from the same stream as d.sample(rng)."""
+    distribution = TIME.validate_python(spec)
+    by_sample, by_sampler = random.Random(5), random.Random(5)
+    draw = sampler(distribution, by_sampler)
+    assert [draw() for _ in range(200)] == [distribution.sample(by_sample) for _ in range(200)]

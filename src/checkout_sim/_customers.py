@@ -14,7 +14,7 @@ from bisect import bisect
 from dataclasses import dataclass
 from typing import Any
 
-from ._distributions import Constant, ConstantCount
+from ._distributions import Constant, ConstantCount, sampler
 from .scenario import Scenario
 
 __all__ = ["Customer", "CustomerFactory"]
@@ -65,6 +65,7 @@ class CustomerFactory:
         self._baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
         self._fixed_counts: list[int | None] = [_fixed(basket) for basket in self._baskets]
         self._products = [product.checkout_time for product in scenario.products]
+        self._scan_first = sampler(self._products[0], rng)
         self._product_pick = _picker([product.popularity for product in scenario.products])
         self._payment = scenario.cashiers.payment_time
         self._fixed_payment: float | None = _fixed(self._payment)
@@ -79,8 +80,8 @@ class CustomerFactory:
             count = self._baskets[index].sample(rng)
         if self._product_pick is None:  # one product: no draw to pick it (as in _pick)
             products = [0] * count
-            scan = self._products[0].sample
-            scans = [scan(rng)] if count == 1 else [scan(rng) for _ in range(count)]
+            scan = self._scan_first
+            scans = [scan()] if count == 1 else [scan() for _ in range(count)]
         else:
             products = [_pick(self._product_pick, rng) for _ in range(count)]
             scans = [self._products[product].sample(rng) for product in products]

@@ -10,7 +10,8 @@ import itertools
 import math
 import random
 from bisect import bisect
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -28,6 +29,7 @@ from ._units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
 __all__ = [
     "CountDistribution",
     "Distribution",
+    "sampler",
 ]
 
 
@@ -235,6 +237,17 @@ class Empirical(_Empirical, Model):
 
 
 # --- count distributions (whole numbers) ------------------------------------------
+
+
+def sampler(distribution: Distribution, rng: random.Random) -> Callable[[], float]:
+    """``distribution.sample(rng)`` as a call without arguments, for draws made per customer.
+
+    The exponential (the commonest) skips its Python-level ``sample`` frame; every
+    draw gives the same number from the same stream as ``sample(rng)`` would.
+    """
+    if isinstance(distribution, Exponential):
+        return partial(rng.expovariate, 1.0 / distribution.mean)
+    return partial(distribution.sample, rng)
 
 
 def can_be_positive(counts: CountDistribution) -> bool:

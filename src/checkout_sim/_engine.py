@@ -287,7 +287,7 @@ class Shop:
                 items=len(customer.scans),
                 queue_length=line.qsize(),
             )
-        if line.full():
+        if not self._unbounded and line.full():
             if self._scenario.queue.when_full == "wait":
                 return True
             tally.balked += 1
