@@ -180,3 +180,50 @@ def test_nothing_else_due_only_when_no_callback_is_ready_and_no_timer_is_due() -
         return answers
 
     assert run_virtual(main) == [True, False, False, False]
+
+
+def test_each_task_keeps_its_own_context_variables() -> None:
+    """A task woken by another still runs in its own (even empty) context, as on asyncio's loops."""
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    async def waiter(event: asyncio.Event) -> str:
+        var.set("waiter")
+        await event.wait()
+        return var.get()
+
+    async def setter(event: asyncio.Event) -> None:
+        var.set("setter")
+        event.set()
+
+    async def main() -> str:
+        event = asyncio.Event()
+        waiting = asyncio.create_task(waiter(event), context=contextvars.Context())
+        await asyncio.sleep(0)
+        setting = asyncio.create_task(setter(event), context=contextvars.Context())
+        await setting
+        return await waiting
+
+    assert run_virtual(main) == "waiter"
+
+
+def test_callbacks_from_other_threads_run_and_time_never_goes_back() -> None:
+    """call_soon_threadsafe from a thread runs on the loop; a timer set in the past runs now."""
+    import threading
+
+    async def main() -> tuple[list[str], float]:
+        loop = asyncio.get_running_loop()
+        seen: list[str] = []
+        heard = asyncio.Event()
+        thread = threading.Thread(target=lambda: loop.call_soon_threadsafe(heard.set))
+        await sleep_until(10.0)
+        thread.start()
+        thread.join()
+        await heard.wait()
+        seen.append(f"heard at {loop.time():g}")
+        loop.call_at(3.0, lambda: seen.append(f"past timer at {loop.time():g}"))
+        await sleep_until(20.0)  # nothing is ready: the loop jumps to the earliest timer, 3.0
+        return seen, loop.time()
+
+    assert run_virtual(main) == (["heard at 10", "past timer at 10"], 20.0)

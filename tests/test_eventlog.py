@@ -151,3 +151,10 @@ def test_processors_see_the_simulated_time_and_odd_values_are_rendered() -> None
     lines = [orjson.loads(line) for line in buffer.getvalue().splitlines()]
     assert seen == [line["t"] for line in lines]
     assert {(line["shelf"], line["till"]) for line in lines} == {("<shelf 7>", "till-north")}
+
+
+def test_bound_fields_cannot_replace_the_time_or_the_event_name() -> None:
+    """bind={"event": ...} or {"t": ...} is refused: every line's t and event are its own."""
+    for key in ("event", "t"):
+        with pytest.raises(ValueError, match=f"bind cannot set {key}: every line's own fields"):
+            run(make_scenario(), log=io.BytesIO(), bind={key: "x", "store": "north"})

@@ -10,7 +10,7 @@ import pytest
 from checkout_sim._goals import GoalError, parse_goal
 from checkout_sim.cli import main
 from checkout_sim.sweep import SweepError, goal_names, parse_sweep, run_sweep
-from conftest import SCENARIOS
+from conftest import SCENARIOS, make_scenario
 
 SHOP = """
 name: sweep-shop
@@ -263,3 +263,23 @@ def test_goals_may_name_a_segments_wait() -> None:
     assert result.results[1].verdicts[0].meets is True
     with pytest.raises(GoalError, match=r"unknown figure 'wait_mean\[vip\]'"):
         run_sweep(SHOP, "s.yaml", sweeps=["cashiers.count=1"], goals=["wait_mean[vip] <= 2m"], jobs=1)
+
+
+def test_progress_is_heard_once_per_thousand_arrivals_even_with_empty_groups() -> None:
+    """Groups of size 0 bring nobody, so they never repeat a progress report."""
+    from checkout_sim import run
+
+    scenario = make_scenario(
+        duration=None,
+        arrivals={
+            "pattern": "batch",
+            "every": "1s",
+            "size": {"dist": "uniform_int", "low": 0, "high": 1},
+            "limit": 3000,
+        },
+        products=[{"name": "x", "checkout_time": "0.1s"}],
+        cashiers={"count": 2},
+    )
+    heard: list[float] = []
+    run(scenario, progress=heard.append)
+    assert heard == [1 / 3, 2 / 3, 1.0]

@@ -9,6 +9,7 @@ hour, a minute (``speed: 60``) or as long as the CPU needs.
 from __future__ import annotations
 
 import asyncio
+import collections
 import heapq
 import itertools
 import selectors
@@ -27,6 +28,9 @@ __all__ = [
 ]
 
 _Ts = TypeVarTuple("_Ts")
+
+# Python 3.12.3+ guards a handle made by call_soon_threadsafe with a lock; use it if there.
+_ThreadSafeHandle: type[asyncio.Handle] = getattr(asyncio.events, "_ThreadSafeHandle", asyncio.Handle)
 
 # What ``loop.create_future()`` makes on these loops, minus a Python-level call.
 _Future = asyncio.Future
@@ -55,6 +59,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         self._now = 0.0
         self._timers: list[tuple[float, int, asyncio.TimerHandle]] = []
         self._timer_order = itertools.count()
+        self._from_threads: collections.deque[asyncio.Handle] = collections.deque()
         self._clock_resolution = 0.0
 
     def time(self) -> float:
@@ -70,8 +75,24 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         """Schedule ``callback`` for the next pass (asyncio's, minus its debug bookkeeping)."""
         if self._closed:  # type: ignore[attr-defined]
             raise RuntimeError("Event loop is closed")
-        handle = _Soon(callback, args, self, context or copy_context())
+        handle = _Soon(callback, args, self, copy_context() if context is None else context)
         self._ready.append(handle)  # type: ignore[attr-defined]
+        return handle
+
+    def call_soon_threadsafe(
+        self,
+        callback: Callable[[*_Ts], object],
+        *args: *_Ts,
+        context: Context | None = None,
+    ) -> asyncio.Handle:
+        """From another thread or a signal handler: run at the start of the next pass.
+
+        These handles run through their own ``Handle._run`` (which holds a lock where
+        asyncio's thread-safe handles have one), not the lean path of :meth:`call_soon`.
+        """
+        self._check_closed()  # type: ignore[attr-defined]
+        handle = _ThreadSafeHandle(callback, args, self, context)
+        self._from_threads.append(handle)
         return handle
 
     def call_at(
@@ -84,7 +105,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         """Schedule ``callback`` at simulated time ``when`` (FIFO among equal times)."""
         if self._closed:  # type: ignore[attr-defined]
             raise RuntimeError("Event loop is closed")
-        timer = _Timer(when, callback, args, self, context or copy_context())
+        timer = _Timer(when, callback, args, self, copy_context() if context is None else context)
         _heappush(self._timers, (when, next(self._timer_order), timer))
         return timer
 
@@ -106,8 +127,12 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         of through ``Handle._run``; ``stop()`` is honoured after each pass as before.
         """
         ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
-        popleft = ready.popleft
+        popleft, from_threads = ready.popleft, self._from_threads
         while True:
+            while from_threads:
+                handle = from_threads.popleft()
+                if not handle._cancelled:
+                    handle._run()
             if len(timers) > _PURGE_MIN_TIMERS and (
                 self._timer_cancelled_count > _PURGE_FRACTION * len(timers)
             ):
@@ -128,7 +153,10 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                         "waiting but nothing is scheduled that could ever wake them"
                     )
                 when, _, timer = _heappop(timers)
-                self._now = now = when
+                # A timer set in the past runs now: time never goes back.
+                if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
+                    self._now = when
+                now = self._now
                 timer._scheduled = False  # type: ignore[attr-defined]
                 if not timers or timers[0][0] > when:
                     # The commonest pass: one timer due alone. Run it straight from the

@@ -204,6 +204,7 @@ class Shop:
                 # process was blocked. (Otherwise from the last one's scheduled time,
                 # not from loop.time(): on the wall clock that is always a bit late.)
                 self._reference = loop.time()
+                self._report_progress()
                 self._after_arrival()
         finally:
             self._stop_arrivals()
@@ -249,15 +250,21 @@ class Shop:
                 if self._arrive(customer):  # the line is full: the producer waits at the door
                     _settle(self._door, customer)
                     return
+                self._report_progress()
             self._after_arrival()
-        except Exception as error:  # surfaces from the producer task, as it did from its body
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as error:  # surfaces from the producer task, as it did from its body
             if not self._door.done():
                 self._door.set_exception(error)
 
-    def _after_arrival(self) -> None:
-        """Report progress, then let the group's next member in, or time the next arrival."""
-        if self._progress is not None and self._made % 1000 == 0 and self._made:
+    def _report_progress(self) -> None:
+        """Every 1,000 arrivals, tell the progress callback how far the run is."""
+        if self._progress is not None and self._made % 1000 == 0:
             self._progress(min(1.0, max(self._loop.time() / self._end, self._made / self._limit)))
+
+    def _after_arrival(self) -> None:
+        """Let the group's next member in, or time the next arrival."""
         if self._group_left > 0:
             # A group arrives at one instant: let idle cashiers take whoever just joined
             # before the next one looks at the line, or a free till would look like a

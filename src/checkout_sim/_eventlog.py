@@ -107,6 +107,9 @@ class EventLog:
         flush_each: bool = False,
         bind: Mapping[str, Any] | None = None,
     ) -> None:
+        reserved = sorted({"t", "event"} & set(bind or {}))
+        if reserved:
+            raise ValueError(f"bind cannot set {', '.join(reserved)}: every line's own fields")
         self._logger = structlog.wrap_logger(
             _LineWriter(stream, clock, flush_each),
             processors=[*processors, JSONLine()],
