@@ -391,7 +391,7 @@ class Shop:
             wait = start - customer.arrival
             if logging:
                 emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
-            if item_events:
+            if item_events:  # otherwise no zip over the products and no check per item (~4%)
                 for product, scan in zip(customer.products, customer.scans, strict=True):
                     if scan > 0:
                         await pause_until(loop, loop.time() + scan)
