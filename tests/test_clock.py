@@ -227,3 +227,96 @@ def test_callbacks_from_other_threads_run_and_time_never_goes_back() -> None:
         return seen, loop.time()
 
     assert run_virtual(main) == (["heard at 10", "past timer at 10"], 20.0)
+
+
+async def _future_sleep_until(when: float) -> None:
+    """The reference sleep: a future resolved by a timer, as ``asyncio.sleep`` does."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    timer = loop.call_at(when, lambda: None if future.done() else future.set_result(None))
+    try:
+        await future
+    finally:
+        timer.cancel()
+
+
+def _tie_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]:
+    """What happens, in order, when sleeps, timers and a cancellation share instants."""
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        trace: list[str] = []
+
+        async def sleeper(name: str, *times: float) -> None:
+            try:
+                for when in times:
+                    await sleep(when)
+                    trace.append(f"{name} woke at {loop.time():g}")
+                    loop.call_soon(trace.append, f"{name}'s callback")
+            except asyncio.CancelledError:
+                trace.append(f"{name} cancelled at {loop.time():g}")
+                raise
+
+        tasks = {
+            name: asyncio.create_task(sleeper(name, *times))
+            for name, times in (
+                ("a", (5.0, 10.0, 12.0)),
+                ("b", (5.0, 7.0, 12.0)),
+                ("c", (7.0, 12.0)),
+                ("d", (12.0,)),
+            )
+        }
+        loop.call_at(5.0, trace.append, "timer at 5, set before the sleeps")
+        await asyncio.sleep(0)  # the sleepers start: timers set from now on come after theirs
+        loop.call_at(5.0, trace.append, "timer at 5, set after the sleeps")
+        loop.call_at(7.0, lambda: tasks["c"].cancel() and None)  # c is due now too: too late
+        loop.call_at(12.0, lambda: tasks["d"].cancel("closing") and None)
+        loop.call_at(11.0, lambda: tasks["a"].cancel() and None)  # a is mid-sleep
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        return trace
+
+    return run_virtual(main)
+
+
+def test_pauses_wake_in_exactly_the_order_of_future_based_sleeps() -> None:
+    """Ties between sleeps, timers and cancellations run as they do with asyncio.sleep's futures."""
+    assert _tie_trace(sleep_until) == _tie_trace(_future_sleep_until)
+    assert "c cancelled at 7" in _tie_trace(sleep_until)
+
+
+def test_a_cancelled_pause_raises_in_its_task_and_never_fires() -> None:
+    """Cancelling a sleeping task wakes it with CancelledError (and its message) at once."""
+
+    async def main() -> tuple[str, float, int]:
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(sleep_until(100.0))
+        await asyncio.sleep(0)
+        task.cancel("closing time")
+        try:
+            await task
+        except asyncio.CancelledError as error:
+            message = str(error)
+        await sleep_until(200.0)
+        return message, loop.time(), len(loop._timers)  # type: ignore[attr-defined]
+
+    assert run_virtual(main) == ("closing time", 200.0, 0)
+
+
+def test_sleep_until_on_another_loop_uses_a_future() -> None:
+    """On a loop that is not the virtual clock, sleep_until still lands and can be cancelled."""
+
+    async def main() -> tuple[bool, bool]:
+        loop = asyncio.get_running_loop()
+        await sleep_until(loop.time() + 0.5)
+        landed = loop.time() >= 0.5
+        task = asyncio.create_task(sleep_until(loop.time() + 3600.0))
+        await asyncio.sleep(0)
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            return landed, True
+        return landed, False
+
+    with asyncio.Runner(loop_factory=lambda: RealtimeLoop(speed=100.0)) as runner:
+        assert runner.run(main()) == (True, True)

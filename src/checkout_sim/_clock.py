@@ -14,7 +14,8 @@ import heapq
 import itertools
 import selectors
 import time
-from collections.abc import Callable, Coroutine
+import types
+from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
 from typing import Any, Literal, TypeVarTuple
 
@@ -157,10 +158,10 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                 if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
                     self._now = when
                 now = self._now
-                timer._scheduled = False  # type: ignore[attr-defined]
-                if not timers or timers[0][0] > when:
+                if not timers or timers[0][0] > now:
                     # The commonest pass: one timer due alone. Run it straight from the
                     # heap, without the round trip through the ready queue.
+                    timer._scheduled = False  # type: ignore[attr-defined]
                     try:
                         timer._context.run(timer._callback, *timer._args)  # type: ignore[attr-defined]
                     except (SystemExit, KeyboardInterrupt):
@@ -170,11 +171,9 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                     if self._stopping:  # type: ignore[attr-defined]
                         return
                     continue
-                ready.append(timer)
+                self._make_ready(timer)
             while timers and timers[0][0] <= now:
-                timer = _heappop(timers)[2]
-                timer._scheduled = False  # type: ignore[attr-defined]
-                ready.append(timer)
+                self._make_ready(_heappop(timers)[2])
             todo = len(ready)
             while todo:
                 try:
@@ -189,6 +188,18 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                     self._report(error, handle)
             if self._stopping:  # type: ignore[attr-defined]
                 return
+
+    def _make_ready(self, timer: asyncio.TimerHandle) -> None:
+        """A timer is due along with other callbacks: queue it behind them.
+
+        A :class:`_Pause` queues a hop instead, so its task wakes a pass later, as a
+        task woken by a future's callback would.
+        """
+        if timer.__class__ is _Pause:
+            self._ready.append(_Soon(_hop, (timer,), self, timer._context))  # type: ignore[attr-defined]
+        else:
+            timer._scheduled = False  # type: ignore[attr-defined]
+            self._ready.append(timer)  # type: ignore[attr-defined]
 
     def _report(self, error: BaseException, handle: asyncio.Handle) -> None:
         """A callback raised: report it to the exception handler and carry on, as ``Handle._run`` does."""
@@ -249,7 +260,7 @@ class RealtimeLoop(asyncio.SelectorEventLoop):
         return (time.monotonic() - self._origin) * self._speed
 
 
-def sleep_until(when: float) -> Coroutine[Any, Any, None]:
+def sleep_until(when: float) -> Awaitable[None]:
     """``asyncio.sleep`` to an absolute loop time, landing on it exactly.
 
     ``asyncio.sleep(when - loop.time())`` can miss ``when`` by a rounding error; the
@@ -258,15 +269,21 @@ def sleep_until(when: float) -> Coroutine[Any, Any, None]:
     return pause_until(asyncio.get_running_loop(), when)
 
 
-async def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> None:
+@types.coroutine
+def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> Generator[Any, None, None]:
     """Sleep on ``loop`` (the running one) until its time is ``when``: what the sleeps share.
 
-    The cashiers call it directly with the loop they hold: it runs for every item.
+    The cashiers call it directly with the loop they hold: it runs for every item. On
+    the virtual clock the task awaits the timer itself (:class:`_Pause`); elsewhere
+    it awaits a future that a timer resolves, as ``asyncio.sleep`` does.
     """
+    if isinstance(loop, VirtualClockLoop):
+        yield _Pause(loop, when)
+        return
     future: asyncio.Future[None] = _Future(loop=loop)
     timer = loop.call_at(when, _wake, future)
     try:
-        await future
+        yield from future
     except asyncio.CancelledError:
         timer.cancel()
         raise
@@ -316,6 +333,78 @@ class _Timer(asyncio.TimerHandle):
         self._scheduled = True  # lets cancel() count it for purging
         self._repr = None
         self._source_traceback = None
+
+
+class _Pause(asyncio.TimerHandle):
+    """A sleep on the virtual clock: the task awaits the timer that ends it.
+
+    ``asyncio.sleep`` makes a future, and a timer whose callback resolves it, which
+    schedules the task's wake-up for one more pass. Here the timer handle itself
+    speaks the future protocol a task awaits (``_asyncio_future_blocking``,
+    ``add_done_callback``, ``result``, ``cancel``), so when it is due the loop runs the
+    task's wake-up straight away: one handle, no future and no extra pass per sleep.
+    A pause that falls due together with other callbacks takes the extra pass all the
+    same (:func:`_hop`), so ties run in exactly the order ``asyncio.sleep`` gives.
+
+    It is on the heap (``_scheduled``) from the task's ``add_done_callback`` until it
+    is due; done once it is due or cancelled.
+    """
+
+    __slots__ = ("_asyncio_future_blocking", "_cancel_message")
+
+    def __init__(self, loop: VirtualClockLoop, when: float) -> None:
+        self._when = when
+        self._loop = loop
+        self._callback: Callable[[_Pause], object] | None = None
+        self._cancelled = False
+        self._scheduled = False
+        self._asyncio_future_blocking = True
+        self._repr = None
+        self._source_traceback = None
+
+    # No get_loop(): a task then reads ``_loop``, one Python call fewer per sleep.
+
+    def add_done_callback(
+        self, callback: Callable[[_Pause], object], *, context: Context | None = None
+    ) -> None:
+        """The awaiting task's wake-up: it runs when the pause is due (one task, once)."""
+        if self._callback is not None or self._cancelled:
+            raise RuntimeError("a pause is awaited by one task, once")
+        self._callback = callback
+        self._args = (self,)
+        self._context = copy_context() if context is None else context
+        self._scheduled = True
+        loop = self._loop
+        _heappush(loop._timers, (self._when, next(loop._timer_order), self))
+
+    def result(self) -> None:
+        """What the task sees on waking: nothing, or CancelledError if it was cancelled."""
+        if self._cancelled:
+            raise asyncio.CancelledError(*(() if self._cancel_message is None else (self._cancel_message,)))
+
+    def done(self) -> bool:
+        return self._cancelled or (self._callback is not None and not self._scheduled)
+
+    def cancelled(self) -> bool:
+        return self._cancelled
+
+    def cancel(self, msg: Any | None = None) -> bool:  # type: ignore[override]
+        """Cancel the sleep (its task was cancelled): the task wakes up to CancelledError."""
+        if self.done():
+            return False
+        wakeup, context = self._callback, self._context if self._callback is not None else None
+        super().cancel()
+        self._cancel_message = msg
+        if wakeup is not None:
+            self._loop.call_soon(wakeup, self, context=context)
+        return True
+
+
+def _hop(pause: _Pause) -> None:
+    """A pause due alongside other callbacks: wake its task on the next pass, as a future would."""
+    if not pause._cancelled:
+        pause._scheduled = False
+        pause._loop._ready.append(pause)  # type: ignore[attr-defined]
 
 
 def loop_factory(

@@ -383,7 +383,8 @@ class Shop:
         close_at = scaling.close_at if extra and scaling is not None else -1
         item_events, logging = self._item_events, self._logging
         while True:
-            customer = await line.get()
+            # Take whoever is waiting; only wait (await get) when nobody is.
+            customer = await line.get() if line.empty() else line.get_nowait()
             self._at_till[lane] = customer
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()

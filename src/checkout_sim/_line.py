@@ -101,10 +101,41 @@ class Line(asyncio.Queue[W]):
 
     _order: type[_Waiting] = _Waiting
     _queue: _Waiting
+    _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
     def __init__(self, maxsize: int = 0, watcher: LineWatcher | None = None) -> None:
         self._watcher: LineWatcher = watcher or _ignore
         super().__init__(maxsize)
+
+    def put_nowait(self, item: W) -> None:
+        """``Queue.put_nowait`` with its steps written out: it runs for every arrival.
+
+        A full or shut-down line is left to ``Queue.put_nowait``, which raises.
+        """
+        queue = self._queue
+        if self._is_shutdown or 0 < self._maxsize <= len(queue):  # type: ignore[attr-defined]
+            super().put_nowait(item)
+            return
+        queue.push(item)
+        self._watcher(len(queue))
+        self._unfinished_tasks += 1  # type: ignore[attr-defined]
+        self._finished.clear()  # type: ignore[attr-defined]
+        if self._getters:  # type: ignore[attr-defined]
+            self._wakeup_next(self._getters)  # type: ignore[attr-defined]
+
+    def get_nowait(self) -> W:
+        """``Queue.get_nowait`` with its steps written out: it runs for every customer served.
+
+        An empty line is left to ``Queue.get_nowait``, which raises.
+        """
+        queue = self._queue
+        if not queue:
+            return super().get_nowait()
+        item = queue.pop()
+        self._watcher(len(queue))
+        if self._putters:  # type: ignore[attr-defined]
+            self._wakeup_next(self._putters)  # type: ignore[attr-defined]
+        return item  # type: ignore[return-value]  # the line holds only W
 
     def _init(self, maxsize: int) -> None:
         self._queue = self._order()
@@ -116,7 +147,7 @@ class Line(asyncio.Queue[W]):
     def _get(self) -> W:
         item = self._queue.pop()
         self._watcher(len(self._queue))
-        return cast(W, item)
+        return item  # type: ignore[return-value]  # the line holds only W
 
     def leave(self, customer: W) -> bool:
         """Take ``customer`` out of the line if still there; True if it was.
