@@ -15,7 +15,7 @@ import itertools
 import selectors
 import time
 import types
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Generator
 from contextvars import Context, copy_context
 from typing import Any, Literal, TypeVarTuple
 
@@ -260,13 +260,13 @@ class RealtimeLoop(asyncio.SelectorEventLoop):
         return (time.monotonic() - self._origin) * self._speed
 
 
-def sleep_until(when: float) -> Awaitable[None]:
+async def sleep_until(when: float) -> None:
     """``asyncio.sleep`` to an absolute loop time, landing on it exactly.
 
     ``asyncio.sleep(when - loop.time())`` can miss ``when`` by a rounding error; the
     arrival grid (0.3, 0.6, 0.9, ...) and closing time should read as written.
     """
-    return pause_until(asyncio.get_running_loop(), when)
+    await pause_until(asyncio.get_running_loop(), when)
 
 
 @types.coroutine
