@@ -155,31 +155,48 @@ def test_a_failing_callback_is_reported_and_the_loop_carries_on() -> None:
     assert run_virtual(main) == (["ready", "alone", "first of two"], ["second of two"])
 
 
-def test_nothing_else_due_only_when_no_callback_is_ready_and_no_timer_is_due() -> None:
-    """The shortcut for arrivals is offered only when running now equals running next."""
+def _wake_trace(woken_by_task: bool) -> list[str]:
+    """A chain of wake-ups at 5, 7, 7 and 9 among timers and callbacks due at the same instants."""
+    times = (5.0, 7.0, 7.0, 9.0)
 
-    async def main() -> list[bool]:
+    async def main() -> list[str]:
         loop = asyncio.get_running_loop()
         assert isinstance(loop, VirtualClockLoop)
-        answers: list[bool] = []
-        loop.call_at(5.0, lambda: answers.append(loop.nothing_else_due()))  # alone at t=5
-        loop.call_at(6.0, lambda: answers.append(loop.nothing_else_due()))  # another timer at t=6
-        loop.call_at(6.0, lambda: None)
+        trace: list[str] = []
+        loop.call_at(5.0, trace.append, "timer at 5, set first")
+        loop.call_at(7.0, lambda: loop.call_soon(trace.append, "call_soon from a timer at 7") and None)
 
-        def after_call_soon() -> None:
-            loop.call_soon(lambda: None)
-            answers.append(loop.nothing_else_due())
+        def woke(step: int) -> None:
+            trace.append(f"woke at {loop.time():g}")
+            loop.call_soon(trace.append, f"call_soon after waking at {loop.time():g}")
+            if step + 1 < len(times):
+                loop.wake_at(times[step + 1], lambda: woke(step + 1))
 
-        def after_call_at_now() -> None:
-            loop.call_at(loop.time(), lambda: None)
-            answers.append(loop.nothing_else_due())
+        async def sleeper() -> None:
+            for when in times:
+                await _future_sleep_until(when)
+                trace.append(f"woke at {loop.time():g}")
+                loop.call_soon(trace.append, f"call_soon after waking at {loop.time():g}")
 
-        loop.call_at(7.0, after_call_soon)  # a callback is now ready
-        loop.call_at(8.0, after_call_at_now)  # a timer is now due
-        await sleep_until(9.0)
-        return answers
+        if woken_by_task:
+            task = asyncio.create_task(sleeper())
+        else:
+            loop.call_soon(lambda: loop.wake_at(times[0], lambda: woke(0)) and None)
+        await asyncio.sleep(0)
+        loop.call_at(5.0, trace.append, "timer at 5, set after")
+        loop.call_at(9.0, trace.append, "timer at 9")
+        await sleep_until(20.0)
+        if woken_by_task:
+            await task
+        return trace
 
-    assert run_virtual(main) == [True, False, False, False]
+    return run_virtual(main)
+
+
+def test_wake_at_runs_where_a_task_woken_by_a_timer_would() -> None:
+    """wake_at callbacks and a sleeping task see ties (timers, call_soon) in the same order."""
+    assert _wake_trace(woken_by_task=False) == _wake_trace(woken_by_task=True)
+    assert _wake_trace(woken_by_task=False).count("woke at 7") == 2
 
 
 def test_each_task_keeps_its_own_context_variables() -> None:

@@ -138,3 +138,16 @@ def test_sampler_draws_exactly_what_sample_draws(spec: Any) -> None:
     by_sample, by_sampler = random.Random(5), random.Random(5)
     draw = sampler(distribution, by_sampler)
     assert [draw() for _ in range(200)] == [distribution.sample(by_sample) for _ in range(200)]
+
+
+def test_poisson_arrival_gaps_are_exactly_expovariate() -> None:
+    """The arrival process's written-out gap equals random.expovariate, bit for bit."""
+    from checkout_sim._arrivals import _Poisson
+
+    arrivals, reference = _Poisson(2.7 / 60, random.Random(9)), random.Random(9)
+    now, expected = 0.0, 0.0
+    for _ in range(500):
+        upcoming = arrivals.next(now)
+        expected += reference.expovariate(2.7 / 60)
+        assert upcoming == (expected, 1)
+        now = expected

@@ -8,6 +8,7 @@ door), when is the next arrival and how many people come together?
 from __future__ import annotations
 
 import random
+from math import log as _log
 from typing import Protocol
 
 from ._distributions import CountDistribution
@@ -30,14 +31,18 @@ class ArrivalProcess(Protocol):
 
 
 class _Poisson:
-    """Exponential gaps at a fixed rate."""
+    """Exponential gaps at a fixed rate.
+
+    The gap is ``rng.expovariate(rate)`` written out (the same formula in Python
+    3.11 to 3.13, checked by a test): one call fewer for every arrival.
+    """
 
     def __init__(self, rate: float, rng: random.Random) -> None:
         self._rate = rate
-        self._rng = rng
+        self._random = rng.random
 
     def next(self, now: float) -> tuple[float, int] | None:
-        return now + self._rng.expovariate(self._rate), 1
+        return now - _log(1.0 - self._random()) / self._rate, 1
 
 
 class _Regular:

@@ -110,13 +110,18 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         _heappush(self._timers, (when, next(self._timer_order), timer))
         return timer
 
-    def nothing_else_due(self) -> bool:
-        """True if no callback is ready and no timer is due now.
+    def wake_at(self, when: float, callback: Callable[[], object]) -> asyncio.TimerHandle:
+        """Run ``callback`` at ``when`` where a task woken by a timer then would run.
 
-        Then a callback run at once runs exactly where ``call_soon`` would have put
-        it: first, before anything it schedules itself.
+        That is: after everything else due at that instant that was scheduled first,
+        as if the timer resolved a future the task awaits. The arrival chain uses it
+        to act as a producer task without a task step per arrival.
         """
-        return not self._ready and (not self._timers or self._timers[0][0] > self._now)  # type: ignore[attr-defined]
+        if self._closed:  # type: ignore[attr-defined]
+            raise RuntimeError("Event loop is closed")
+        timer = _Woken(when, callback, (), self, copy_context())
+        _heappush(self._timers, (when, next(self._timer_order), timer))
+        return timer
 
     def _run_once(self) -> None:
         """Run passes of the loop until it is asked to stop (asyncio runs one per call).
@@ -192,10 +197,10 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
     def _make_ready(self, timer: asyncio.TimerHandle) -> None:
         """A timer is due along with other callbacks: queue it behind them.
 
-        A :class:`_Pause` queues a hop instead, so its task wakes a pass later, as a
-        task woken by a future's callback would.
+        A :class:`_Woken` timer queues a hop instead, so its callback runs a pass
+        later, as a task woken by a future's callback would.
         """
-        if timer.__class__ is _Pause:
+        if isinstance(timer, _Woken):
             self._ready.append(_Soon(_hop, (timer,), self, timer._context))  # type: ignore[attr-defined]
         else:
             timer._scheduled = False  # type: ignore[attr-defined]
@@ -335,7 +340,17 @@ class _Timer(asyncio.TimerHandle):
         self._source_traceback = None
 
 
-class _Pause(asyncio.TimerHandle):
+class _Woken(_Timer):
+    """A timer whose callback runs where a task it woke would: see :meth:`VirtualClockLoop.wake_at`.
+
+    Due alone, it runs straight from the heap (nothing else could come first); due
+    with other callbacks, it takes one more pass (:func:`_hop`).
+    """
+
+    __slots__ = ()
+
+
+class _Pause(_Woken):
     """A sleep on the virtual clock: the task awaits the timer that ends it.
 
     ``asyncio.sleep`` makes a future, and a timer whose callback resolves it, which
@@ -355,7 +370,7 @@ class _Pause(asyncio.TimerHandle):
     def __init__(self, loop: VirtualClockLoop, when: float) -> None:
         self._when = when
         self._loop = loop
-        self._callback: Callable[[_Pause], object] | None = None
+        self._callback = None  # type: ignore[assignment]  # set when a task awaits it
         self._cancelled = False
         self._scheduled = False
         self._asyncio_future_blocking = True
@@ -400,11 +415,11 @@ class _Pause(asyncio.TimerHandle):
         return True
 
 
-def _hop(pause: _Pause) -> None:
-    """A pause due alongside other callbacks: wake its task on the next pass, as a future would."""
-    if not pause._cancelled:
-        pause._scheduled = False
-        pause._loop._ready.append(pause)  # type: ignore[attr-defined]
+def _hop(timer: _Woken) -> None:
+    """A woken timer due alongside other callbacks runs on the next pass, as a future's task would."""
+    if not timer._cancelled:
+        timer._scheduled = False
+        timer._loop._ready.append(timer)  # type: ignore[attr-defined]
 
 
 def loop_factory(

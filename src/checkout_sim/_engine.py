@@ -47,11 +47,6 @@ def _settle(future: asyncio.Future[Customer | None], result: Customer | None) ->
         future.set_result(result)
 
 
-def _never() -> bool:
-    """On the wall clock, ties are not reproducible anyway: always take the hop."""
-    return False
-
-
 def _ignore(*args: Any, **fields: Any) -> None:
     """Stands in for the event log when none is written."""
 
@@ -99,13 +94,15 @@ class Shop:
         self._main = asyncio.current_task()
         scenario = self._scenario
         self._loop = loop
-        self._nothing_else_due = loop.nothing_else_due if isinstance(loop, VirtualClockLoop) else _never
+        self._wake_at = loop.wake_at if isinstance(loop, VirtualClockLoop) else self._call_at_then_hop
         self._tally = tally = Tally(self._segment_names, loop.time)
+        # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
+        # has grown out of hand (see _arrive); it never holds anyone at the door.
+        self._unbounded = scenario.queue.capacity is None
         self._line: Line[Customer] = make_line(
-            scenario.queue.kind, scenario.queue.capacity, tally.line_changed
+            scenario.queue.kind, scenario.queue.capacity or MAX_WAITING, tally.line_changed
         )
         self._grew = asyncio.Event()
-        self._unbounded = self._line.maxsize <= 0
         # Only patience timers and the manager care that someone joined the line.
         self._watch_joins = scenario.cashiers.scaling is not None or any(
             segment.patience is not None for segment in scenario.segments
@@ -229,16 +226,16 @@ class Shop:
         self._reference = when
         left = self._limit - self._made
         self._group_left = size if size <= left else int(left)
-        self._pending = self._loop.call_at(when, self._arrival_due)
+        # Each arrival runs where the producer task would if a timer woke it: after
+        # whatever else is due at that instant and was scheduled first.
+        self._pending = self._wake_at(when, self._next_member)
 
-    def _arrival_due(self) -> None:
-        # One hop through the ready queue, as a task woken by its timer would take:
-        # whatever else is due at this instant and was scheduled first still goes first.
-        # When nothing else is due, the hop would change nothing, so it is skipped.
-        if self._nothing_else_due():
-            self._next_member()
-        else:
-            self._pending = self._loop.call_soon(self._next_member)
+    def _call_at_then_hop(self, when: float, callback: Callable[[], object]) -> asyncio.Handle:
+        """``wake_at`` on other loops: the timer's callback takes one hop through the ready queue."""
+        return self._loop.call_at(when, self._hop, callback)
+
+    def _hop(self, callback: Callable[[], object]) -> None:
+        self._pending = self._loop.call_soon(callback)
 
     def _next_member(self) -> None:
         """The next member of the arriving group comes in (or, for an empty group, nobody)."""
@@ -250,7 +247,8 @@ class Shop:
                 if self._arrive(customer):  # the line is full: the producer waits at the door
                     _settle(self._door, customer)
                     return
-                self._report_progress()
+                if self._progress is not None:
+                    self._report_progress()
             self._after_arrival()
         except (SystemExit, KeyboardInterrupt):
             raise
@@ -300,12 +298,13 @@ class Shop:
             tally.balked += 1
             self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
             return False
-        if self._unbounded and line.qsize() >= MAX_WAITING:
+        try:
+            line.put_nowait(customer)
+        except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING (a full bounded one is above)
             raise Overloaded(
                 f"the line grew past {MAX_WAITING:,} waiting customers at t={self._loop.time():g}s: "
                 "the tills cannot keep up; set queue.capacity or add cashiers"
-            )
-        line.put_nowait(customer)
+            ) from None
         if self._watch_joins:
             self._joined(customer)
         return False
@@ -388,14 +387,16 @@ class Shop:
             self._at_till[lane] = customer
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()
-            start = loop.time()
+            start = when = loop.time()
             wait = start - customer.arrival
             if logging:
                 emit("checkout_started", customer=customer.id, cashier=lane, wait=wait)
+            # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
             if item_events:  # otherwise no zip over the products and no check per item (~4%)
                 for product, scan in zip(customer.products, customer.scans, strict=True):
                     if scan > 0:
-                        await pause_until(loop, loop.time() + scan)
+                        when += scan
+                        await pause_until(loop, when)
                     emit(
                         "item_scanned",
                         customer=customer.id,
@@ -406,9 +407,10 @@ class Shop:
             else:
                 for scan in customer.scans:
                     if scan > 0:
-                        await pause_until(loop, loop.time() + scan)
+                        when += scan
+                        await pause_until(loop, when)
             if customer.payment > 0:
-                await pause_until(loop, loop.time() + customer.payment)
+                await pause_until(loop, when + customer.payment)
             service = loop.time() - start
             del self._at_till[lane]
             tally.served(customer.segment, wait, service)
