@@ -158,3 +158,30 @@ def test_bound_fields_cannot_replace_the_time_or_the_event_name() -> None:
     for key in ("event", "t"):
         with pytest.raises(ValueError, match=f"bind cannot set {key}: every line's own fields"):
             run(make_scenario(), log=io.BytesIO(), bind={key: "x", "store": "north"})
+
+
+@pytest.mark.parametrize("with_processor", [False, True])
+def test_hot_and_general_event_paths_write_the_same_lines(with_processor: bool) -> None:
+    """record({...}) and emit(...) write the same bytes, bound context after event, with or without processors."""
+    from checkout_sim._eventlog import EventLog
+
+    def tag(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+        event_dict["tagged"] = True
+        return event_dict
+
+    lines = []
+    for hot in (False, True):
+        buffer = io.BytesIO()
+        log = EventLog(
+            buffer, lambda: 12.5, processors=[tag] if with_processor else [], bind={"store": "north"}
+        )
+        if hot:
+            log.record({"t": 12.5, "event": "checkout_started", "customer": 3, "wait": 0.25})
+        else:
+            log.emit("checkout_started", customer=3, wait=0.25)
+        lines.append(buffer.getvalue())
+    tagged = ',"tagged":true' if with_processor else ""
+    expected = (
+        '{"t":12.5,"event":"checkout_started","store":"north","customer":3,"wait":0.25' + tagged + "}\n"
+    ).encode()
+    assert lines == [expected, expected]

@@ -28,11 +28,11 @@ class JSONLine:
     cannot encode are written as their ``__structlog__()`` or ``repr()``, as there.
     """
 
-    def __init__(self) -> None:
-        self._option = orjson.OPT_APPEND_NEWLINE
-
     def __call__(self, logger: Any, method_name: str, event_dict: MutableMapping[str, Any]) -> bytes:
-        return orjson.dumps(event_dict, default=_fallback, option=self._option)
+        return _dumps(event_dict, default=_fallback, option=_NEWLINE)
+
+
+_dumps, _NEWLINE = orjson.dumps, orjson.OPT_APPEND_NEWLINE
 
 
 def _fallback(value: Any) -> Any:
@@ -68,26 +68,37 @@ class _LineWriter:
 
 
 class _EventLogger(structlog.BoundLoggerBase):
-    """A structlog bound logger with one lean method for the hot path.
+    """A structlog bound logger with two lean methods for the hot path.
 
     structlog's level methods pass every event through three layers of keyword
-    repacking; :meth:`emit` builds the event dict once, already in line order
-    (``t``, ``event``, the bound context, the fields), and runs the processor chain,
-    with ``DropEvent``, in one step.
+    repacking; :meth:`record` takes the event dict already in line order (``t``,
+    ``event``, the fields), puts the bound context after ``event``, and runs the
+    processor chain, with ``DropEvent``, in one step. When the chain is the renderer
+    alone (no processors of the user's), the renderer is called inline.
     """
 
     _logger: _LineWriter
+    _processors: list[Processor]  # EventLog passes a list: the user's, then JSONLine
 
     def emit(self, event: str, **fields: Any) -> None:
         """Process and write one event, stamped with the current simulated time."""
-        logger = self._logger
-        event_dict: Any = {"t": logger.clock(), "event": event, **self._context, **fields}
+        self.record({"t": self._logger.clock(), "event": event, **fields})
+
+    def record(self, event_dict: dict[str, Any]) -> None:
+        """Process and write one event given whole: ``{"t": …, "event": …, **fields}``."""
+        if self._context:
+            event_dict = {"t": event_dict["t"], "event": event_dict["event"], **self._context, **event_dict}
+        processors = self._processors
+        if len(processors) == 1:  # JSONLine alone, as JSONLine.__call__ does it
+            self._logger.info(_dumps(event_dict, default=_fallback, option=_NEWLINE))
+            return
+        rendered: Any = event_dict
         try:
-            for processor in self._processors:
-                event_dict = processor(logger, "info", event_dict)
+            for processor in processors:
+                rendered = processor(self._logger, "info", rendered)
         except structlog.DropEvent:
             return
-        logger.info(event_dict)
+        self._logger.info(rendered)
 
 
 class EventLog:
@@ -119,6 +130,8 @@ class EventLog:
         ).bind(**(bind or {}))
         self.emit: Callable[..., None] = self._logger.emit
         """``emit(event, **fields)``: log one event at the current simulated time."""
+        self.record: Callable[[dict[str, Any]], None] = self._logger.record
+        """``record({"t": …, "event": …, **fields})``: log one event given whole (the hot path)."""
 
 
 def flush_log(stream: IO[bytes]) -> None:
