@@ -168,6 +168,24 @@ class _SegmentTally:
 class Tally:
     """Accumulates a run's figures as events happen; :meth:`summary` reads them out."""
 
+    __slots__ = (
+        "_at_door",
+        "_clock",
+        "_gave_up_wait",
+        "_lane_area",
+        "_lanes_open",
+        "_lanes_since",
+        "_line_area",
+        "_line_length",
+        "_line_since",
+        "_names",
+        "_waiting_area",
+        "busy",
+        "lanes_max",
+        "line_max",
+        "segments",
+    )
+
     def __init__(self, segments: Sequence[str], clock: Callable[[], float]) -> None:
         self._names = list(segments)
         self.segments = [_SegmentTally() for _ in self._names]
