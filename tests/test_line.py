@@ -86,3 +86,46 @@ async def test_watcher_sees_every_length() -> None:
     line.leave(a)
     line.get_nowait()
     assert lengths == [1, 2, 1, 0]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
+async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: str) -> None:
+    """put_nowait/get_nowait raise, wake waiters and count unfinished work exactly as asyncio.Queue does."""
+    line: Line[Person] = make_line(kind, 1)  # type: ignore[arg-type]
+    with pytest.raises(asyncio.QueueEmpty):
+        line.get_nowait()
+    getter = asyncio.create_task(line.get())
+    await asyncio.sleep(0)
+    line.put_nowait(Person(1))  # wakes the waiting get()
+    assert (await asyncio.wait_for(getter, timeout=1)).id == 1
+    line.put_nowait(Person(2))
+    with pytest.raises(asyncio.QueueFull):
+        line.put_nowait(Person(3))
+    putter = asyncio.create_task(line.put(Person(3)))
+    await asyncio.sleep(0)
+    assert line.get_nowait().id == 2  # frees the place: the blocked put() goes in
+    await asyncio.wait_for(putter, timeout=1)
+    assert [person.id for person in line.waiting()] == [3]
+    joined = asyncio.create_task(line.join())
+    for _ in range(2):
+        line.task_done()
+    await asyncio.sleep(0)
+    assert not joined.done()  # customer 3 is still unfinished
+    line.get_nowait()
+    line.task_done()
+    await asyncio.wait_for(joined, timeout=1)
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(not hasattr(asyncio.Queue, "shutdown"), reason="Queue.shutdown is Python 3.13+")
+async def test_a_shut_down_line_refuses_puts_like_asyncio_queue() -> None:
+    """After shutdown() (Python 3.13+), put_nowait raises QueueShutDown; get_nowait drains then raises."""
+    line: Line[Person] = make_line("fifo", None)
+    line.put_nowait(Person(1))
+    line.shutdown()  # type: ignore[attr-defined]
+    with pytest.raises(asyncio.QueueShutDown):  # type: ignore[attr-defined]
+        line.put_nowait(Person(2))
+    assert line.get_nowait().id == 1
+    with pytest.raises(asyncio.QueueShutDown):  # type: ignore[attr-defined]
+        line.get_nowait()

@@ -8,7 +8,7 @@ a user may slip their own processors in before the line is rendered.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import orjson
 import structlog
@@ -48,23 +48,31 @@ class _LineWriter:
     """The structlog 'logger' at the end of the chain: appends rendered lines to a stream.
 
     It also tells the time (the loop's simulated seconds) that starts every line.
+    ``write`` is the stream's own (buffered) write, or a write and a flush per line
+    on the wall clock, where someone may be watching the log as it grows.
     """
 
     def __init__(self, stream: IO[bytes], clock: Callable[[], float], flush_each: bool) -> None:
         self.clock = clock
-        self._write = stream.write
-        self._flush = stream.flush
-        self._flush_each = flush_each
+        self._stream = stream
+        self.write: Callable[[bytes], object] = self._write_and_flush if flush_each else stream.write
+
+    def _write_and_flush(self, line: bytes) -> None:
+        self._stream.write(line)
+        self._stream.flush()
 
     def info(self, line: bytes) -> None:
         try:
-            self._write(line)
-            if self._flush_each:
-                self._flush()
-        except BrokenPipeError:
-            raise  # the reader went away: the command stops quietly
+            self.write(line)
         except OSError as error:
-            raise EventLogError(error.errno, error.strerror) from error
+            _refused(error)
+
+
+def _refused(error: OSError) -> NoReturn:
+    """The stream refused a write: a reader that went away stops the command quietly, else EventLogError."""
+    if isinstance(error, BrokenPipeError):
+        raise error
+    raise EventLogError(error.errno, error.strerror) from error
 
 
 class _EventLogger(structlog.BoundLoggerBase):
@@ -90,7 +98,10 @@ class _EventLogger(structlog.BoundLoggerBase):
             event_dict = {"t": event_dict["t"], "event": event_dict["event"], **self._context, **event_dict}
         processors = self._processors
         if len(processors) == 1:  # JSONLine alone, as JSONLine.__call__ does it
-            self._logger.info(_dumps(event_dict, default=_fallback, option=_NEWLINE))
+            try:
+                self._logger.write(_dumps(event_dict, default=_fallback, option=_NEWLINE))
+            except OSError as error:
+                _refused(error)
             return
         rendered: Any = event_dict
         try:
@@ -138,7 +149,5 @@ def flush_log(stream: IO[bytes]) -> None:
     """Push the log to its destination; a refused write becomes an :class:`EventLogError`."""
     try:
         stream.flush()
-    except BrokenPipeError:
-        raise  # the reader went away: the command stops quietly
     except OSError as error:
-        raise EventLogError(error.errno, error.strerror) from error
+        _refused(error)

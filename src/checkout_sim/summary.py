@@ -211,10 +211,11 @@ class Tally:
         now = self._clock()
         if now > self._line_since:
             elapsed = now - self._line_since
-            self._line_area += self._line_length * elapsed
-            self._waiting_area += (self._line_length + self._at_door) * elapsed
-            if self._line_length > self.line_max:  # noqa: PLR1730  # cheaper than max() here
-                self.line_max = self._line_length
+            lasted = self._line_length
+            self._line_area += lasted * elapsed
+            self._waiting_area += (lasted + self._at_door) * elapsed
+            if lasted > self.line_max:  # noqa: PLR1730  # cheaper than max() here
+                self.line_max = lasted
             self._line_since = now
         self._line_length = length
 
