@@ -61,7 +61,9 @@ class _Tee(io.RawIOBase):
         return self._copy.write(data)
 
     def flush(self) -> None:
-        if self._stream is not None:
+        # The destination is not the tee's: once its owner has closed it, there is
+        # nothing left to push (the tee is flushed again when it is collected).
+        if self._stream is not None and not self._stream.closed:
             self._stream.flush()
 
 
