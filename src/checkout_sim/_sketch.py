@@ -10,65 +10,113 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import repeat
+from operator import truediv
 
 __all__ = ["RELATIVE_ACCURACY", "QuantileSketch"]
 
 #: Relative error of every reported percentile: 0.5 %.
 RELATIVE_ACCURACY = 0.005
 
-_ceil, _log = math.ceil, math.log
-
 #: Values below this many seconds count as zero (far below any clock resolution).
 _ZERO = 1e-9
+_not_zero = _ZERO.__le__
+
+#: Values are kept as they come and folded into the buckets this many at a time.
+_BATCH = 4096
 
 
 class QuantileSketch:
-    """Counts of values per logarithmic bucket; mergeable and fixed in accuracy."""
+    """Counts of values per logarithmic bucket; mergeable and fixed in accuracy.
 
-    __slots__ = ("_buckets", "_gamma_log", "count", "max", "min", "zeros")
+    :meth:`add` runs once per customer, so it only appends: values are folded into
+    the buckets a batch at a time by C-level ``map`` calls (log, divide, ceil, count),
+    which gives the very buckets, counts and extremes that adding one by one would.
+    Memory stays bounded: at most one batch is held.
+    """
+
+    __slots__ = ("_buckets", "_count", "_gamma_log", "_max", "_min", "_pending", "_zeros")
 
     def __init__(self, relative_accuracy: float = RELATIVE_ACCURACY) -> None:
         self._gamma_log = math.log((1 + relative_accuracy) / (1 - relative_accuracy))
         self._buckets: Counter[int] = Counter()
-        self.zeros = 0
-        self.count = 0
-        self.min = math.inf
-        self.max = 0.0
+        self._pending: list[float] = []
+        self._zeros = 0
+        self._count = 0
+        self._min = math.inf
+        self._max = 0.0
 
     def add(self, value: float) -> None:
         """Record one non-negative value."""
-        self.count += 1
-        if value < self.min:  # noqa: PLR1730  # cheaper than min() on the hot path
-            self.min = value
-        if value > self.max:  # noqa: PLR1730
-            self.max = value
-        if value < _ZERO:
-            self.zeros += 1
-        else:
-            self._buckets[_ceil(_log(value) / self._gamma_log)] += 1
+        pending = self._pending
+        pending.append(value)
+        if len(pending) >= _BATCH:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Move the pending values into the counts and buckets."""
+        pending = self._pending
+        if not pending:
+            return
+        self._count += len(pending)
+        self._min = min(self._min, *pending)
+        self._max = max(self._max, *pending)
+        indices = list(
+            map(math.ceil, map(truediv, map(math.log, filter(_not_zero, pending)), repeat(self._gamma_log)))
+        )
+        self._zeros += len(pending) - len(indices)
+        self._buckets.update(indices)
+        pending.clear()
+
+    @property
+    def count(self) -> int:
+        """How many values were recorded."""
+        self._fold()
+        return self._count
+
+    @property
+    def zeros(self) -> int:
+        """How many of them were zero (below a nanosecond)."""
+        self._fold()
+        return self._zeros
+
+    @property
+    def min(self) -> float:
+        """The smallest value recorded (infinity before any)."""
+        self._fold()
+        return self._min
+
+    @property
+    def max(self) -> float:
+        """The largest value recorded (0 before any)."""
+        self._fold()
+        return self._max
 
     def merge(self, other: QuantileSketch) -> None:
         """Add every value recorded by ``other`` (same accuracy) to this sketch."""
         if other._gamma_log != self._gamma_log:
             raise ValueError("cannot merge sketches of different accuracy")
+        self._fold()
+        other._fold()
         self._buckets.update(other._buckets)
-        self.zeros += other.zeros
-        self.count += other.count
-        self.min = min(self.min, other.min)
-        self.max = max(self.max, other.max)
+        self._zeros += other._zeros
+        self._count += other._count
+        self._min = min(self._min, other._min)
+        self._max = max(self._max, other._max)
 
     def quantile(self, q: float) -> float | None:
         """The value at quantile ``q`` (nearest rank), or None when nothing was recorded."""
-        if self.count == 0:
+        self._fold()
+        if self._count == 0:
             return None
-        rank = max(1, math.ceil(q * self.count))
-        if rank <= self.zeros:
+        rank = max(1, math.ceil(q * self._count))
+        if rank <= self._zeros:
             return 0.0
-        seen = self.zeros
+        seen = self._zeros
         for index in sorted(self._buckets):
             seen += self._buckets[index]
             if seen >= rank:
                 # The bucket's midpoint in relative terms, clamped to what was seen.
                 value = 2 * math.exp(index * self._gamma_log) / (1 + math.exp(self._gamma_log))
-                return min(max(value, self.min), self.max)
-        return self.max
+                return min(max(value, self._min), self._max)
+        return self._max
