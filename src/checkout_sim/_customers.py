@@ -69,9 +69,21 @@ class CustomerFactory:
         self._product_pick = _picker([product.popularity for product in scenario.products])
         self._payment = scenario.cashiers.payment_time
         self._fixed_payment: float | None = _fixed(self._payment)
+        # The commonest shape (one segment without patience, a fixed basket of one
+        # product, a fixed payment) draws nothing but scan times: its constants once.
+        only, count, payment = scenario.segments[0], self._fixed_counts[0], self._fixed_payment
+        self._plain: tuple[int, int, float] | None = None
+        one_kind = len(scenario.segments) == 1 and only.patience is None and self._product_pick is None
+        if one_kind and count is not None and payment is not None:
+            self._plain = (only.priority, count, payment)
 
     def make(self, customer_id: int, now: float) -> Customer:
         """The customer with this id, arriving now."""
+        if self._plain is not None:  # the same draws as below, without the checks
+            priority, size, paying = self._plain
+            scan = self._scan_first
+            scans = [scan()] if size == 1 else [scan() for _ in range(size)]
+            return Customer(customer_id, 0, priority, now, [0] * size, scans, paying, None)
         rng = self._rng
         index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
         segment = self._segments[index]

@@ -118,8 +118,9 @@ class Line(asyncio.Queue[W]):
             return
         queue.push(item)
         self._watcher(len(queue))
+        if not self._unfinished_tasks:  # type: ignore[attr-defined]  # else ``_finished`` is clear already
+            self._finished.clear()  # type: ignore[attr-defined]
         self._unfinished_tasks += 1  # type: ignore[attr-defined]
-        self._finished.clear()  # type: ignore[attr-defined]
         if self._getters:  # type: ignore[attr-defined]
             self._wakeup_next(self._getters)  # type: ignore[attr-defined]
 
