@@ -295,10 +295,58 @@ def _tie_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]
     return run_virtual(main)
 
 
+def _cancel_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]:
+    """Sleeps cancelled by timers: one due at the same instant (set first), one mid-sleep."""
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        trace: list[str] = []
+        tasks: dict[str, asyncio.Task[None]] = {}
+
+        async def sleeper(name: str, when: float) -> None:
+            try:
+                await sleep(when)
+                trace.append(f"{name} woke")
+            except asyncio.CancelledError:
+                trace.append(f"{name} cancelled")
+
+        def cancel(name: str) -> None:
+            tasks[name].cancel()
+            loop.call_soon(trace.append, f"call_soon after cancelling {name}")
+
+        loop.call_at(5.0, cancel, "a")  # due with a's sleep, and set before it
+        tasks["a"] = asyncio.create_task(sleeper("a", 5.0))
+        tasks["b"] = asyncio.create_task(sleeper("b", 9.0))
+        await asyncio.sleep(0)
+        loop.call_at(7.0, cancel, "b")  # b is mid-sleep
+        await asyncio.gather(*tasks.values())
+        return trace
+
+    return run_virtual(main)
+
+
 def test_pauses_wake_in_exactly_the_order_of_future_based_sleeps() -> None:
     """Ties between sleeps, timers and cancellations run as they do with asyncio.sleep's futures."""
     assert _tie_trace(sleep_until) == _tie_trace(_future_sleep_until)
     assert "c cancelled at 7" in _tie_trace(sleep_until)
+    assert _cancel_trace(sleep_until) == _cancel_trace(_future_sleep_until)
+
+
+def test_a_woken_task_leaves_no_garbage_cycle() -> None:
+    """A finished pause is freed by reference counting: no cyclic garbage per sleep."""
+    import gc
+
+    async def main() -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            for step in range(1, 200):
+                await sleep_until(float(step))
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert run_virtual(main) == 0
 
 
 def test_a_cancelled_pause_raises_in_its_task_and_never_fires() -> None:

@@ -6,6 +6,8 @@ import math
 import random
 from collections import Counter
 
+import pytest
+
 from checkout_sim._sketch import _BATCH, RELATIVE_ACCURACY, QuantileSketch
 
 QUANTILES = [0.0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0]
@@ -93,3 +95,16 @@ def test_memory_stays_bounded_by_one_batch() -> None:
     for value in waits(5 * _BATCH, seed=5):
         sketch.add(value)
         assert len(sketch._pending) < _BATCH
+
+
+def test_values_that_are_not_numbers_are_refused_without_counting_anything() -> None:
+    """NaN raises ValueError and infinity OverflowError; what was folded before stays as it was."""
+    for bad, error in ((math.nan, ValueError), (math.inf, OverflowError)):
+        sketch = QuantileSketch()
+        for value in waits(_BATCH, seed=6):  # one whole batch, folded
+            sketch.add(value)
+        sketch.add(bad)
+        for _ in range(2):  # asking again does not count the batch twice
+            with pytest.raises(error):
+                sketch.quantile(0.5)
+        assert (sketch._count, sketch._zeros) == (_BATCH, sum(1 for v in waits(_BATCH, seed=6) if v < 1e-9))

@@ -280,7 +280,8 @@ def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> Generator[Any, 
 
     The cashiers call it directly with the loop they hold: it runs for every item. On
     the virtual clock the task awaits the timer itself (:class:`_Pause`); elsewhere
-    it awaits a future that a timer resolves, as ``asyncio.sleep`` does.
+    it awaits a future that a timer resolves, as ``asyncio.sleep`` does. It is a
+    generator-based coroutine: ``await`` it; to make a task, use :func:`sleep_until`.
     """
     if isinstance(loop, VirtualClockLoop):
         yield _Pause(loop, when)
@@ -394,6 +395,9 @@ class _Pause(_Woken):
 
     def result(self) -> None:
         """What the task sees on waking: nothing, or CancelledError if it was cancelled."""
+        # The task is awake: drop the pause's reference to itself (its callback's
+        # argument), so reference counting frees it and the cyclic GC never has to.
+        self._args = None  # type: ignore[assignment]
         if self._cancelled:
             raise asyncio.CancelledError(*(() if self._cancel_message is None else (self._cancel_message,)))
 

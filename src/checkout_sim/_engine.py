@@ -182,9 +182,10 @@ class Shop:
         """The producer. Arrivals come on loop callbacks; this task waits at the door.
 
         The arrival stream is a chain of timer callbacks (``wake_at``: no Future and no
-        task step per arrival, yet each runs where this task would if a timer woke it). When the line is full and arrivals must wait, the chain hands
-        the customer to this task, which blocks on ``await line.put()`` (backpressure)
-        and then restarts the chain: the arrival process itself is held up meanwhile.
+        task step per arrival, yet each runs where this task would if a timer woke it).
+        When the line is full and arrivals must wait, the chain hands the customer to
+        this task, which blocks on ``await line.put()`` (backpressure) and then restarts
+        the chain: the arrival process itself is held up meanwhile.
         """
         loop = self._loop
         arrivals = self._scenario.arrivals

@@ -20,7 +20,7 @@ RELATIVE_ACCURACY = 0.005
 
 #: Values below this many seconds count as zero (far below any clock resolution).
 _ZERO = 1e-9
-_not_zero = _ZERO.__le__
+_not_zero, _is_zero = _ZERO.__le__, _ZERO.__gt__
 
 #: Values are kept as they come and folded into the buckets this many at a time.
 _BATCH = 4096
@@ -54,17 +54,20 @@ class QuantileSketch:
             self._fold()
 
     def _fold(self) -> None:
-        """Move the pending values into the counts and buckets."""
+        """Move the pending values into the counts and buckets (all of them, or none on error)."""
         pending = self._pending
         if not pending:
             return
-        self._count += len(pending)
-        self._min = min(self._min, *pending)
-        self._max = max(self._max, *pending)
         indices = list(
             map(math.ceil, map(truediv, map(math.log, filter(_not_zero, pending)), repeat(self._gamma_log)))
-        )
-        self._zeros += len(pending) - len(indices)
+        )  # an infinite value raises OverflowError here, before anything is counted
+        zeros = sum(map(_is_zero, pending))
+        if zeros + len(indices) != len(pending):
+            raise ValueError("the sketch was given a value that is not a number")
+        self._count += len(pending)
+        self._zeros += zeros
+        self._min = min(self._min, *pending)
+        self._max = max(self._max, *pending)
         self._buckets.update(indices)
         pending.clear()
 
