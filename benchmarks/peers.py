@@ -33,8 +33,20 @@ def simpy_store(customers: int, seed: int, log: IO[bytes] | None = None) -> tupl
     def producer() -> Any:
         for number in range(1, customers + 1):
             yield env.timeout(rng.expovariate(LAMBDA))
-            if write:
-                write(dumps({"t": env.now, "event": "customer_arrived", "customer": number}) + b"\n")
+            if write:  # the fields of checkout-sim's line, so both write the same log
+                write(
+                    dumps(
+                        {
+                            "t": env.now,
+                            "event": "customer_arrived",
+                            "customer": number,
+                            "segment": "regular",
+                            "items": 1,
+                            "queue_length": len(line.items),
+                        }
+                    )
+                    + b"\n"
+                )
             line.put((number, env.now, rng.expovariate(MU)))
 
     def cashier(lane: int) -> Any:
@@ -67,6 +79,7 @@ def simpy_store(customers: int, seed: int, log: IO[bytes] | None = None) -> tupl
                             "customer": number,
                             "cashier": lane,
                             "service": service,
+                            "items": 1,
                         }
                     )
                     + b"\n"

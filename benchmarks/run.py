@@ -5,7 +5,8 @@
 Case 1, summary only: customers per second for checkout-sim (no event log), SimPy 4
 (Store with three cashier processes; Resource with a process per customer) and Ciw 3,
 and each one's ratio to checkout-sim. Case 2, full event log to a file: checkout-sim
-against SimPy writing the same three events per customer with orjson. Case 3: peak
+against SimPy writing the same three events per customer, with the same fields, with
+orjson (the two logs are the same size to within 0.1 %). Case 3: peak
 memory (max RSS of a fresh process) for N and 10 N customers. Each timing is the best
 of ``--repeat`` runs; all runs of a case happen in this one process run.
 """
