@@ -112,12 +112,10 @@ class Line(asyncio.Queue[W]):
 
         A full or shut-down line is left to ``Queue.put_nowait``, which raises.
         """
-        queue = self._queue
-        if self._is_shutdown or 0 < self._maxsize <= len(queue):  # type: ignore[attr-defined]
+        if self._is_shutdown or 0 < self._maxsize <= len(self._queue):  # type: ignore[attr-defined]
             super().put_nowait(item)
             return
-        queue.push(item)
-        self._watcher(len(queue))
+        self._put(item)
         if not self._unfinished_tasks:  # type: ignore[attr-defined]  # else ``_finished`` is clear already
             self._finished.clear()  # type: ignore[attr-defined]
         self._unfinished_tasks += 1  # type: ignore[attr-defined]
@@ -129,14 +127,12 @@ class Line(asyncio.Queue[W]):
 
         An empty line is left to ``Queue.get_nowait``, which raises.
         """
-        queue = self._queue
-        if not queue:
+        if not self._queue:
             return super().get_nowait()
-        item = queue.pop()
-        self._watcher(len(queue))
+        item = self._get()
         if self._putters:  # type: ignore[attr-defined]
             self._wakeup_next(self._putters)  # type: ignore[attr-defined]
-        return item  # type: ignore[return-value]  # the line holds only W
+        return item
 
     def _init(self, maxsize: int) -> None:
         self._queue = self._order()
