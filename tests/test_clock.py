@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import pytest
 
 from checkout_sim import SimulationStalled, run
-from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, sleep_until
+from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, sleep_until, waker
 from conftest import make_scenario
 
 T = TypeVar("T")
@@ -166,11 +166,16 @@ def _wake_trace(woken_by_task: bool) -> list[str]:
         loop.call_at(5.0, trace.append, "timer at 5, set first")
         loop.call_at(7.0, lambda: loop.call_soon(trace.append, "call_soon from a timer at 7") and None)
 
-        def woke(step: int) -> None:
+        steps = iter(range(len(times)))
+
+        def woke() -> None:
+            step = next(steps)
             trace.append(f"woke at {loop.time():g}")
             loop.call_soon(trace.append, f"call_soon after waking at {loop.time():g}")
             if step + 1 < len(times):
-                loop.wake_at(times[step + 1], lambda: woke(step + 1))
+                wake(times[step + 1])
+
+        wake = waker(loop, woke)
 
         async def sleeper() -> None:
             for when in times:
@@ -181,7 +186,7 @@ def _wake_trace(woken_by_task: bool) -> list[str]:
         if woken_by_task:
             task = asyncio.create_task(sleeper())
         else:
-            loop.call_soon(lambda: loop.wake_at(times[0], lambda: woke(0)) and None)
+            loop.call_soon(lambda: wake(times[0]) and None)
         await asyncio.sleep(0)
         loop.call_at(5.0, trace.append, "timer at 5, set after")
         loop.call_at(9.0, trace.append, "timer at 9")
@@ -193,10 +198,47 @@ def _wake_trace(woken_by_task: bool) -> list[str]:
     return run_virtual(main)
 
 
-def test_wake_at_runs_where_a_task_woken_by_a_timer_would() -> None:
-    """wake_at callbacks and a sleeping task see ties (timers, call_soon) in the same order."""
+def test_waker_runs_where_a_task_woken_by_a_timer_would() -> None:
+    """waker callbacks and a sleeping task see ties (timers, call_soon) in the same order."""
     assert _wake_trace(woken_by_task=False) == _wake_trace(woken_by_task=True)
     assert _wake_trace(woken_by_task=False).count("woke at 7") == 2
+
+
+def test_an_alarm_is_set_once_at_a_time_and_stays_stopped_once_cancelled() -> None:
+    """Setting a pending virtual-clock waker again is an error; after cancel, setting it does nothing."""
+
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        woke: list[float] = []
+        wake = waker(loop, lambda: woke.append(loop.time()))
+        wake(1.0)
+        with pytest.raises(RuntimeError, match="already set"):
+            wake(2.0)
+        await sleep_until(1.5)
+        wake(2.0).cancel()
+        wake(3.0)  # the chain was stopped
+        await sleep_until(4.0)
+        return woke
+
+    assert run_virtual(main) == [1.0]
+
+
+def test_a_waker_on_another_loop_can_be_cancelled_during_its_hop() -> None:
+    """Off the virtual clock the waker hops through call_soon; cancelling the handle then stops the hop."""
+    from checkout_sim._clock import _Hopping
+
+    async def main() -> list[str]:
+        loop = asyncio.get_running_loop()
+        seen: list[str] = []
+        hopping = _Hopping(loop, lambda: seen.append(f"woke at {loop.time():g}"))
+        hopping.at(1.0)
+        await sleep_until(2.0)
+        handle = hopping.at(3.0)
+        loop.call_at(3.0, handle.cancel)  # runs after the timer, before its hop
+        await sleep_until(4.0)
+        return seen
+
+    assert run_virtual(main) == ["woke at 1"]
 
 
 def test_each_task_keeps_its_own_context_variables() -> None:

@@ -17,15 +17,17 @@ import time
 import types
 from collections.abc import Callable, Generator
 from contextvars import Context, copy_context
-from typing import Any, Literal, TypeVarTuple
+from typing import Any, Literal, Protocol, TypeVarTuple
 
 __all__ = [
+    "Cancellable",
     "RealtimeLoop",
     "SimulationStalled",
     "VirtualClockLoop",
     "loop_factory",
     "pause_until",
     "sleep_until",
+    "waker",
 ]
 
 _Ts = TypeVarTuple("_Ts")
@@ -40,6 +42,12 @@ _heappush, _heappop = heapq.heappush, heapq.heappop
 # As in asyncio: purge cancelled timers when they are more than half of 100+ timers.
 _PURGE_MIN_TIMERS = 100
 _PURGE_FRACTION = 0.5
+
+
+class Cancellable(Protocol):
+    """What :func:`waker` returns: a pending wake-up that can be called off."""
+
+    def cancel(self) -> None: ...
 
 
 class SimulationStalled(RuntimeError):
@@ -107,19 +115,6 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         if self._closed:  # type: ignore[attr-defined]
             raise RuntimeError("Event loop is closed")
         timer = _Timer(when, callback, args, self, copy_context() if context is None else context)
-        _heappush(self._timers, (when, next(self._timer_order), timer))
-        return timer
-
-    def wake_at(self, when: float, callback: Callable[[], object]) -> asyncio.TimerHandle:
-        """Run ``callback`` at ``when`` where a task woken by a timer then would run.
-
-        That is: after everything else due at that instant that was scheduled first,
-        as if the timer resolved a future the task awaits. The arrival chain uses it
-        to act as a producer task without a task step per arrival.
-        """
-        if self._closed:  # type: ignore[attr-defined]
-            raise RuntimeError("Event loop is closed")
-        timer = _Woken(when, callback, (), self, copy_context())
         _heappush(self._timers, (when, next(self._timer_order), timer))
         return timer
 
@@ -342,7 +337,7 @@ class _Timer(asyncio.TimerHandle):
 
 
 class _Woken(_Timer):
-    """A timer whose callback runs where a task it woke would: see :meth:`VirtualClockLoop.wake_at`.
+    """A timer whose callback runs where a task it woke would: see :func:`waker`.
 
     Due alone, it runs straight from the heap (nothing else could come first); due
     with other callbacks, it takes one more pass (:func:`_hop`).
@@ -417,6 +412,68 @@ class _Pause(_Woken):
         if wakeup is not None:
             self._loop.call_soon(wakeup, self, context=context)
         return True
+
+
+def waker(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> Callable[[float], Cancellable]:
+    """``wake(when)`` runs ``callback`` at ``when`` where a task woken by a timer then would run.
+
+    That is: after everything else due at that instant that was scheduled first, as
+    if the timer resolved a future the task awaits. The arrival chain uses it to act
+    as a producer task without a task step per arrival. One wake-up is pending at a
+    time; cancelling the handle ``wake`` returns ends the chain for good.
+    """
+    if isinstance(loop, VirtualClockLoop):
+        return _Alarm(loop, callback).at
+    return _Hopping(loop, callback).at
+
+
+class _Alarm:
+    """:func:`waker` on the virtual clock: one :class:`_Woken` timer, set again and again.
+
+    The chain's callbacks all run in the one context copied here, as a task's steps do.
+    """
+
+    __slots__ = ("_order", "_timer", "_timers")
+
+    def __init__(self, loop: VirtualClockLoop, callback: Callable[[], object]) -> None:
+        self._timer = _Woken(0.0, callback, (), loop, copy_context())
+        self._timer._scheduled = False
+        self._timers = loop._timers  # purging and closing change the heap in place
+        self._order = loop._timer_order
+
+    def at(self, when: float) -> asyncio.TimerHandle:
+        timer = self._timer
+        if timer._scheduled or timer._cancelled:
+            if timer._cancelled:
+                return timer  # the chain was stopped: it stays stopped
+            raise RuntimeError("the alarm is already set")
+        timer._when = when
+        timer._scheduled = True
+        _heappush(self._timers, (when, next(self._order), timer))
+        return timer
+
+
+class _Hopping:
+    """:func:`waker` on other loops: a timer whose callback takes one hop through the ready queue."""
+
+    __slots__ = ("_callback", "_handle", "_loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+        self._loop = loop
+        self._callback = callback
+        self._handle: asyncio.Handle | None = None
+
+    def at(self, when: float) -> _Hopping:
+        self._handle = self._loop.call_at(when, self._hop)
+        return self
+
+    def _hop(self) -> None:
+        self._handle = self._loop.call_soon(self._callback)
+
+    def cancel(self) -> None:
+        """Cancel the pending timer or hop."""
+        if self._handle is not None:
+            self._handle.cancel()
 
 
 def _hop(timer: _Woken) -> None:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import VirtualClockLoop, pause_until, sleep_until
+from ._clock import Cancellable, pause_until, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -84,7 +84,7 @@ class Shop:
         self._emit: Any = _ignore  # emit(event, **fields), stamped with the time
         self._record: Any = _ignore  # record({"t": …, "event": …, **fields}): the hot events
         self._logging = log is not None
-        self._pending: asyncio.Handle | None = None
+        self._pending: Cancellable | None = None
 
     async def run(self) -> Summary:
         """Open the shop, let customers in until arrivals end, serve them, close.
@@ -95,7 +95,7 @@ class Shop:
         self._main = asyncio.current_task()
         scenario = self._scenario
         self._loop = loop
-        self._wake_at = loop.wake_at if isinstance(loop, VirtualClockLoop) else self._call_at_then_hop
+        self._wake_at = waker(loop, self._next_member)
         self._tally = tally = Tally(self._segment_names, loop.time)
         # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
         # has grown out of hand (see _arrive); it never holds anyone at the door.
@@ -181,7 +181,7 @@ class Shop:
     async def _produce(self) -> None:
         """The producer. Arrivals come on loop callbacks; this task waits at the door.
 
-        The arrival stream is a chain of timer callbacks (``wake_at``: no Future and no
+        The arrival stream is a chain of timer callbacks (:func:`~._clock.waker`: no Future and no
         task step per arrival, yet each runs where this task would if a timer woke it).
         When the line is full and arrivals must wait, the chain hands the customer to
         this task, which blocks on ``await line.put()`` (backpressure) and then restarts
@@ -231,14 +231,7 @@ class Shop:
         self._group_left = size if size <= left else int(left)
         # Each arrival runs where the producer task would if a timer woke it: after
         # whatever else is due at that instant and was scheduled first.
-        self._pending = self._wake_at(when, self._next_member)
-
-    def _call_at_then_hop(self, when: float, callback: Callable[[], object]) -> asyncio.Handle:
-        """``wake_at`` on other loops: the timer's callback takes one hop through the ready queue."""
-        return self._loop.call_at(when, self._hop, callback)
-
-    def _hop(self, callback: Callable[[], object]) -> None:
-        self._pending = self._loop.call_soon(callback)
+        self._pending = self._wake_at(when)
 
     def _next_member(self) -> None:
         """The next member of the arriving group comes in (or, for an empty group, nobody)."""
