@@ -75,17 +75,40 @@ async def test_leaving_a_full_line_lets_a_blocked_put_in() -> None:
     assert line.waiting() == [second]
 
 
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.mark.asyncio
-async def test_watcher_sees_every_length() -> None:
-    """The watcher is told the length after every put, get and leave."""
-    lengths: list[int] = []
-    line: Line[Person] = make_line("priority", None, lengths.append)
-    a, b = Person(1), Person(2)
+@pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
+async def test_the_line_measures_its_length_over_time(kind: str) -> None:
+    """Area, waiting area (with those held at the door) and the longest length that lasted, by hand."""
+    clock = FakeClock()
+    line: Line[Person] = make_line(kind, 2, clock)  # type: ignore[arg-type]
+    a, b, c = Person(1), Person(2, 1), Person(3)
     line.put_nowait(a)
-    line.put_nowait(b)
-    line.leave(a)
+    line.get_nowait()  # in and out at t=0: length 1 never lasted
+    clock.now = 1.0
+    line.put_nowait(a)
+    line.put_nowait(b)  # length 2 from t=1
+    held = asyncio.create_task(line.put(c))  # c is held at the door from t=1
+    await asyncio.sleep(0)
+    clock.now = 3.0
+    line.leave(b)  # length 1 from t=3; c gets in
+    await held  # length 2, nobody held, from t=3
+    clock.now = 4.0
     line.get_nowait()
-    assert lengths == [1, 2, 1, 0]
+    line.measure()
+    assert (line.area, line.waiting_area, line.peak) == (0 + 2 * 2 + 2 * 1, 0 + 3 * 2 + 2 * 1, 2)
+    clock.now = 6.0
+    line.measure()
+    assert (line.area, line.waiting_area) == (8.0, 10.0)
 
 
 @pytest.mark.asyncio

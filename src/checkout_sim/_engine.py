@@ -101,8 +101,9 @@ class Shop:
         # has grown out of hand (see _arrive); it never holds anyone at the door.
         self._unbounded = scenario.queue.capacity is None
         self._line: Line[Customer] = make_line(
-            scenario.queue.kind, scenario.queue.capacity or MAX_WAITING, tally.line_changed
+            scenario.queue.kind, scenario.queue.capacity or MAX_WAITING, loop.time
         )
+        tally.line = self._line
         self._grew = asyncio.Event()
         # Only patience timers and the manager care that someone joined the line.
         self._watch_joins = scenario.cashiers.scaling is not None or any(
@@ -327,7 +328,6 @@ class Shop:
         closing = math.inf if self._scenario.drain else (self._scenario.duration or math.inf)
         deadline = min(patience, closing)
         self._held = customer
-        self._tally.door_changed(+1)
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
                 await self._line.put(customer)
@@ -335,8 +335,6 @@ class Shop:
             self._held = None
             self._give_up(customer, reneged=patience <= closing)
             return False
-        finally:
-            self._tally.door_changed(-1)
         self._held = None
         return True
 

@@ -2,7 +2,7 @@
 
 ``asyncio.Queue`` keeps its items in ``self._queue`` and lets subclasses choose the
 container through ``_init``/``_put``/``_get`` (that is how ``LifoQueue`` and
-``PriorityQueue`` are made). Each line here stores customers by id in insertion
+``PriorityQueue`` are made). Each line here keeps its customers in insertion
 order, so a customer who reneges is removed in O(1), and the three orders differ
 only in which customer :meth:`_Waiting.pop` hands out next.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Literal, Protocol, TypeVar, cast
 
-__all__ = ["Line", "LineWatcher", "Waiting", "make_line"]
+__all__ = ["Line", "Waiting", "make_line"]
 
 
 class Waiting(Protocol):
@@ -27,30 +27,25 @@ class Waiting(Protocol):
 W = TypeVar("W", bound=Waiting)
 
 
-#: Told the new length whenever the line grows or shrinks (for time averages).
-LineWatcher = Callable[[int], None]
-
-
-class _Waiting(OrderedDict[int, Waiting]):
-    """Customers in arrival order, keyed by id; ``pop`` takes the first (FIFO).
+class _Waiting(OrderedDict[Waiting, None]):
+    """Customers in arrival order (the keys); ``pop`` takes the first (FIFO).
 
     An ``OrderedDict`` itself rather than a wrapper, so ``len()`` (asked by every
-    ``qsize``, ``empty`` and ``full``) is a C call.
+    ``qsize``, ``empty`` and ``full``) and ``push`` are C calls.
     """
 
     __slots__ = ()
 
-    def __iter__(self) -> Iterator[Waiting]:  # type: ignore[override]  # customers, not ids
-        return iter(self.values())
-
-    def push(self, customer: Waiting) -> None:
-        self[customer.id] = customer
+    push = OrderedDict.setdefault  # adds the customer at the end
 
     def pop(self) -> Waiting:  # type: ignore[override]  # the line's next customer
-        return self.popitem(last=False)[1]
+        return self.popitem(last=False)[0]
 
     def remove(self, customer: Waiting) -> bool:
-        return super().pop(customer.id, None) is not None
+        if customer not in self:
+            return False
+        del self[customer]
+        return True
 
 
 class _LastFirst(_Waiting):
@@ -59,7 +54,7 @@ class _LastFirst(_Waiting):
     __slots__ = ()
 
     def pop(self) -> Waiting:  # type: ignore[override]
-        return self.popitem(last=True)[1]
+        return self.popitem(last=True)[0]
 
 
 class _ByPriority(_Waiting):
@@ -71,51 +66,71 @@ class _ByPriority(_Waiting):
 
     def __init__(self) -> None:
         super().__init__()
-        self._levels: dict[int, OrderedDict[int, Waiting]] = {}
+        self._levels: dict[int, OrderedDict[Waiting, None]] = {}
 
-    def push(self, customer: Waiting) -> None:
-        super().push(customer)
+    def push(self, customer: Waiting) -> None:  # type: ignore[override]
+        self[customer] = None
         level = self._levels.get(customer.priority)
         if level is None:
             level = self._levels[customer.priority] = OrderedDict()
             self._levels = dict(sorted(self._levels.items()))
-        level[customer.id] = customer
+        level[customer] = None
 
     def pop(self) -> Waiting:  # type: ignore[override]
         for level in self._levels.values():
             if level:
-                customer = level.popitem(last=False)[1]
-                del self[customer.id]
+                customer = level.popitem(last=False)[0]
+                del self[customer]
                 return customer
         raise IndexError("pop from an empty line")
 
     def remove(self, customer: Waiting) -> bool:
         if not super().remove(customer):
             return False
-        del self._levels[customer.priority][customer.id]
+        del self._levels[customer.priority][customer]
         return True
 
 
 class Line(asyncio.Queue[W]):
-    """A FIFO ``asyncio.Queue`` of customers that reports its length and allows reneging."""
+    """A FIFO ``asyncio.Queue`` of customers that allows reneging and measures its own length.
+
+    Measured over time on ``clock`` (the running loop's, unless given): :attr:`area`
+    is the integral of the length, :attr:`waiting_area` that of the length plus the
+    customers held at the door (blocked in :meth:`put`), and :attr:`peak` the greatest
+    length that lasted (a customer put in and taken at the same instant never waited).
+    Read them after :meth:`measure`, which brings them up to the clock's time.
+    """
 
     _order: type[_Waiting] = _Waiting
     _queue: _Waiting
     _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
-    def __init__(self, maxsize: int = 0, watcher: LineWatcher | None = None) -> None:
-        self._watcher: LineWatcher = watcher or _ignore
+    def __init__(self, maxsize: int = 0, clock: Callable[[], float] | None = None) -> None:
         super().__init__(maxsize)
+        self._clock = clock or asyncio.get_running_loop().time
+        self._since = self._clock()
+        self._held = 0
+        self.area = 0.0
+        self.waiting_area = 0.0
+        self.peak = 0
 
     def put_nowait(self, item: W) -> None:
-        """``Queue.put_nowait`` with its steps written out: it runs for every arrival.
+        """``Queue.put_nowait``, and :meth:`measure`, written out: it runs for every arrival.
 
         A full or shut-down line is left to ``Queue.put_nowait``, which raises.
         """
         if self._is_shutdown or 0 < self._maxsize <= len(self._queue):  # type: ignore[attr-defined]
             super().put_nowait(item)
             return
-        self._put(item)
+        now = self._clock()
+        if now > self._since:
+            elapsed, length = now - self._since, len(self._queue)
+            self.area += length * elapsed
+            self.waiting_area += (length + self._held) * elapsed
+            if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
+                self.peak = length
+            self._since = now
+        self._queue.push(item)
         if not self._unfinished_tasks:  # type: ignore[attr-defined]  # else ``_finished`` is clear already
             self._finished.clear()  # type: ignore[attr-defined]
         self._unfinished_tasks += 1  # type: ignore[attr-defined]
@@ -123,28 +138,58 @@ class Line(asyncio.Queue[W]):
             self._wakeup_next(self._getters)  # type: ignore[attr-defined]
 
     def get_nowait(self) -> W:
-        """``Queue.get_nowait`` with its steps written out: it runs for every customer served.
+        """``Queue.get_nowait``, and :meth:`measure`, written out: it runs for every customer served.
 
         An empty line is left to ``Queue.get_nowait``, which raises.
         """
         if not self._queue:
             return super().get_nowait()
-        item = self._get()
+        now = self._clock()
+        if now > self._since:
+            elapsed, length = now - self._since, len(self._queue)
+            self.area += length * elapsed
+            self.waiting_area += (length + self._held) * elapsed
+            if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
+                self.peak = length
+            self._since = now
+        item: W = self._queue.pop()  # type: ignore[assignment]
         if self._putters:  # type: ignore[attr-defined]
             self._wakeup_next(self._putters)  # type: ignore[attr-defined]
         return item
 
+    async def put(self, item: W) -> None:
+        """``Queue.put``, counting the customer as held at the door while it blocks."""
+        self.measure()
+        self._held += 1
+        try:
+            await super().put(item)
+        finally:
+            self.measure()
+            self._held -= 1
+
     def _init(self, maxsize: int) -> None:
         self._queue = self._order()
 
+    # put_nowait and get_nowait above measure inline (a call fewer per customer); these
+    # two are reached only when the line shuts down (Python 3.13+) or is subclassed.
+
     def _put(self, item: W) -> None:
+        self.measure()
         self._queue.push(item)
-        self._watcher(len(self._queue))
 
     def _get(self) -> W:
-        item = self._queue.pop()
-        self._watcher(len(self._queue))
-        return item  # type: ignore[return-value]  # the line holds only W
+        self.measure()
+        return self._queue.pop()  # type: ignore[return-value]  # the line holds only W
+
+    def measure(self) -> None:
+        """Bring :attr:`area`, :attr:`waiting_area` and :attr:`peak` up to the clock's time."""
+        now = self._clock()
+        if now > self._since:
+            elapsed, length = now - self._since, len(self._queue)
+            self.area += length * elapsed
+            self.waiting_area += (length + self._held) * elapsed
+            self.peak = max(self.peak, length)
+            self._since = now
 
     def leave(self, customer: W) -> bool:
         """Take ``customer`` out of the line if still there; True if it was.
@@ -152,9 +197,10 @@ class Line(asyncio.Queue[W]):
         Counts as done for :meth:`join` and frees a place for a blocked ``put``, exactly
         as if a cashier had taken the customer and finished.
         """
-        if not self._queue.remove(customer):
+        if customer not in self._queue:
             return False
-        self._watcher(len(self._queue))
+        self.measure()
+        self._queue.remove(customer)
         self.task_done()
         self._wakeup_next(self._putters)  # type: ignore[attr-defined]
         return True
@@ -176,17 +222,13 @@ class PriorityLine(Line[W], asyncio.PriorityQueue[W]):  # type: ignore[type-var]
     _order = _ByPriority
 
 
-def _ignore(length: int) -> None:
-    """The default watcher."""
-
-
 _LINES: dict[str, type[Line[Waiting]]] = {"fifo": Line, "lifo": LifoLine, "priority": PriorityLine}
 
 
 def make_line(
     kind: Literal["fifo", "lifo", "priority"],
     capacity: int | None,
-    watcher: LineWatcher | None = None,
+    clock: Callable[[], float] | None = None,
 ) -> Line[W]:
     """The line for a scenario's ``queue.kind`` and ``queue.capacity`` (None: unbounded)."""
-    return cast(Line[W], _LINES[kind](capacity or 0, watcher))
+    return cast(Line[W], _LINES[kind](capacity or 0, clock))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ._sketch import RELATIVE_ACCURACY, QuantileSketch
 
@@ -165,24 +165,42 @@ class _SegmentTally:
         }
 
 
+class LineMeasure(Protocol):
+    """A line that measures its own length over time (see :class:`~._line.Line`)."""
+
+    area: float
+    waiting_area: float
+    peak: int
+
+    def measure(self) -> None: ...
+
+
+class _NoLine:
+    """No line yet: nothing waited."""
+
+    area = waiting_area = 0.0
+    peak = 0
+
+    def measure(self) -> None:
+        """Nothing to bring up to date."""
+
+
 class Tally:
-    """Accumulates a run's figures as events happen; :meth:`summary` reads them out."""
+    """Accumulates a run's figures as events happen; :meth:`summary` reads them out.
+
+    The line measures its own length over time; the tally reads it at the end.
+    """
 
     __slots__ = (
-        "_at_door",
         "_clock",
         "_gave_up_wait",
         "_lane_area",
         "_lanes_open",
         "_lanes_since",
-        "_line_area",
-        "_line_length",
-        "_line_since",
         "_names",
-        "_waiting_area",
         "busy",
         "lanes_max",
-        "line_max",
+        "line",
         "segments",
     )
 
@@ -190,50 +208,13 @@ class Tally:
         self._names = list(segments)
         self.segments = [_SegmentTally() for _ in self._names]
         self._clock = clock
-        self._line_length = 0
-        self._at_door = 0
-        self._line_area = 0.0
-        self._waiting_area = 0.0
-        self._line_since = clock()
-        self.line_max = 0
+        self.line: LineMeasure = _NoLine()
         self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
         self.busy = 0.0
         self._lanes_open = 0
         self._lane_area = 0.0
-        self._lanes_since = self._line_since
+        self._lanes_since = clock()
         self.lanes_max = 0
-
-    def line_changed(self, length: int) -> None:
-        """The line now holds ``length`` customers (a :class:`~._line.LineWatcher`).
-
-        Called twice per customer, so :meth:`_advance` is written out here.
-        """
-        now = self._clock()
-        if now > self._line_since:
-            elapsed = now - self._line_since
-            lasted = self._line_length
-            self._line_area += lasted * elapsed
-            self._waiting_area += (lasted + self._at_door) * elapsed
-            if lasted > self.line_max:  # noqa: PLR1730  # cheaper than max() here
-                self.line_max = lasted
-            self._line_since = now
-        self._line_length = length
-
-    def door_changed(self, delta: int) -> None:
-        """A customer started (+1) or stopped (-1) being held at the door by backpressure."""
-        self._advance()
-        self._at_door += delta
-
-    def _advance(self) -> None:
-        now = self._clock()
-        if now > self._line_since:
-            # Only a length that lasted counts towards the maximum: a customer who is put
-            # in the queue and taken by an idle cashier at the same instant never waited.
-            elapsed = now - self._line_since
-            self._line_area += self._line_length * elapsed
-            self._waiting_area += (self._line_length + self._at_door) * elapsed
-            self.line_max = max(self.line_max, self._line_length)
-            self._line_since = now
 
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
@@ -265,7 +246,8 @@ class Tally:
     def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
         """The figures so far, as of the loop's current time."""
         end = self._clock()
-        self._advance()
+        line = self.line
+        line.measure()
         self.lanes_changed(0)
         overall = _WaitTally()
         totals = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
@@ -279,9 +261,9 @@ class Tally:
         return Summary(
             **totals,
             **overall.figures(),
-            queue_length_mean=self._line_area / end if end > 0 else 0.0,
-            queue_length_max=self.line_max,
-            waiting_mean=self._waiting_area / end if end > 0 else 0.0,
+            queue_length_mean=line.area / end if end > 0 else 0.0,
+            queue_length_max=line.peak,
+            waiting_mean=line.waiting_area / end if end > 0 else 0.0,
             wait_mean_all=(
                 (overall.sum + self._gave_up_wait) / totals["arrived"] if totals["arrived"] else None
             ),
