@@ -53,23 +53,32 @@ class QuantileSketch:
         if len(pending) >= _BATCH:
             self._fold()
 
+    def extend(self, values: list[float]) -> None:
+        """Record many non-negative values at once: all of them, or none on error."""
+        self._fold()
+        self._fold_in(values)
+
     def _fold(self) -> None:
-        """Move the pending values into the counts and buckets (all of them, or none on error)."""
+        """Move the pending values into the counts and buckets."""
         pending = self._pending
-        if not pending:
+        if pending:
+            self._fold_in(pending)
+            pending.clear()
+
+    def _fold_in(self, values: list[float]) -> None:
+        if not values:
             return
         indices = list(
-            map(math.ceil, map(truediv, map(math.log, filter(_not_zero, pending)), repeat(self._gamma_log)))
+            map(math.ceil, map(truediv, map(math.log, filter(_not_zero, values)), repeat(self._gamma_log)))
         )  # an infinite value raises OverflowError here, before anything is counted
-        zeros = sum(map(_is_zero, pending))
-        if zeros + len(indices) != len(pending):
+        zeros = sum(map(_is_zero, values))
+        if zeros + len(indices) != len(values):
             raise ValueError("the sketch was given a value that is not a number")
-        self._count += len(pending)
+        self._count += len(values)
         self._zeros += zeros
-        self._min = min(self._min, *pending)
-        self._max = max(self._max, *pending)
+        self._min = min(self._min, *values)
+        self._max = max(self._max, *values)
         self._buckets.update(indices)
-        pending.clear()
 
     @property
     def count(self) -> int:

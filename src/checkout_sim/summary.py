@@ -10,9 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import reduce
+from operator import add, mul
 from typing import Any, Protocol
 
 from ._sketch import RELATIVE_ACCURACY, QuantileSketch
+
+#: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
+_BATCH = 4096
+_waited = (0.0).__lt__
 
 __all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally", "figures", "pooled_quantile"]
 
@@ -109,23 +115,42 @@ def figures(summary: Summary) -> dict[str, float | None]:
 
 
 class _WaitTally:
-    """Running count, sum, sum of squares and sketch of waits."""
+    """Running count, sum, sum of squares and sketch of waits.
 
-    __slots__ = ("sketch", "sum", "sum_squares", "waited")
+    Waits are kept as they come (:attr:`pending`, appended to by :meth:`Tally.served`)
+    and folded in a batch at a time by C-level calls; the sums are left folds in
+    arrival order, so they are the very floats that adding one by one gives.
+    """
+
+    __slots__ = ("pending", "sketch", "sum", "sum_squares", "waited")
 
     def __init__(self) -> None:
         self.sketch = QuantileSketch()
+        self.pending: list[float] = []
         self.sum = 0.0
         self.sum_squares = 0.0
         self.waited = 0
 
+    def settle(self) -> None:
+        """Fold the pending waits into the sums and the sketch."""
+        pending = self.pending
+        if pending:
+            self.sketch.extend(pending)  # first: it refuses values that are not numbers
+            self.sum = reduce(add, pending, self.sum)
+            self.sum_squares = reduce(add, map(mul, pending, pending), self.sum_squares)
+            self.waited += sum(map(_waited, pending))
+            pending.clear()
+
     def merge(self, other: _WaitTally) -> None:
+        self.settle()
+        other.settle()
         self.sketch.merge(other.sketch)
         self.sum += other.sum
         self.sum_squares += other.sum_squares
         self.waited += other.waited
 
     def figures(self) -> dict[str, Any]:
+        self.settle()
         n = self.sketch.count
         if n == 0:
             return dict.fromkeys(
@@ -156,6 +181,7 @@ class _SegmentTally:
         self.waits = _WaitTally()
 
     def counts(self) -> dict[str, int]:
+        self.waits.settle()
         return {
             "arrived": self.arrived,
             "served": self.waits.sketch.count,
@@ -198,6 +224,7 @@ class Tally:
         "_lanes_open",
         "_lanes_since",
         "_names",
+        "_pending",
         "busy",
         "lanes_max",
         "line",
@@ -207,6 +234,7 @@ class Tally:
     def __init__(self, segments: Sequence[str], clock: Callable[[], float]) -> None:
         self._names = list(segments)
         self.segments = [_SegmentTally() for _ in self._names]
+        self._pending = [segment.waits.pending for segment in self.segments]
         self._clock = clock
         self.line: LineMeasure = _NoLine()
         self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
@@ -219,12 +247,10 @@ class Tally:
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
         self.busy += service
-        waits = self.segments[segment].waits
-        waits.sketch.add(wait)
-        waits.sum += wait
-        waits.sum_squares += wait * wait
-        if wait > 0:
-            waits.waited += 1
+        pending = self._pending[segment]
+        pending.append(wait)
+        if len(pending) >= _BATCH:
+            self.segments[segment].waits.settle()
 
     def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
         """A customer left unserved after ``wait``: reneged, or sent home at closing."""
