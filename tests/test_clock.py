@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable, Coroutine, MutableMapping
+import weakref
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from typing import Any, TypeVar
 
 import pytest
 
 from checkout_sim import SimulationStalled, run
-from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, sleep_until, waker
+from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
 from conftest import make_scenario
 
 T = TypeVar("T")
@@ -299,7 +301,7 @@ async def _future_sleep_until(when: float) -> None:
         timer.cancel()
 
 
-def _tie_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]:
+def _tie_trace(sleep: Callable[[float], Awaitable[None]]) -> list[str]:
     """What happens, in order, when sleeps, timers and a cancellation share instants."""
 
     async def main() -> list[str]:
@@ -337,7 +339,7 @@ def _tie_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]
     return run_virtual(main)
 
 
-def _cancel_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[str]:
+def _cancel_trace(sleep: Callable[[float], Awaitable[None]]) -> list[str]:
     """Sleeps cancelled by timers: one due at the same instant (set first), one mid-sleep."""
 
     async def main() -> list[str]:
@@ -367,11 +369,69 @@ def _cancel_trace(sleep: Callable[[float], Coroutine[Any, Any, None]]) -> list[s
     return run_virtual(main)
 
 
+_PAUSERS: weakref.WeakKeyDictionary[asyncio.Task[Any], Callable[[float], Awaitable[None]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _reused_sleep_until(when: float) -> None:
+    """sleep_until through one pauser per task, as the cashiers sleep."""
+    task = asyncio.current_task()
+    assert task is not None
+    if task not in _PAUSERS:
+        _PAUSERS[task] = pauser(asyncio.get_running_loop())
+    await _PAUSERS[task](when)
+
+
 def test_pauses_wake_in_exactly_the_order_of_future_based_sleeps() -> None:
     """Ties between sleeps, timers and cancellations run as they do with asyncio.sleep's futures."""
-    assert _tie_trace(sleep_until) == _tie_trace(_future_sleep_until)
-    assert "c cancelled at 7" in _tie_trace(sleep_until)
-    assert _cancel_trace(sleep_until) == _cancel_trace(_future_sleep_until)
+    reference = _tie_trace(_future_sleep_until)
+    assert _tie_trace(sleep_until) == reference
+    assert _tie_trace(_reused_sleep_until) == reference
+    assert "c cancelled at 7" in reference
+    reference = _cancel_trace(_future_sleep_until)
+    assert _cancel_trace(sleep_until) == reference
+    assert _cancel_trace(_reused_sleep_until) == reference
+
+
+def test_a_pauser_sleeps_again_after_a_cancelled_sleep() -> None:
+    """A timeout cancels one sleep; the same pauser then sleeps on, and the old timer never fires."""
+
+    async def main() -> tuple[list[float], int]:
+        loop = asyncio.get_running_loop()
+        pause = pauser(loop)
+        woke = []
+        await pause(1.0)
+        woke.append(loop.time())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout_at(2.0):
+                await pause(5.0)
+        woke.append(loop.time())
+        await pause(3.0)
+        woke.append(loop.time())
+        await pause(6.0)
+        woke.append(loop.time())
+        return woke, len(loop._timers)  # type: ignore[attr-defined]
+
+    assert run_virtual(main) == ([1.0, 2.0, 3.0, 6.0], 0)
+
+
+def test_a_pauser_is_for_one_task_at_a_time() -> None:
+    """Two tasks sleeping on one pauser at once is an error, not a lost wake-up."""
+
+    async def main() -> None:
+        pause = pauser(asyncio.get_running_loop())
+
+        async def sleeper() -> None:
+            await pause(1.0)
+
+        first = asyncio.create_task(sleeper())
+        await asyncio.sleep(0)
+        with pytest.raises(RuntimeError, match="one task at a time"):
+            await pause(2.0)
+        await first
+
+    run_virtual(main)
 
 
 def test_a_woken_task_leaves_no_garbage_cycle() -> None:

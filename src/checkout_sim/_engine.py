@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import Cancellable, pause_until, sleep_until, waker
+from ._clock import Cancellable, pauser, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -378,6 +378,7 @@ class Shop:
         scaling = self._scenario.cashiers.scaling
         close_at = scaling.close_at if extra and scaling is not None else -1
         item_events, logging = self._item_events, self._logging
+        pause_until = pauser(loop)
         while True:
             # Take whoever is waiting; only wait (await get) when nobody is.
             customer = await line.get() if line.empty() else line.get_nowait()
@@ -401,7 +402,7 @@ class Shop:
                 for product, scan in zip(customer.products, customer.scans, strict=True):
                     if scan > 0:
                         when += scan
-                        await pause_until(loop, when)
+                        await pause_until(when)
                     emit(
                         "item_scanned",
                         customer=customer.id,
@@ -413,9 +414,9 @@ class Shop:
                 for scan in customer.scans:
                     if scan > 0:
                         when += scan
-                        await pause_until(loop, when)
+                        await pause_until(when)
             if customer.payment > 0:
-                await pause_until(loop, when + customer.payment)
+                await pause_until(when + customer.payment)
             end = loop.time()
             service = end - start
             del self._at_till[lane]
