@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import Cancellable, pauser, sleep_until, waker
+from ._clock import Cancellable, VirtualClockLoop, pauser, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -246,7 +246,10 @@ class Shop:
                     return
                 if self._progress is not None:
                     self._report_progress()
-            self._after_arrival()
+            if self._group_left > 0:
+                self._after_arrival()
+            else:  # _after_arrival's commoner case, a call fewer per arrival
+                self._time_next_arrival(self._reference)
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as error:  # surfaces from the producer task, as it did from its body
@@ -379,6 +382,7 @@ class Shop:
         close_at = scaling.close_at if extra and scaling is not None else -1
         item_events, logging = self._item_events, self._logging
         pause_until = pauser(loop)
+        exact = isinstance(loop, VirtualClockLoop)
         while True:
             # Take whoever is waiting; only wait (await get) when nobody is.
             customer = await line.get() if line.empty() else line.get_nowait()
@@ -416,8 +420,9 @@ class Shop:
                         when += scan
                         await pause_until(when)
             if customer.payment > 0:
-                await pause_until(when + customer.payment)
-            end = loop.time()
+                when += customer.payment
+                await pause_until(when)
+            end = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
             service = end - start
             del self._at_till[lane]
             tally.served(customer.segment, wait, service)
