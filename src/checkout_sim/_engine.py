@@ -292,7 +292,7 @@ class Shop:
                     "customer": customer.id,
                     "segment": self._segment_names[customer.segment],
                     "items": len(customer.scans),
-                    "queue_length": line.qsize(),
+                    "queue_length": len(line.customers),
                 }
             )
         if not self._unbounded and line.full():
@@ -381,11 +381,12 @@ class Shop:
         scaling = self._scenario.cashiers.scaling
         close_at = scaling.close_at if extra and scaling is not None else -1
         item_events, logging = self._item_events, self._logging
+        waiting = line.customers
         pause_until = pauser(loop)
         exact = isinstance(loop, VirtualClockLoop)
         while True:
             # Take whoever is waiting; only wait (await get) when nobody is.
-            customer = await line.get() if line.empty() else line.get_nowait()
+            customer = line.get_nowait() if waiting else await line.get()
             self._at_till[lane] = customer
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()

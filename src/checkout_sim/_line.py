@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Literal, Protocol, TypeVar, cast
 
 __all__ = ["Line", "Waiting", "make_line"]
@@ -99,10 +99,14 @@ class Line(asyncio.Queue[W]):
     customers held at the door (blocked in :meth:`put`), and :attr:`peak` the greatest
     length that lasted (a customer put in and taken at the same instant never waited).
     Read them after :meth:`measure`, which brings them up to the clock's time.
+
+    :attr:`customers` holds the customers in line, in the order they came: a live
+    view to read, never to change (``len(line.customers)`` is ``qsize()`` without a call).
     """
 
     _order: type[_Waiting] = _Waiting
     _queue: _Waiting
+    customers: Collection[Waiting]
     _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
     def __init__(self, maxsize: int = 0, clock: Callable[[], float] | None = None) -> None:
@@ -168,7 +172,7 @@ class Line(asyncio.Queue[W]):
             self._held -= 1
 
     def _init(self, maxsize: int) -> None:
-        self._queue = self._order()
+        self._queue = self.customers = self._order()
 
     # put_nowait and get_nowait above measure inline (a call fewer per customer); these
     # two are reached only when the line shuts down (Python 3.13+) or is subclassed.
