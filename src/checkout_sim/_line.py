@@ -171,6 +171,17 @@ class Line(asyncio.Queue[W]):
             self.measure()
             self._held -= 1
 
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the line is bound to: found on first use, as asyncio does, then remembered.
+
+        asyncio asks for the running loop again on every blocking ``get`` or ``put``,
+        to check it is the same one; on Python 3.11 that costs a ``getpid()`` system
+        call, once for each customer who finds a cashier idle. A line belongs to one
+        run on one loop, so it skips the check.
+        """
+        loop: asyncio.AbstractEventLoop | None = self._loop  # type: ignore[attr-defined]
+        return loop if loop is not None else super()._get_loop()  # type: ignore[misc]
+
     def _init(self, maxsize: int) -> None:
         self._queue = self.customers = self._order()
 
