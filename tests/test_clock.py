@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import weakref
-from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping
 from typing import Any, TypeVar
 
 import pytest
@@ -369,18 +368,25 @@ def _cancel_trace(sleep: Callable[[float], Awaitable[None]]) -> list[str]:
     return run_virtual(main)
 
 
-_PAUSERS: weakref.WeakKeyDictionary[asyncio.Task[Any], Callable[[float], Awaitable[None]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 async def _reused_sleep_until(when: float) -> None:
     """sleep_until through one pauser per task, as the cashiers sleep."""
     task = asyncio.current_task()
     assert task is not None
-    if task not in _PAUSERS:
-        _PAUSERS[task] = pauser(asyncio.get_running_loop())
-    await _PAUSERS[task](when)
+    pause = _PAUSERS.get(task.get_name())
+    if pause is None:
+        pause = _PAUSERS[task.get_name()] = pauser(asyncio.get_running_loop())
+    await pause(when)
+
+
+_PAUSERS: dict[str, Callable[[float], Awaitable[None]]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _forget_pausers() -> Iterator[None]:
+    """Each test starts with no pausers left from another."""
+    _PAUSERS.clear()
+    yield
+    _PAUSERS.clear()
 
 
 def test_pauses_wake_in_exactly_the_order_of_future_based_sleeps() -> None:
@@ -435,15 +441,17 @@ def test_a_pauser_is_for_one_task_at_a_time() -> None:
 
 
 def test_a_woken_task_leaves_no_garbage_cycle() -> None:
-    """A finished pause is freed by reference counting: no cyclic garbage per sleep."""
+    """Finished pauses are freed by reference counting; a reused one makes no cycle: no cyclic garbage."""
     import gc
 
     async def main() -> int:
+        pause = pauser(asyncio.get_running_loop())
         gc.collect()
         gc.disable()
         try:
             for step in range(1, 200):
                 await sleep_until(float(step))
+                await pause(step + 0.5)
             return gc.collect()
         finally:
             gc.enable()

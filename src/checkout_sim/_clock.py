@@ -303,28 +303,6 @@ def pauser(loop: asyncio.AbstractEventLoop) -> Callable[[float], Awaitable[None]
     return functools.partial(pause_until, loop)
 
 
-class _Pauser:
-    """The :class:`_Pause` one task sleeps on, again and again."""
-
-    __slots__ = ("_loop", "_pause")
-
-    def __init__(self, loop: VirtualClockLoop) -> None:
-        self._loop = loop
-        self._pause = _Pause(loop, 0.0)
-
-    @types.coroutine
-    def until(self, when: float) -> Generator[Any, None, None]:
-        pause = self._pause
-        if pause._cancelled:  # it may still be on the heap: never set it again
-            pause = self._pause = _Pause(self._loop, when)
-        elif pause._callback is not None:
-            raise RuntimeError("a pause is awaited by one task at a time")
-        else:
-            pause._when = when
-            pause._asyncio_future_blocking = True
-        yield pause
-
-
 def _wake(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -511,6 +489,75 @@ class _Hopping:
         """Cancel the pending timer or hop."""
         if self._handle is not None:
             self._handle.cancel()
+
+
+class _Pauser:
+    """The pause one task sleeps on, again and again."""
+
+    __slots__ = ("_loop", "_pause")
+
+    def __init__(self, loop: VirtualClockLoop) -> None:
+        self._loop = loop
+        self._pause = _Reused(loop)
+
+    @types.coroutine
+    def until(self, when: float) -> Generator[Any, None, None]:
+        pause = self._pause
+        if pause._cancelled:  # it may still be on the heap: never set it again
+            pause = self._pause = _Reused(self._loop)
+        elif pause._scheduled:
+            raise RuntimeError("a pause is awaited by one task at a time")
+        pause._when = when
+        pause._asyncio_future_blocking = True
+        yield pause
+
+
+class _Reused(_Pause):
+    """A :class:`_Pause` that a :class:`_Pauser` sets again after each wake-up.
+
+    The task's wake-up is handed :data:`_DONE`, whose ``result()`` is ``NoneType()``:
+    None, with no Python-level call and no reference from the pause to itself. A
+    cancelled pause hands over itself, and its ``result`` raises CancelledError as
+    :meth:`_Pause.result` does.
+    """
+
+    __slots__ = ("result",)
+
+    def __init__(self, loop: VirtualClockLoop) -> None:
+        super().__init__(loop, 0.0)
+        self._args = (_DONE,)
+        self.result = _DONE.result  # type: ignore[method-assign]
+
+    def add_done_callback(
+        self, callback: Callable[[_Pause], object], *, context: Context | None = None
+    ) -> None:
+        """The awaiting task's wake-up, as :meth:`_Pause.add_done_callback` (one task at a time)."""
+        if self._scheduled or self._cancelled:
+            raise RuntimeError("a pause is awaited by one task at a time")
+        self._callback = callback
+        self._context = copy_context() if context is None else context
+        self._scheduled = True
+        loop = self._loop
+        _heappush(loop._timers, (self._when, next(loop._timer_order), self))
+
+    def cancel(self, msg: Any | None = None) -> bool:  # type: ignore[override]
+        """Cancel the sleep, as :meth:`_Pause.cancel`: the task then wakes up to CancelledError."""
+        if not super().cancel(msg):
+            return False
+        self.result = functools.partial(_Pause.result, self)  # type: ignore[method-assign]
+        return True
+
+
+class _Done:
+    """What a task woken by a :class:`_Reused` pause is told: done, with the result None."""
+
+    __slots__ = ("result",)
+
+    def __init__(self) -> None:
+        self.result = type(None)  # NoneType() is None: result() without a Python frame
+
+
+_DONE = _Done()
 
 
 def _hop(timer: _Woken) -> None:
