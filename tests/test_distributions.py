@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from checkout_sim._distributions import CountDistribution, Distribution, Normal, poisson, sampler
+from checkout_sim._distributions import (
+    CountDistribution,
+    Distribution,
+    Normal,
+    exponential_draws,
+    poisson,
+    sampler,
+)
 
 TIME = TypeAdapter(Distribution)
 COUNT = TypeAdapter(CountDistribution)
@@ -140,13 +147,19 @@ def test_sampler_draws_exactly_what_sample_draws(spec: Any) -> None:
     assert [draw() for _ in range(200)] == [distribution.sample(by_sample) for _ in range(200)]
 
 
+def test_exponential_draws_are_exactly_expovariate() -> None:
+    """Draws made ahead in batches are random.expovariate's floats, in order, across batches."""
+    draws, reference = exponential_draws(random.Random(3), 1 / 30), random.Random(3)
+    assert [draws() for _ in range(3000)] == [reference.expovariate(1 / 30) for _ in range(3000)]
+
+
 def test_poisson_arrival_gaps_are_exactly_expovariate() -> None:
-    """The arrival process's written-out gap equals random.expovariate, bit for bit."""
+    """The arrival process's gap equals random.expovariate, bit for bit."""
     from checkout_sim._arrivals import _Poisson
 
     arrivals, reference = _Poisson(2.7 / 60, random.Random(9)), random.Random(9)
     now, expected = 0.0, 0.0
-    for _ in range(500):
+    for _ in range(3000):
         upcoming = arrivals.next(now)
         expected += reference.expovariate(2.7 / 60)
         assert upcoming == (expected, 1)

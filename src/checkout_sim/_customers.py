@@ -11,10 +11,11 @@ import asyncio
 import itertools
 import random
 from bisect import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._distributions import Constant, ConstantCount, sampler
+from ._distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
 from .scenario import Scenario
 
 __all__ = ["Customer", "CustomerFactory"]
@@ -28,7 +29,7 @@ class Customer:
     segment: int
     priority: int
     arrival: float
-    products: list[int]
+    products: Sequence[int]
     scans: list[float]
     payment: float
     patience: float | None
@@ -73,17 +74,24 @@ class CustomerFactory:
         # product, a fixed payment) draws nothing but scan times: its constants once.
         only, count, payment = scenario.segments[0], self._fixed_counts[0], self._fixed_payment
         self._plain: tuple[int, int, float] | None = None
+        self._plain_scan = self._scan_first
+        self._plain_products: tuple[int, ...] = ()
         one_kind = len(scenario.segments) == 1 and only.patience is None and self._product_pick is None
         if one_kind and count is not None and payment is not None:
             self._plain = (only.priority, count, payment)
+            # Then the stream draws scan times alone: exponential ones can be drawn ahead.
+            first = self._products[0]
+            if isinstance(first, Exponential):
+                self._plain_scan = exponential_draws(rng, 1.0 / first.mean)
+            self._plain_products = (0,) * count
 
     def make(self, customer_id: int, now: float) -> Customer:
         """The customer with this id, arriving now."""
         if self._plain is not None:  # the same draws as below, without the checks
             priority, size, paying = self._plain
-            scan = self._scan_first
+            scan = self._plain_scan
             scans = [scan()] if size == 1 else [scan() for _ in range(size)]
-            return Customer(customer_id, 0, priority, now, [0] * size, scans, paying, None)
+            return Customer(customer_id, 0, priority, now, self._plain_products, scans, paying, None)
         rng = self._rng
         index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
         segment = self._segments[index]

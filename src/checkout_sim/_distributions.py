@@ -12,6 +12,7 @@ import random
 from bisect import bisect
 from collections.abc import Callable
 from functools import cached_property, partial
+from operator import neg, truediv
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -29,6 +30,7 @@ from ._units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
 __all__ = [
     "CountDistribution",
     "Distribution",
+    "exponential_draws",
     "sampler",
 ]
 
@@ -248,6 +250,26 @@ def sampler(distribution: Distribution, rng: random.Random) -> Callable[[], floa
     if isinstance(distribution, Exponential):
         return partial(rng.expovariate, 1.0 / distribution.mean)
     return partial(distribution.sample, rng)
+
+
+def exponential_draws(rng: random.Random, rate: float) -> Callable[[], float]:
+    """``rng.expovariate(rate)``, one call after another, for a stream that draws nothing else.
+
+    Draws are made :data:`_DRAWS` at a time by C-level calls (``random``, ``1 - u``,
+    ``log``, negation, division: ``expovariate``'s own steps, in its order), so each
+    call is a C-level ``next`` that returns the very float ``expovariate`` would, in
+    the same order. Only for a stream used for nothing else: it draws ahead.
+    """
+    one_minus = (1.0).__sub__
+
+    def batch(_: object) -> list[float]:
+        uniforms = itertools.starmap(rng.random, itertools.repeat((), _DRAWS))
+        return list(map(truediv, map(neg, map(math.log, map(one_minus, uniforms))), itertools.repeat(rate)))
+
+    return itertools.chain.from_iterable(map(batch, itertools.repeat(None))).__next__
+
+
+_DRAWS = 1024
 
 
 def can_be_positive(counts: CountDistribution) -> bool:
