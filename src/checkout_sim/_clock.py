@@ -295,8 +295,8 @@ def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> Generator[Any, 
 def pauser(loop: asyncio.AbstractEventLoop) -> Callable[[float], Awaitable[None]]:
     """``await pause(when)``: :func:`pause_until` for one task that sleeps again and again.
 
-    On the virtual clock every sleep reuses one :class:`_Pause` (a cancelled one is
-    replaced), which saves making a handle per sleep; the cashiers sleep once per item.
+    On the virtual clock every sleep reuses one pause (:class:`_Reused`; a cancelled
+    one is replaced), which saves making a handle per sleep; cashiers sleep once per item.
     """
     if isinstance(loop, VirtualClockLoop):
         return _Pauser(loop).until
@@ -404,9 +404,7 @@ class _Pause(_Woken):
     def result(self) -> None:
         """What the task sees on waking: nothing, or CancelledError if it was cancelled."""
         # The task is awake: drop the pause's reference to itself (its callback's
-        # argument), so reference counting frees it and the cyclic GC never has to;
-        # the pause is fresh again, for a :func:`pauser` to reuse.
-        self._callback = None  # type: ignore[assignment]
+        # argument), so reference counting frees it and the cyclic GC never has to.
         self._args = None  # type: ignore[assignment]
         if self._cancelled:
             raise asyncio.CancelledError(*(() if self._cancel_message is None else (self._cancel_message,)))

@@ -132,8 +132,10 @@ class EventLog:
         reserved = sorted({"t", "event"} & set(bind or {}))
         if reserved:
             raise ValueError(f"bind cannot set {', '.join(reserved)}: every line's own fields")
+        processors = list(processors)
+        writer = _LineWriter(stream, clock, flush_each)
         self._logger = structlog.wrap_logger(
-            _LineWriter(stream, clock, flush_each),
+            writer,
             processors=[*processors, JSONLine()],
             wrapper_class=_EventLogger,
             context_class=dict,
@@ -142,7 +144,25 @@ class EventLog:
         self.emit: Callable[..., None] = self._logger.emit
         """``emit(event, **fields)``: log one event at the current simulated time."""
         self.record: Callable[[dict[str, Any]], None] = self._logger.record
-        """``record({"t": …, "event": …, **fields})``: log one event given whole (the hot path)."""
+        """``record({"t": …, "event": …, **fields})``: log one event given whole (the hot path).
+
+        With no processors of the user's and nothing bound, it renders and writes
+        directly, as the logger's :meth:`~_EventLogger.record` would.
+        """
+        if not processors and not bind:
+            self.record = _direct(writer.write)
+
+
+def _direct(write: Callable[[bytes], object]) -> Callable[[dict[str, Any]], None]:
+    """``_EventLogger.record`` when the chain is the renderer alone and nothing is bound."""
+
+    def record(event_dict: dict[str, Any]) -> None:
+        try:
+            write(_dumps(event_dict, default=_fallback, option=_NEWLINE))
+        except OSError as error:
+            _refused(error)
+
+    return record
 
 
 def flush_log(stream: IO[bytes]) -> None:
