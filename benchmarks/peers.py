@@ -142,12 +142,13 @@ def bare_asyncio(customers: int, seed: int) -> tuple[int, float]:
     """The floor: the same producer-consumer on checkout-sim's virtual loop, with no bookkeeping.
 
     Arrivals by ``call_at``, a plain ``asyncio.Queue``, three cashier tasks sleeping
-    with ``pause_until``, tuples for customers, only the sum of waits kept: what the
-    asyncio machinery costs before anything a simulation reports.
+    on a ``pauser`` each (as checkout-sim's cashiers do), tuples for customers, only
+    the sum of waits kept: what the asyncio machinery costs before anything a
+    simulation reports.
     """
     import asyncio
 
-    from checkout_sim._clock import VirtualClockLoop, pause_until
+    from checkout_sim._clock import VirtualClockLoop, pause_until, pauser
 
     rng = random.Random(seed)
     served = 0
@@ -164,10 +165,11 @@ def bare_asyncio(customers: int, seed: int) -> tuple[int, float]:
 
         async def cashier() -> None:
             nonlocal served, total_wait
+            pause = pauser(loop)
             while True:
                 arrival, service = await line.get()
                 total_wait += loop.time() - arrival
-                await pause_until(loop, loop.time() + service)
+                await pause(loop.time() + service)
                 served += 1
                 line.task_done()
 

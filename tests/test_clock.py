@@ -174,9 +174,9 @@ def _wake_trace(woken_by_task: bool) -> list[str]:
             trace.append(f"woke at {loop.time():g}")
             loop.call_soon(trace.append, f"call_soon after waking at {loop.time():g}")
             if step + 1 < len(times):
-                wake(times[step + 1])
+                alarm.at(times[step + 1])
 
-        wake = waker(loop, woke)
+        alarm = waker(loop, woke)
 
         async def sleeper() -> None:
             for when in times:
@@ -187,7 +187,7 @@ def _wake_trace(woken_by_task: bool) -> list[str]:
         if woken_by_task:
             task = asyncio.create_task(sleeper())
         else:
-            loop.call_soon(lambda: wake(times[0]) and None)
+            loop.call_soon(alarm.at, times[0])
         await asyncio.sleep(0)
         loop.call_at(5.0, trace.append, "timer at 5, set after")
         loop.call_at(9.0, trace.append, "timer at 9")
@@ -205,27 +205,39 @@ def test_waker_runs_where_a_task_woken_by_a_timer_would() -> None:
     assert _wake_trace(woken_by_task=False).count("woke at 7") == 2
 
 
-def test_an_alarm_is_set_once_at_a_time_and_stays_stopped_once_cancelled() -> None:
-    """Setting a pending virtual-clock waker again is an error; after cancel, setting it does nothing."""
+def _alarm_trace(loop_factory: Callable[[], asyncio.AbstractEventLoop]) -> list[str]:
+    """A waker set, set again while pending, cancelled, then set after the cancel."""
 
-    async def main() -> list[float]:
+    async def main() -> list[str]:
         loop = asyncio.get_running_loop()
-        woke: list[float] = []
-        wake = waker(loop, lambda: woke.append(loop.time()))
-        wake(1.0)
-        with pytest.raises(RuntimeError, match="already set"):
-            wake(2.0)
-        await sleep_until(1.5)
-        wake(2.0).cancel()
-        wake(3.0)  # the chain was stopped
-        await sleep_until(4.0)
-        return woke
+        origin = loop.time()
+        seen: list[str] = []
+        alarm = waker(loop, lambda: seen.append("woke"))
+        alarm.at(origin + 0.01)
+        try:
+            alarm.at(origin + 0.02)
+        except RuntimeError as error:
+            seen.append(str(error))
+        await asyncio.sleep(0.015)
+        alarm.at(origin + 0.03)
+        alarm.cancel()
+        alarm.at(origin + 0.04)  # the chain was stopped: nothing happens
+        await asyncio.sleep(0.04)
+        return seen
 
-    assert run_virtual(main) == [1.0]
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        return runner.run(main())
+
+
+def test_a_waker_is_set_once_at_a_time_and_stays_stopped_once_cancelled() -> None:
+    """On the virtual clock and on a real loop alike: one pending wake-up; cancel ends the chain."""
+    expected = ["the alarm is already set", "woke"]
+    assert _alarm_trace(VirtualClockLoop) == expected
+    assert _alarm_trace(asyncio.new_event_loop) == expected
 
 
 def test_a_waker_on_another_loop_can_be_cancelled_during_its_hop() -> None:
-    """Off the virtual clock the waker hops through call_soon; cancelling the handle then stops the hop."""
+    """Off the virtual clock the waker hops through call_soon; cancelling then stops the hop."""
     from checkout_sim._clock import _Hopping
 
     async def main() -> list[str]:
@@ -234,12 +246,32 @@ def test_a_waker_on_another_loop_can_be_cancelled_during_its_hop() -> None:
         hopping = _Hopping(loop, lambda: seen.append(f"woke at {loop.time():g}"))
         hopping.at(1.0)
         await sleep_until(2.0)
-        handle = hopping.at(3.0)
-        loop.call_at(3.0, handle.cancel)  # runs after the timer, before its hop
+        hopping.at(3.0)
+        loop.call_at(3.0, hopping.cancel)  # runs after the timer, before its hop
         await sleep_until(4.0)
         return seen
 
     assert run_virtual(main) == ["woke at 1"]
+
+
+def test_a_cancelled_waker_drops_its_callback() -> None:
+    """After cancel the alarm no longer refers to its callback (the shop), so no cycle is left."""
+    import weakref
+
+    class Owner:
+        def ring(self) -> None:
+            """Never called."""
+
+    async def main() -> bool:
+        owner = Owner()
+        alarm = waker(asyncio.get_running_loop(), owner.ring)
+        alarm.at(5.0)
+        alarm.cancel()
+        gone = weakref.ref(owner)
+        del owner
+        return gone() is None
+
+    assert run_virtual(main)
 
 
 def test_each_task_keeps_its_own_context_variables() -> None:
@@ -372,13 +404,13 @@ async def _reused_sleep_until(when: float) -> None:
     """sleep_until through one pauser per task, as the cashiers sleep."""
     task = asyncio.current_task()
     assert task is not None
-    pause = _PAUSERS.get(task.get_name())
+    pause = _PAUSERS.get(task)
     if pause is None:
-        pause = _PAUSERS[task.get_name()] = pauser(asyncio.get_running_loop())
+        pause = _PAUSERS[task] = pauser(asyncio.get_running_loop())
     await pause(when)
 
 
-_PAUSERS: dict[str, Callable[[float], Awaitable[None]]] = {}
+_PAUSERS: dict[asyncio.Task[Any], Callable[[float], Awaitable[None]]] = {}
 
 
 @pytest.fixture(autouse=True)
@@ -420,6 +452,28 @@ def test_a_pauser_sleeps_again_after_a_cancelled_sleep() -> None:
         return woke, len(loop._timers)  # type: ignore[attr-defined]
 
     assert run_virtual(main) == ([1.0, 2.0, 3.0, 6.0], 0)
+
+
+def test_cancelled_pauses_leave_no_garbage_cycle() -> None:
+    """Sleeps cut short by a timeout, on a pauser or with sleep_until, are freed by reference counting."""
+    import gc
+
+    async def main() -> int:
+        pause = pauser(asyncio.get_running_loop())
+        gc.collect()
+        gc.disable()
+        try:
+            for step in range(1, 50):
+                for sleep in (pause, sleep_until):
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout_at(step + 0.25):
+                            await sleep(step + 0.5)
+                    await sleep_until(step + 0.75)
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert run_virtual(main) == 0
 
 
 def test_a_pauser_is_for_one_task_at_a_time() -> None:

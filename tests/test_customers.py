@@ -19,6 +19,7 @@ PLAIN = {"products": [{"name": "bread", "checkout_time": {"dist": "exponential",
     [
         (PLAIN, True),
         (PLAIN | {"basket": {"items": 3}, "cashiers": {"count": 1, "payment_time": "7s"}}, True),
+        ({"products": [{"name": "bread", "checkout_time": {"dist": "uniform", "low": 2, "high": 9}}]}, True),
         (PLAIN | {"cashiers": {"count": 1, "payment_time": {"dist": "exponential", "mean": "9s"}}}, False),
         (PLAIN | {"basket": {"items": {"dist": "poisson", "mean": 2}}}, False),
         (PLAIN | {"segments": [{"name": "a", "share": 1, "patience": "2m"}]}, False),

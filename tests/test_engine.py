@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from checkout_sim import Scenario, Summary, run
-from conftest import make_scenario
+from checkout_sim import Scenario, Summary, load_scenario, run
+from conftest import SCENARIOS, make_scenario
 from logcheck import Run, check
 
 
@@ -420,3 +422,17 @@ def test_runs_share_a_process_without_global_state() -> None:
     """Two runs in a row, one with a log and one without, give identical summaries."""
     scenario = make_scenario()
     assert run(scenario) == run(scenario, log=io.BytesIO())
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda path: path.stem)
+def test_a_run_leaves_no_cyclic_garbage(path: Path) -> None:
+    """A finished run is freed by reference counting: shop, tasks, pauses and customers make no cycle."""
+    scenario = load_scenario(path)
+    run(scenario, seed=1, log=io.BytesIO())  # imports and caches first
+    gc.collect()
+    gc.disable()
+    try:
+        run(scenario, seed=1, log=io.BytesIO())
+        assert gc.collect() == 0
+    finally:
+        gc.enable()

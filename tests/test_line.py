@@ -112,6 +112,47 @@ async def test_the_line_measures_its_length_over_time(kind: str) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_length_that_never_lasted_is_not_the_peak() -> None:
+    """Three in and two out at one instant: the peak is the length that then lasted, 1, not 3."""
+    clock = FakeClock()
+    line: Line[Person] = make_line("fifo", None, clock)
+    for number in (1, 2, 3):
+        line.put_nowait(Person(number))
+    line.get_nowait()
+    line.get_nowait()
+    clock.now = 2.0
+    line.get_nowait()
+    line.measure()
+    assert (line.peak, line.area) == (1, 2.0)
+    clock.now = 3.0
+    line.measure()
+    assert (line.peak, line.area) == (1, 2.0)
+
+
+@pytest.mark.asyncio
+async def test_a_blocked_put_that_times_out_stops_counting_as_held() -> None:
+    """Held at the door from t=1 until a timeout at t=4: 3 s of waiting area, and nobody held after."""
+    clock = FakeClock()
+    line: Line[Person] = make_line("fifo", 1, clock)
+    line.put_nowait(Person(1))
+    clock.now = 1.0
+
+    async def put_with_timeout() -> None:
+        async with asyncio.timeout(0.01):
+            await line.put(Person(2))
+
+    blocked = asyncio.create_task(put_with_timeout())
+    await asyncio.sleep(0)  # the put blocks: held from t=1
+    clock.now = 4.0
+    with pytest.raises(TimeoutError):
+        await blocked
+    clock.now = 6.0
+    line.measure()
+    assert (line.area, line.waiting_area, line.peak) == (6.0, 9.0, 1)
+    assert [person.id for person in line.waiting()] == [1]
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
 async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: str) -> None:
     """put_nowait/get_nowait raise, wake waiters and count unfinished work exactly as asyncio.Queue does."""

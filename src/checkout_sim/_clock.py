@@ -1,9 +1,10 @@
 """Event loops whose ``time()`` is simulated seconds: virtual (instant) or realtime (scaled).
 
 The shop's coroutines only ever ask the running loop for the time and sleep on it
-(:func:`sleep_until`, :func:`pause_until`: a future woken by ``call_at``, as
-``asyncio.sleep`` does); which loop runs them decides whether a simulated hour takes an
-hour, a minute (``speed: 60``) or as long as the CPU needs.
+(:func:`sleep_until`, :func:`pause_until`, :func:`pauser`: on other loops a future woken
+by ``call_at``, as ``asyncio.sleep`` does; on the virtual loop the timer itself), and
+the arrival chain sets a :func:`waker`; which loop runs them decides whether a
+simulated hour takes an hour, a minute (``speed: 60``) or as long as the CPU needs.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ import time
 import types
 from collections.abc import Awaitable, Callable, Generator
 from contextvars import Context, copy_context
-from typing import Any, Literal, Protocol, TypeVarTuple
+from typing import Any, Literal, NoReturn, Protocol, TypeVarTuple
 
 __all__ = [
-    "Cancellable",
     "RealtimeLoop",
     "SimulationStalled",
     "VirtualClockLoop",
+    "Waker",
     "loop_factory",
     "pause_until",
     "pauser",
@@ -44,12 +45,6 @@ _heappush, _heappop = heapq.heappush, heapq.heappop
 # As in asyncio: purge cancelled timers when they are more than half of 100+ timers.
 _PURGE_MIN_TIMERS = 100
 _PURGE_FRACTION = 0.5
-
-
-class Cancellable(Protocol):
-    """What :func:`waker` returns: a pending wake-up that can be called off."""
-
-    def cancel(self) -> None: ...
 
 
 class SimulationStalled(RuntimeError):
@@ -131,65 +126,70 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         """
         ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
         popleft, from_threads = ready.popleft, self._from_threads
-        while True:
-            while from_threads:
-                handle = from_threads.popleft()
-                if not handle._cancelled:
-                    handle._run()
-            if len(timers) > _PURGE_MIN_TIMERS and (
-                self._timer_cancelled_count > _PURGE_FRACTION * len(timers)
-            ):
-                self._purge_cancelled()
-                timers = self._timers
-            if ready:
-                now = self._now
-            else:
-                if self._stopping:  # type: ignore[attr-defined]
-                    return  # time stands still while the loop stops
-                while timers and timers[0][2]._cancelled:
-                    _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
-                    self._timer_cancelled_count -= 1
-                if not timers:
-                    tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
-                    raise SimulationStalled(
-                        f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
-                        "waiting but nothing is scheduled that could ever wake them"
-                    )
-                when, _, timer = _heappop(timers)
-                # A timer set in the past runs now: time never goes back.
-                if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
-                    self._now = when
-                now = self._now
-                if not timers or timers[0][0] > now:
-                    # The commonest pass: one timer due alone. Run it straight from the
-                    # heap, without the round trip through the ready queue.
-                    timer._scheduled = False  # type: ignore[attr-defined]
+        try:
+            while True:
+                while from_threads:
+                    handle = from_threads.popleft()
+                    if not handle._cancelled:
+                        handle._run()
+                if len(timers) > _PURGE_MIN_TIMERS and (
+                    self._timer_cancelled_count > _PURGE_FRACTION * len(timers)
+                ):
+                    self._purge_cancelled()
+                    timers = self._timers
+                if ready:
+                    now = self._now
+                else:
+                    if self._stopping:  # type: ignore[attr-defined]
+                        return  # time stands still while the loop stops
+                    while timers and timers[0][2]._cancelled:
+                        _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
+                        self._timer_cancelled_count -= 1
+                    if not timers:
+                        tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
+                        raise SimulationStalled(
+                            f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
+                            "waiting but nothing is scheduled that could ever wake them"
+                        )
+                    when, _, timer = _heappop(timers)
+                    # A timer set in the past runs now: time never goes back.
+                    if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
+                        self._now = when
+                    now = self._now
+                    if not timers or timers[0][0] > now:
+                        # The commonest pass: one timer due alone. Run it straight from the
+                        # heap, without the round trip through the ready queue.
+                        timer._scheduled = False  # type: ignore[attr-defined]
+                        try:
+                            timer._context.run(timer._callback, *timer._args)  # type: ignore[attr-defined]
+                        except (SystemExit, KeyboardInterrupt):
+                            raise
+                        except BaseException as error:
+                            self._report(error, timer)
+                        if self._stopping:  # type: ignore[attr-defined]
+                            return
+                        continue
+                    self._make_ready(timer)
+                while timers and timers[0][0] <= now:
+                    self._make_ready(_heappop(timers)[2])
+                todo = len(ready)
+                while todo:
                     try:
-                        timer._context.run(timer._callback, *timer._args)  # type: ignore[attr-defined]
+                        while todo:
+                            todo -= 1
+                            handle = popleft()
+                            if not handle._cancelled:
+                                handle._context.run(handle._callback, *handle._args)
                     except (SystemExit, KeyboardInterrupt):
                         raise
                     except BaseException as error:
-                        self._report(error, timer)
-                    if self._stopping:  # type: ignore[attr-defined]
-                        return
-                    continue
-                self._make_ready(timer)
-            while timers and timers[0][0] <= now:
-                self._make_ready(_heappop(timers)[2])
-            todo = len(ready)
-            while todo:
-                try:
-                    while todo:
-                        todo -= 1
-                        handle = popleft()
-                        if not handle._cancelled:
-                            handle._context.run(handle._callback, *handle._args)
-                except (SystemExit, KeyboardInterrupt):
-                    raise
-                except BaseException as error:
-                    self._report(error, handle)
-            if self._stopping:  # type: ignore[attr-defined]
-                return
+                        self._report(error, handle)
+                if self._stopping:  # type: ignore[attr-defined]
+                    return
+        finally:
+            # As asyncio's own _run_once does: a frame kept by a traceback must not keep
+            # the last handle (and through it a task whose exception holds that traceback).
+            handle = timer = None  # type: ignore[assignment]
 
     def _make_ready(self, timer: asyncio.TimerHandle) -> None:
         """A timer is due along with other callbacks: queue it behind them.
@@ -275,8 +275,8 @@ async def sleep_until(when: float) -> None:
 def pause_until(loop: asyncio.AbstractEventLoop, when: float) -> Generator[Any, None, None]:
     """Sleep on ``loop`` (the running one) until its time is ``when``: what the sleeps share.
 
-    The cashiers call it directly with the loop they hold: it runs for every item. On
-    the virtual clock the task awaits the timer itself (:class:`_Pause`); elsewhere
+    A task that sleeps again and again (a cashier, once per item) uses :func:`pauser`
+    instead. On the virtual clock the task awaits the timer itself (:class:`_Pause`); elsewhere
     it awaits a future that a timer resolves, as ``asyncio.sleep`` does. It is a
     generator-based coroutine: ``await`` it; to make a task, use :func:`sleep_until`.
     """
@@ -391,9 +391,9 @@ class _Pause(_Woken):
     def add_done_callback(
         self, callback: Callable[[_Pause], object], *, context: Context | None = None
     ) -> None:
-        """The awaiting task's wake-up: it runs when the pause is due (one task at a time)."""
+        """The awaiting task's wake-up: it runs when the pause is due (one task, once)."""
         if self._callback is not None or self._cancelled:
-            raise RuntimeError("a pause is awaited by one task at a time")
+            raise RuntimeError("a pause is awaited by one task, once")
         self._callback = callback
         self._args = (self,)
         self._context = copy_context() if context is None else context
@@ -407,7 +407,7 @@ class _Pause(_Woken):
         # argument), so reference counting frees it and the cyclic GC never has to.
         self._args = None  # type: ignore[assignment]
         if self._cancelled:
-            raise asyncio.CancelledError(*(() if self._cancel_message is None else (self._cancel_message,)))
+            _raise_cancelled(self._cancel_message)
 
     def done(self) -> bool:
         return self._cancelled or (self._callback is not None and not self._scheduled)
@@ -427,17 +427,27 @@ class _Pause(_Woken):
         return True
 
 
-def waker(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> Callable[[float], Cancellable]:
-    """``wake(when)`` runs ``callback`` at ``when`` where a task woken by a timer then would run.
+class Waker(Protocol):
+    """What :func:`waker` returns: an alarm for a chain of callbacks."""
+
+    def at(self, when: float) -> None:
+        """Set the alarm for ``when``; it must not be set already. Once cancelled, does nothing."""
+
+    def cancel(self) -> None:
+        """Call the pending wake-up off and end the chain for good."""
+
+
+def waker(loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> Waker:
+    """An alarm whose ``at(when)`` runs ``callback`` at ``when`` where a task woken by a timer would run.
 
     That is: after everything else due at that instant that was scheduled first, as
     if the timer resolved a future the task awaits. The arrival chain uses it to act
     as a producer task without a task step per arrival. One wake-up is pending at a
-    time; cancelling the handle ``wake`` returns ends the chain for good.
+    time; ``cancel()`` ends the chain for good (and drops the callback).
     """
     if isinstance(loop, VirtualClockLoop):
-        return _Alarm(loop, callback).at
-    return _Hopping(loop, callback).at
+        return _Alarm(loop, callback)
+    return _Hopping(loop, callback)
 
 
 class _Alarm:
@@ -446,45 +456,60 @@ class _Alarm:
     The chain's callbacks all run in the one context copied here, as a task's steps do.
     """
 
-    __slots__ = ("_order", "_timer", "_timers")
+    __slots__ = ("_loop", "_order", "_timer", "_timers")
 
     def __init__(self, loop: VirtualClockLoop, callback: Callable[[], object]) -> None:
+        self._loop = loop
         self._timer = _Woken(0.0, callback, (), loop, copy_context())
         self._timer._scheduled = False
         self._timers = loop._timers  # purging and closing change the heap in place
         self._order = loop._timer_order
 
-    def at(self, when: float) -> asyncio.TimerHandle:
+    def at(self, when: float) -> None:
         timer = self._timer
-        if timer._scheduled or timer._cancelled:
+        if timer._scheduled or timer._cancelled or self._loop._closed:  # type: ignore[attr-defined]
             if timer._cancelled:
-                return timer  # the chain was stopped: it stays stopped
-            raise RuntimeError("the alarm is already set")
+                return  # the chain was stopped: it stays stopped
+            if timer._scheduled:
+                raise RuntimeError("the alarm is already set")
+            raise RuntimeError("Event loop is closed")
         timer._when = when
         timer._scheduled = True
         _heappush(self._timers, (when, next(self._order), timer))
-        return timer
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 class _Hopping:
     """:func:`waker` on other loops: a timer whose callback takes one hop through the ready queue."""
 
-    __slots__ = ("_callback", "_handle", "_loop")
+    __slots__ = ("_callback", "_handle", "_loop", "_set")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], object]) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, callback: Callable[[], object] | None) -> None:
         self._loop = loop
         self._callback = callback
         self._handle: asyncio.Handle | None = None
+        self._set = False
 
-    def at(self, when: float) -> _Hopping:
+    def at(self, when: float) -> None:
+        if self._callback is None:
+            return  # the chain was stopped: it stays stopped
+        if self._set:
+            raise RuntimeError("the alarm is already set")
+        self._set = True
         self._handle = self._loop.call_at(when, self._hop)
-        return self
 
     def _hop(self) -> None:
-        self._handle = self._loop.call_soon(self._callback)
+        self._handle = self._loop.call_soon(self._ring)
+
+    def _ring(self) -> None:
+        self._set = False
+        if self._callback is not None:
+            self._callback()
 
     def cancel(self) -> None:
-        """Cancel the pending timer or hop."""
+        self._callback = None
         if self._handle is not None:
             self._handle.cancel()
 
@@ -516,7 +541,9 @@ class _Reused(_Pause):
     The task's wake-up is handed :data:`_DONE`, whose ``result()`` is ``NoneType()``:
     None, with no Python-level call and no reference from the pause to itself. A
     cancelled pause hands over itself, and its ``result`` raises CancelledError as
-    :meth:`_Pause.result` does.
+    :meth:`_Pause.result` does. Between sleeps it still refers to its task's wake-up:
+    a task that ends should drop its pauser (see ``Shop._serve``), or task and pause
+    make a cycle that only the cyclic GC frees.
     """
 
     __slots__ = ("result",)
@@ -542,8 +569,13 @@ class _Reused(_Pause):
         """Cancel the sleep, as :meth:`_Pause.cancel`: the task then wakes up to CancelledError."""
         if not super().cancel(msg):
             return False
-        self.result = functools.partial(_Pause.result, self)  # type: ignore[method-assign]
+        self.result = functools.partial(_raise_cancelled, msg)  # type: ignore[method-assign]
         return True
+
+
+def _raise_cancelled(message: Any | None) -> NoReturn:
+    """What a cancelled pause's task sees on waking (refers to no pause: no cycle)."""
+    raise asyncio.CancelledError(*(() if message is None else (message,)))
 
 
 class _Done:

@@ -18,7 +18,7 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
-from ._clock import Cancellable, VirtualClockLoop, pauser, sleep_until, waker
+from ._clock import VirtualClockLoop, pauser, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -84,7 +84,7 @@ class Shop:
         self._emit: Any = _ignore  # emit(event, **fields), stamped with the time
         self._record: Any = _ignore  # record({"t": …, "event": …, **fields}): the hot events
         self._logging = log is not None
-        self._pending: Cancellable | None = None
+        self._pending: asyncio.Handle | None = None
 
     async def run(self) -> Summary:
         """Open the shop, let customers in until arrivals end, serve them, close.
@@ -95,7 +95,8 @@ class Shop:
         self._main = asyncio.current_task()
         scenario = self._scenario
         self._loop = loop
-        self._wake_at = waker(loop, self._next_member)
+        self._arrival = waker(loop, self._next_member)
+        self._wake_at = self._arrival.at
         self._tally = tally = Tally(self._segment_names, loop.time)
         # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
         # has grown out of hand (see _arrive); it never holds anyone at the door.
@@ -232,7 +233,7 @@ class Shop:
         self._group_left = size if size <= left else int(left)
         # Each arrival runs where the producer task would if a timer woke it: after
         # whatever else is due at that instant and was scheduled first.
-        self._pending = self._wake_at(when)
+        self._wake_at(when)
 
     def _next_member(self) -> None:
         """The next member of the arriving group comes in (or, for an empty group, nobody)."""
@@ -273,6 +274,7 @@ class Shop:
 
     def _stop_arrivals(self) -> None:
         """No more arrivals: the run is over or was interrupted."""
+        self._arrival.cancel()  # which also drops its reference to this shop
         if self._pending is not None:
             self._pending.cancel()
 
@@ -343,6 +345,7 @@ class Shop:
 
     def _renege(self, customer: Customer) -> None:
         """Patience ran out: leave the line, if still in it."""
+        customer.leave_timer = None  # it has fired; it refers to the customer, so drop it
         if self._line.leave(customer):
             self._give_up(customer, reneged=True)
 
@@ -384,64 +387,69 @@ class Shop:
         waiting = line.customers
         pause_until = pauser(loop)
         exact = isinstance(loop, VirtualClockLoop)
-        while True:
-            # Take whoever is waiting; only wait (await get) when nobody is.
-            customer = line.get_nowait() if waiting else await line.get()
-            self._at_till[lane] = customer
-            if customer.leave_timer is not None:
-                customer.leave_timer.cancel()
-            start = when = loop.time()
-            wait = start - customer.arrival
-            if logging:
-                record(
-                    {
-                        "t": start,
-                        "event": "checkout_started",
-                        "customer": customer.id,
-                        "cashier": lane,
-                        "wait": wait,
-                    }
-                )
-            # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
-            if item_events:  # otherwise no zip over the products and no check per item (~4%)
-                for product, scan in zip(customer.products, customer.scans, strict=True):
-                    if scan > 0:
-                        when += scan
-                        await pause_until(when)
-                    emit(
-                        "item_scanned",
-                        customer=customer.id,
-                        cashier=lane,
-                        product=self._product_names[product],
-                        scan=scan,
+        try:
+            while True:
+                # Take whoever is waiting; only wait (await get) when nobody is.
+                customer = line.get_nowait() if waiting else await line.get()
+                self._at_till[lane] = customer
+                if customer.leave_timer is not None:
+                    customer.leave_timer.cancel()
+                start = when = loop.time()
+                wait = start - customer.arrival
+                if logging:
+                    record(
+                        {
+                            "t": start,
+                            "event": "checkout_started",
+                            "customer": customer.id,
+                            "cashier": lane,
+                            "wait": wait,
+                        }
                     )
-            else:
-                for scan in customer.scans:
-                    if scan > 0:
-                        when += scan
-                        await pause_until(when)
-            if customer.payment > 0:
-                when += customer.payment
-                await pause_until(when)
-            end = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
-            service = end - start
-            del self._at_till[lane]
-            tally.served(customer.segment, wait, service)
-            if logging:
-                record(
-                    {
-                        "t": end,
-                        "event": "checkout_finished",
-                        "customer": customer.id,
-                        "cashier": lane,
-                        "service": service,
-                        "items": len(customer.scans),
-                    }
-                )
-            line.task_done()
-            if extra and line.qsize() <= close_at:
-                self._close_lane(lane)
-                return
+                # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
+                if item_events:  # otherwise no zip over the products and no check per item (~4%)
+                    for product, scan in zip(customer.products, customer.scans, strict=True):
+                        if scan > 0:
+                            when += scan
+                            await pause_until(when)
+                        emit(
+                            "item_scanned",
+                            customer=customer.id,
+                            cashier=lane,
+                            product=self._product_names[product],
+                            scan=scan,
+                        )
+                else:
+                    for scan in customer.scans:
+                        if scan > 0:
+                            when += scan
+                            await pause_until(when)
+                if customer.payment > 0:
+                    when += customer.payment
+                    await pause_until(when)
+                end = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
+                service = end - start
+                del self._at_till[lane]
+                tally.served(customer.segment, wait, service)
+                if logging:
+                    record(
+                        {
+                            "t": end,
+                            "event": "checkout_finished",
+                            "customer": customer.id,
+                            "cashier": lane,
+                            "service": service,
+                            "items": len(customer.scans),
+                        }
+                    )
+                line.task_done()
+                if extra and line.qsize() <= close_at:
+                    self._close_lane(lane)
+                    return
+        finally:
+            # The pause refers to this task's wake-up: drop it with the frame that a
+            # cancelled task's traceback keeps, or task and pause make a cycle.
+            del pause_until
 
     async def _manage(self) -> None:
         """The manager: each time someone joins a line of ``open_at`` or more, open a lane."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable
+from types import MappingProxyType
 from typing import Literal, Protocol, TypeVar, cast
 
 __all__ = ["Line", "Waiting", "make_line"]
@@ -100,16 +101,17 @@ class Line(asyncio.Queue[W]):
     length that lasted (a customer put in and taken at the same instant never waited).
     Read them after :meth:`measure`, which brings them up to the clock's time.
 
-    :attr:`customers` holds the customers in line, in the order they came: a live
-    view to read, never to change (``len(line.customers)`` is ``qsize()`` without a call).
+    :attr:`customers` is a live, read-only view of the customers in line, in the order
+    they came (``len(line.customers)`` is ``qsize()`` without a Python-level call).
     """
 
     _order: type[_Waiting] = _Waiting
     _queue: _Waiting
-    customers: Collection[Waiting]
+    customers: MappingProxyType[Waiting, None]
     _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
     def __init__(self, maxsize: int = 0, clock: Callable[[], float] | None = None) -> None:
+        """Without a ``clock``, the line is made inside a running loop and measures on its time."""
         super().__init__(maxsize)
         self._clock = clock or asyncio.get_running_loop().time
         self._since = self._clock()
@@ -183,7 +185,8 @@ class Line(asyncio.Queue[W]):
         return loop if loop is not None else super()._get_loop()  # type: ignore[misc]
 
     def _init(self, maxsize: int) -> None:
-        self._queue = self.customers = self._order()
+        self._queue = self._order()
+        self.customers = MappingProxyType(self._queue)
 
     # put_nowait and get_nowait above measure inline (a call fewer per customer); these
     # two are reached only when the line shuts down (Python 3.13+) or is subclassed.

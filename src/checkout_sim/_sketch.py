@@ -29,10 +29,10 @@ _BATCH = 4096
 class QuantileSketch:
     """Counts of values per logarithmic bucket; mergeable and fixed in accuracy.
 
-    :meth:`add` runs once per customer, so it only appends: values are folded into
-    the buckets a batch at a time by C-level ``map`` calls (log, divide, ceil, count),
-    which gives the very buckets, counts and extremes that adding one by one would.
-    Memory stays bounded: at most one batch is held.
+    Values are folded into the buckets a batch at a time by C-level ``map`` calls
+    (log, divide, ceil, count), which gives the very buckets, counts and extremes that
+    adding one by one would: :meth:`extend` takes a whole batch (the tally hands over
+    4,096 waits at a time), and :meth:`add` only appends, holding at most one batch.
     """
 
     __slots__ = ("_buckets", "_count", "_gamma_log", "_max", "_min", "_pending", "_zeros")
