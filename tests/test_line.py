@@ -31,23 +31,30 @@ async def test_kinds_are_the_matching_asyncio_queues() -> None:
     assert isinstance(make_line("priority", None), asyncio.PriorityQueue)
 
 
+# Every behaviour holds for both containers: customers who may leave from anywhere
+# (leaving=True, an OrderedDict) and a line nobody leaves early (leaving=False, a deque).
+BOTH = pytest.mark.parametrize("leaving", [True, False], ids=["leaving", "staying"])
+
+
 @pytest.mark.asyncio
-async def test_orders() -> None:
+@BOTH
+async def test_orders(leaving: bool) -> None:
     """FIFO by arrival, LIFO reversed, priority by number then arrival — without comparing people."""
     people = [Person(1, 2), Person(2, 1), Person(3, 2), Person(4, 1), Person(5, 0)]
     expected = {"fifo": [1, 2, 3, 4, 5], "lifo": [5, 4, 3, 2, 1], "priority": [5, 2, 4, 1, 3]}
     for kind, order in expected.items():
-        line: Line[Person] = make_line(kind, None)  # type: ignore[arg-type]
+        line: Line[Person] = make_line(kind, None, leaving=leaving)  # type: ignore[arg-type]
         for person in people:
             line.put_nowait(person)
         assert await drain(line) == order, kind
 
 
 @pytest.mark.asyncio
+@BOTH
 @pytest.mark.parametrize("kind", [Line, LifoLine, PriorityLine])
-async def test_leave_removes_from_anywhere(kind: type[Line[Person]]) -> None:
+async def test_leave_removes_from_anywhere(kind: type[Line[Person]], leaving: bool) -> None:
     """A customer can leave from the middle; the rest keep their order and join() still ends."""
-    line = kind()
+    line = kind(leaving=leaving)
     people = [Person(i, i % 2) for i in range(1, 6)]
     for person in people:
         line.put_nowait(person)
@@ -86,11 +93,12 @@ class FakeClock:
 
 
 @pytest.mark.asyncio
+@BOTH
 @pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
-async def test_the_line_measures_its_length_over_time(kind: str) -> None:
+async def test_the_line_measures_its_length_over_time(kind: str, leaving: bool) -> None:
     """Area, waiting area (with those held at the door) and the longest length that lasted, by hand."""
     clock = FakeClock()
-    line: Line[Person] = make_line(kind, 2, clock)  # type: ignore[arg-type]
+    line: Line[Person] = make_line(kind, 2, clock, leaving=leaving)  # type: ignore[arg-type]
     a, b, c = Person(1), Person(2, 1), Person(3)
     line.put_nowait(a)
     line.get_nowait()  # in and out at t=0: length 1 never lasted
@@ -153,10 +161,11 @@ async def test_a_blocked_put_that_times_out_stops_counting_as_held() -> None:
 
 
 @pytest.mark.asyncio
+@BOTH
 @pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
-async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: str) -> None:
+async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: str, leaving: bool) -> None:
     """put_nowait/get_nowait raise, wake waiters and count unfinished work exactly as asyncio.Queue does."""
-    line: Line[Person] = make_line(kind, 1)  # type: ignore[arg-type]
+    line: Line[Person] = make_line(kind, 1, leaving=leaving)  # type: ignore[arg-type]
     with pytest.raises(asyncio.QueueEmpty):
         line.get_nowait()
     getter = asyncio.create_task(line.get())

@@ -101,15 +101,14 @@ class Shop:
         # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
         # has grown out of hand (see _arrive); it never holds anyone at the door.
         self._unbounded = scenario.queue.capacity is None
+        patient = any(segment.patience is not None for segment in scenario.segments)
         self._line: Line[Customer] = make_line(
-            scenario.queue.kind, scenario.queue.capacity or MAX_WAITING, loop.time
+            scenario.queue.kind, scenario.queue.capacity or MAX_WAITING, loop.time, leaving=patient
         )
         tally.line = self._line
         self._grew = asyncio.Event()
         # Only patience timers and the manager care that someone joined the line.
-        self._watch_joins = scenario.cashiers.scaling is not None or any(
-            segment.patience is not None for segment in scenario.segments
-        )
+        self._watch_joins = scenario.cashiers.scaling is not None or patient
         if self._stream is not None:
             log = EventLog(
                 self._stream,
