@@ -164,3 +164,25 @@ def test_poisson_arrival_gaps_are_exactly_expovariate() -> None:
         expected += reference.expovariate(2.7 / 60)
         assert upcoming == (expected, 1)
         now = expected
+
+
+def test_an_arrival_process_with_a_gap_is_next_written_out() -> None:
+    """Where a process offers its gap (Poisson), now + gap() and group size 1 are exactly next(now)."""
+    from checkout_sim._arrivals import make_arrivals
+    from checkout_sim.loader import parse_scenario
+
+    base = "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 1s}]\ncashiers: {count: 1}\n"
+    poisson = parse_scenario(base + "arrivals: {pattern: poisson, rate: 30/h}")
+    by_next, by_gap = make_arrivals(poisson, random.Random(5)), make_arrivals(poisson, random.Random(5))
+    assert by_gap.gap is not None
+    now = 0.0
+    for _ in range(2000):
+        upcoming = by_next.next(now)
+        assert upcoming == (now + by_gap.gap(), 1)
+        now = upcoming[0]
+    for others in (
+        "arrivals: {pattern: constant, rate: 30/h}",
+        "arrivals: {pattern: batch, every: 1m, size: 2}",
+        "arrivals: {pattern: schedule, phases: [{until: 1h, rate: 30/h}]}",
+    ):
+        assert make_arrivals(parse_scenario(base + others), random.Random(5)).gap is None, others

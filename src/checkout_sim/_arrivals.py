@@ -8,6 +8,7 @@ door), when is the next arrival and how many people come together?
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Protocol
 
 from ._distributions import CountDistribution, exponential_draws
@@ -23,7 +24,16 @@ __all__ = ["ArrivalProcess", "make_arrivals"]
 
 
 class ArrivalProcess(Protocol):
-    """Where the next arrival falls; None once the process has no more."""
+    """Where the next arrival falls; None once the process has no more.
+
+    ``gap`` is set for a process whose arrivals come one at a time, each a random
+    gap after the reference time and never ending (Poisson): ``next(now)`` is then
+    ``(now + gap(), 1)``, and the engine draws the gap alone, once per customer.
+    """
+
+    @property
+    def gap(self) -> Callable[[], float] | None:
+        """The gap sampler of a one-at-a-time, never-ending process; else None."""
 
     def next(self, now: float) -> tuple[float, int] | None:
         """The next arrival after reference time ``now``: (time, group size)."""
@@ -37,10 +47,10 @@ class _Poisson:
     """
 
     def __init__(self, rate: float, rng: random.Random) -> None:
-        self._gap = exponential_draws(rng, rate)
+        self.gap = exponential_draws(rng, rate)
 
     def next(self, now: float) -> tuple[float, int] | None:
-        return now + self._gap(), 1
+        return now + self.gap(), 1
 
 
 class _Regular:
@@ -51,8 +61,10 @@ class _Regular:
     than 0.8999999999999999 (3 × 0.3 in binary floating point).
     """
 
+    gap = None  # the times come from a grid, not from random gaps
+
     def __init__(self, gap: float, first: int, size: CountDistribution | None, rng: random.Random) -> None:
-        self._gap = gap
+        self._spacing = gap
         self._size = size
         self._rng = rng
         self._anchor = 0.0
@@ -63,13 +75,15 @@ class _Regular:
         if now > self._last:  # held at the door past the grid: the grid restarts now
             self._anchor, self._step = now, 0
         self._step += 1
-        self._last = float(f"{self._anchor + self._step * self._gap:.12g}")
+        self._last = float(f"{self._anchor + self._step * self._spacing:.12g}")
         size = self._size.sample(self._rng) if self._size is not None else 1
         return self._last, size
 
 
 class _Schedule:
     """Poisson arrivals whose rate is constant within each phase."""
+
+    gap = None  # the rate changes from phase to phase, and the phases end
 
     def __init__(self, phases: list[tuple[float, float]], rng: random.Random) -> None:
         self._phases = phases

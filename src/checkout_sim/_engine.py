@@ -73,6 +73,7 @@ class Shop:
         self._bind = bind
         self._progress = progress
         self._arrivals = make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals"))
+        self._gap = self._arrivals.gap
         self._customers = CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers"))
         self._segment_names = [segment.name for segment in scenario.segments]
         self._product_names = [product.name for product in scenario.products]
@@ -219,14 +220,18 @@ class Shop:
         if self._made >= self._limit:
             _settle(self._door, None)
             return
-        upcoming = self._arrivals.next(reference)
-        if upcoming is None or upcoming[0] >= self._end:
+        gap = self._gap
+        if gap is not None:  # one at a time, a gap after the reference: no (time, size) pair
+            when, size = reference + gap(), 1
+        else:
+            upcoming = self._arrivals.next(reference)
+            when, size = upcoming if upcoming is not None else (math.inf, 0)
+        if when >= self._end:  # or the process has no more (math.inf)
             if self._end < math.inf:  # the doors stay open until then
                 self._pending = self._loop.call_at(self._end, _settle, self._door, None)
             else:
                 _settle(self._door, None)
             return
-        when, size = upcoming
         self._reference = when
         left = self._limit - self._made
         self._group_left = size if size <= left else int(left)
