@@ -108,3 +108,13 @@ def test_values_that_are_not_numbers_are_refused_without_counting_anything() -> 
             with pytest.raises(error):
                 sketch.quantile(0.5)
         assert (sketch._count, sketch._zeros) == (_BATCH, sum(1 for v in waits(_BATCH, seed=6) if v < 1e-9))
+
+
+def test_values_below_zero_count_as_zeros_and_nan_among_them_is_still_refused() -> None:
+    """Negative values and minus infinity fall below the zero threshold; a NaN beside them raises."""
+    sketch = QuantileSketch()
+    sketch.extend([-1.0, -math.inf, 0.0, 2.0])
+    assert (sketch.count, sketch.zeros, sketch.min, sketch.max) == (4, 3, -math.inf, 2.0)
+    with pytest.raises(ValueError, match="not a number"):
+        sketch.extend([-math.inf, math.nan, 1.0])
+    assert (sketch.count, sketch.zeros) == (4, 3)
