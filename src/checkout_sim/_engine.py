@@ -391,14 +391,20 @@ class Shop:
         waiting = line.customers
         pause_until = pauser(loop)
         exact = isinstance(loop, VirtualClockLoop)
+        now = loop.time()
         try:
             while True:
-                # Take whoever is waiting; only wait (await get) when nobody is.
-                customer = line.get_nowait() if waiting else await line.get()
+                # Take whoever is waiting; only wait (await get) when nobody is. Without
+                # an await the time is still ``now``, when the last checkout ended.
+                if waiting:
+                    customer = line.get_nowait()
+                else:
+                    customer = await line.get()
+                    now = loop.time()
                 self._at_till[lane] = customer
                 if customer.leave_timer is not None:
                     customer.leave_timer.cancel()
-                start = when = loop.time()
+                start = when = now
                 wait = start - customer.arrival
                 if logging:
                     record(
@@ -431,14 +437,14 @@ class Shop:
                 if customer.payment > 0:
                     when += customer.payment
                     await pause_until(when)
-                end = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
-                service = end - start
+                now = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
+                service = now - start
                 del self._at_till[lane]
                 tally.served(customer.segment, wait, service)
                 if logging:
                     record(
                         {
-                            "t": end,
+                            "t": now,
                             "event": "checkout_finished",
                             "customer": customer.id,
                             "cashier": lane,
