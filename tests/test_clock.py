@@ -65,6 +65,28 @@ def test_cancelled_timers_never_run_and_do_not_move_time() -> None:
     assert run_virtual(main) == (["kept"], 8.0)
 
 
+def test_cancelled_timers_are_purged_while_lone_timers_run_straight_from_the_heap() -> None:
+    """A chain of lone timers, each cancelling a far-off one, keeps the heap small: purged as in asyncio."""
+    loop = VirtualClockLoop()
+    sizes: list[int] = []
+
+    def step(number: int) -> None:
+        loop.call_at(1e9 + number, sizes.clear).cancel()
+        sizes.append(len(loop._timers))
+        if number < 5000:
+            loop.call_at(loop.time() + 1.0, step, number + 1)
+        else:
+            loop.stop()
+
+    loop.call_at(1.0, step, 1)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+    assert len(sizes) == 5000
+    assert max(sizes) <= 2 * 100 + 2  # asyncio purges past 100 timers when half are cancelled
+
+
 def test_sleep_until_lands_exactly() -> None:
     """sleep_until(0.9) wakes at 0.9, not at 0.8999999999999999."""
 

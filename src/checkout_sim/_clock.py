@@ -132,33 +132,29 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                     handle = from_threads.popleft()
                     if not handle._cancelled:
                         handle._run()
-                if len(timers) > _PURGE_MIN_TIMERS and (
-                    self._timer_cancelled_count > _PURGE_FRACTION * len(timers)
-                ):
-                    self._purge_cancelled()
-                    timers = self._timers
-                if ready:
-                    now = self._now
-                else:
+                if not ready:
                     if self._stopping:  # type: ignore[attr-defined]
                         return  # time stands still while the loop stops
-                    while timers and timers[0][2]._cancelled:
-                        _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
-                        self._timer_cancelled_count -= 1
-                    if not timers:
-                        tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
-                        raise SimulationStalled(
-                            f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
-                            "waiting but nothing is scheduled that could ever wake them"
-                        )
-                    when, _, timer = _heappop(timers)
-                    # A timer set in the past runs now: time never goes back.
-                    if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
-                        self._now = when
-                    now = self._now
-                    if not timers or timers[0][0] > now:
-                        # The commonest pass: one timer due alone. Run it straight from the
-                        # heap, without the round trip through the ready queue.
+                    # Jump to the earliest timer. The commonest pass is one timer due
+                    # alone: it runs straight from the heap, without the round trip
+                    # through the ready queue, and passes like it follow here while they last.
+                    while True:
+                        while timers and timers[0][2]._cancelled:
+                            _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
+                            self._timer_cancelled_count -= 1
+                        if not timers:
+                            tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
+                            raise SimulationStalled(
+                                f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
+                                "waiting but nothing is scheduled that could ever wake them"
+                            )
+                        when, _, timer = _heappop(timers)
+                        # A timer set in the past runs now: time never goes back.
+                        if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
+                            self._now = when
+                        if timers and timers[0][0] <= self._now:
+                            self._make_ready(timer)  # due with others: a pass through the ready queue
+                            break
                         timer._scheduled = False  # type: ignore[attr-defined]
                         try:
                             timer._context.run(timer._callback, *timer._args)  # type: ignore[attr-defined]
@@ -168,8 +164,11 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                             self._report(error, timer)
                         if self._stopping:  # type: ignore[attr-defined]
                             return
-                        continue
-                    self._make_ready(timer)
+                        if ready or from_threads:
+                            break
+                    if not ready:
+                        continue  # callbacks from other threads came in: they run first
+                now = self._now
                 while timers and timers[0][0] <= now:
                     self._make_ready(_heappop(timers)[2])
                 todo = len(ready)
@@ -208,6 +207,18 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         self.call_exception_handler(
             {"message": f"Exception in callback {handle._callback!r}", "exception": error, "handle": handle}  # type: ignore[attr-defined]
         )
+
+    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
+        """Count a cancelled timer still on the heap; purge when they are too many, as asyncio does.
+
+        asyncio checks for that on every pass; here it is checked when a timer is
+        cancelled, the only time the count grows. The heap is rebuilt in place.
+        """
+        if handle._scheduled:  # type: ignore[attr-defined]
+            self._timer_cancelled_count += 1
+            count, timers = self._timer_cancelled_count, len(self._timers)
+            if timers > _PURGE_MIN_TIMERS and count > _PURGE_FRACTION * timers:
+                self._purge_cancelled()
 
     @staticmethod
     def _unschedule(timer: asyncio.TimerHandle) -> None:
