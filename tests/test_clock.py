@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping
 from typing import Any, TypeVar
@@ -63,6 +64,27 @@ def test_cancelled_timers_never_run_and_do_not_move_time() -> None:
         return seen, loop.time()
 
     assert run_virtual(main) == (["kept"], 8.0)
+
+
+def test_no_cancelled_timer_runs_whichever_cancel_set_off_the_purge() -> None:
+    """Cancel hundreds of timers due soon, in any order: none runs, and the cancelled count ends at zero."""
+    for order in ("first-to-last", "last-to-first", "shuffled"):
+
+        async def main(order: str = order) -> tuple[list[object], int]:
+            loop = asyncio.get_running_loop()
+            seen: list[object] = []  # what ran, and what the loop reported
+            loop.set_exception_handler(lambda _, context: seen.append(context["message"]))
+            handles = [loop.call_at(1.0 + index, seen.append, index) for index in range(300)]
+            if order == "last-to-first":
+                handles.reverse()
+            elif order == "shuffled":
+                random.Random(7).shuffle(handles)
+            for handle in handles:
+                handle.cancel()
+            await sleep_until(400.0)
+            return seen, loop._timer_cancelled_count  # type: ignore[attr-defined]
+
+        assert run_virtual(main) == ([], 0), order
 
 
 def test_cancelled_timers_are_purged_while_lone_timers_run_straight_from_the_heap() -> None:

@@ -139,7 +139,8 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                     # alone: it runs straight from the heap, without the round trip
                     # through the ready queue, and passes like it follow here while they last.
                     while True:
-                        while timers and timers[0][2]._cancelled:
+                        # The count is never below the cancelled timers on the heap.
+                        while self._timer_cancelled_count and timers and timers[0][2]._cancelled:
                             _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
                             self._timer_cancelled_count -= 1
                         if not timers:
@@ -212,22 +213,24 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         """Count a cancelled timer still on the heap; purge when they are too many, as asyncio does.
 
         asyncio checks for that on every pass; here it is checked when a timer is
-        cancelled, the only time the count grows. The heap is rebuilt in place.
+        cancelled, the only time the count grows. ``handle`` is not marked cancelled
+        yet (``TimerHandle.cancel`` calls this first), so the purge is told to drop it too.
         """
         if handle._scheduled:  # type: ignore[attr-defined]
             self._timer_cancelled_count += 1
             count, timers = self._timer_cancelled_count, len(self._timers)
             if timers > _PURGE_MIN_TIMERS and count > _PURGE_FRACTION * timers:
-                self._purge_cancelled()
+                self._purge_cancelled(handle)
 
     @staticmethod
     def _unschedule(timer: asyncio.TimerHandle) -> None:
         timer._scheduled = False  # type: ignore[attr-defined]
 
-    def _purge_cancelled(self) -> None:
+    def _purge_cancelled(self, cancelling: asyncio.TimerHandle | None = None) -> None:
+        """Drop the cancelled timers from the heap, and ``cancelling``, which is being cancelled."""
         kept = []
         for entry in self._timers:
-            if entry[2]._cancelled:
+            if entry[2]._cancelled or entry[2] is cancelling:
                 self._unschedule(entry[2])
             else:
                 kept.append(entry)
