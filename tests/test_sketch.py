@@ -111,10 +111,12 @@ def test_values_that_are_not_numbers_are_refused_without_counting_anything() -> 
 
 
 def test_values_below_zero_count_as_zeros_and_nan_among_them_is_still_refused() -> None:
-    """Negative values and minus infinity fall below the zero threshold; a NaN beside them raises."""
+    """Negative values and minus infinity count as zeros; a NaN beside them raises, huge numbers do not."""
     sketch = QuantileSketch()
     sketch.extend([-1.0, -math.inf, 0.0, 2.0])
     assert (sketch.count, sketch.zeros, sketch.min, sketch.max) == (4, 3, -math.inf, 2.0)
     with pytest.raises(ValueError, match="not a number"):
         sketch.extend([-math.inf, math.nan, 1.0])
     assert (sketch.count, sketch.zeros) == (4, 3)
+    sketch.extend([1e308, 1e308, -math.inf])  # numbers, though their sum is inf + -inf = NaN
+    assert (sketch.count, sketch.zeros, sketch.max) == (7, 4, 1e308)

@@ -12,7 +12,7 @@ import math
 from collections import Counter
 from functools import partial
 from itertools import repeat
-from operator import le, truediv
+from operator import gt, le, truediv
 
 __all__ = ["RELATIVE_ACCURACY", "QuantileSketch"]
 
@@ -21,7 +21,8 @@ RELATIVE_ACCURACY = 0.005
 
 #: Values below this many seconds count as zero (far below any clock resolution).
 _ZERO = 1e-9
-_not_zero = partial(le, _ZERO)  # a partial of a C function: half the cost of _ZERO.__le__
+# Partials of C functions: cheaper to call than the method-wrappers _ZERO.__le__ and __gt__.
+_not_zero, _is_zero = partial(le, _ZERO), partial(gt, _ZERO)
 
 #: Values are kept as they come and folded into the buckets this many at a time.
 _BATCH = 4096
@@ -72,11 +73,9 @@ class QuantileSketch:
         indices = list(
             map(math.ceil, map(truediv, map(math.log, filter(_not_zero, values)), repeat(self._gamma_log)))
         )  # an infinite value raises OverflowError here, before anything is counted
-        # The rest are zeros, unless one is NaN (neither): then, with no infinity left,
-        # and only then, their sum is NaN too.
-        if math.isnan(sum(values)):
+        zeros = sum(map(_is_zero, values))
+        if zeros + len(indices) != len(values):  # NaN is neither
             raise ValueError("the sketch was given a value that is not a number")
-        zeros = len(values) - len(indices)
         self._count += len(values)
         self._zeros += zeros
         self._min = min(self._min, *values)
