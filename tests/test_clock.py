@@ -109,6 +109,50 @@ def test_cancelled_timers_are_purged_while_lone_timers_run_straight_from_the_hea
     assert max(sizes) <= 2 * 100 + 2  # asyncio purges past 100 timers when half are cancelled
 
 
+def test_cancelled_timers_left_behind_are_purged_once_they_are_half_the_heap() -> None:
+    """1,000 cancelled of 2,001 is no purge; once the live ones have fired, the cancelled are purged."""
+    loop = VirtualClockLoop()
+    far = [loop.call_at(1e9, loop.stop) for _ in range(1000)]  # e.g. patience timers
+    for second in range(1, 1002):
+        loop.call_at(float(second), int)  # live work, due first
+    for handle in far:
+        handle.cancel()  # not more than half: asyncio does not purge yet
+    sizes: list[int] = []
+
+    def tick(number: int) -> None:  # then a long chain of lone timers, and no more cancels
+        sizes.append(len(loop._timers))
+        if number < 3000:
+            loop.call_at(loop.time() + 1.0, tick, number + 1)
+        else:
+            loop.stop()
+
+    loop.call_at(1500.0, tick, 0)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+    assert len(sizes) == 3001
+    assert max(sizes) == 0  # when tick runs, its own timer has left the heap and the cancelled are gone
+
+
+def test_callbacks_from_other_threads_run_first_in_the_pass_after_a_lone_timer() -> None:
+    """A lone timer queues call_soon(A), call_soon_threadsafe(B) and call_soon(stop): B, then A, then stop."""
+    loop = VirtualClockLoop()
+    order: list[str] = []
+
+    def lone_timer() -> None:
+        loop.call_soon(order.append, "A")
+        loop.call_soon_threadsafe(order.append, "B")
+        loop.call_soon(loop.stop)
+
+    loop.call_at(1.0, lone_timer)
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+    assert order == ["B", "A"]
+
+
 def test_sleep_until_lands_exactly() -> None:
     """sleep_until(0.9) wakes at 0.9, not at 0.8999999999999999."""
 

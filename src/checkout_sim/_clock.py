@@ -132,17 +132,22 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                     handle = from_threads.popleft()
                     if not handle._cancelled:
                         handle._run()
+                if self._timer_cancelled_count:
+                    self._purge_if_many()
                 if not ready:
                     if self._stopping:  # type: ignore[attr-defined]
                         return  # time stands still while the loop stops
                     # Jump to the earliest timer. The commonest pass is one timer due
                     # alone: it runs straight from the heap, without the round trip
-                    # through the ready queue, and passes like it follow here while they last.
+                    # through the ready queue, and passes like it follow here while they
+                    # last (nothing for them to check while no timer is cancelled).
+                    tied = False
                     while True:
-                        # The count is never below the cancelled timers on the heap.
-                        while self._timer_cancelled_count and timers and timers[0][2]._cancelled:
-                            _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
-                            self._timer_cancelled_count -= 1
+                        if self._timer_cancelled_count:  # as at the start of every pass
+                            self._purge_if_many()
+                            while timers and timers[0][2]._cancelled:
+                                _heappop(timers)[2]._scheduled = False  # type: ignore[attr-defined]
+                                self._timer_cancelled_count -= 1
                         if not timers:
                             tasks = [task for task in asyncio.all_tasks(self) if not task.done()]
                             raise SimulationStalled(
@@ -154,7 +159,8 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                         if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
                             self._now = when
                         if timers and timers[0][0] <= self._now:
-                            self._make_ready(timer)  # due with others: a pass through the ready queue
+                            self._make_ready(timer)  # due with others: this pass runs them all
+                            tied = True
                             break
                         timer._scheduled = False  # type: ignore[attr-defined]
                         try:
@@ -167,8 +173,8 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                             return
                         if ready or from_threads:
                             break
-                    if not ready:
-                        continue  # callbacks from other threads came in: they run first
+                    if not tied:
+                        continue  # a new pass, which runs other threads' callbacks first
                 now = self._now
                 while timers and timers[0][0] <= now:
                     self._make_ready(_heappop(timers)[2])
@@ -209,28 +215,20 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
             {"message": f"Exception in callback {handle._callback!r}", "exception": error, "handle": handle}  # type: ignore[attr-defined]
         )
 
-    def _timer_handle_cancelled(self, handle: asyncio.TimerHandle) -> None:
-        """Count a cancelled timer still on the heap; purge when they are too many, as asyncio does.
-
-        asyncio checks for that on every pass; here it is checked when a timer is
-        cancelled, the only time the count grows. ``handle`` is not marked cancelled
-        yet (``TimerHandle.cancel`` calls this first), so the purge is told to drop it too.
-        """
-        if handle._scheduled:  # type: ignore[attr-defined]
-            self._timer_cancelled_count += 1
-            count, timers = self._timer_cancelled_count, len(self._timers)
-            if timers > _PURGE_MIN_TIMERS and count > _PURGE_FRACTION * timers:
-                self._purge_cancelled(handle)
+    def _purge_if_many(self) -> None:
+        """Purge the cancelled timers when they are more than half of 100 or more, as asyncio does."""
+        timers = len(self._timers)
+        if timers > _PURGE_MIN_TIMERS and self._timer_cancelled_count > _PURGE_FRACTION * timers:
+            self._purge_cancelled()
 
     @staticmethod
     def _unschedule(timer: asyncio.TimerHandle) -> None:
         timer._scheduled = False  # type: ignore[attr-defined]
 
-    def _purge_cancelled(self, cancelling: asyncio.TimerHandle | None = None) -> None:
-        """Drop the cancelled timers from the heap, and ``cancelling``, which is being cancelled."""
+    def _purge_cancelled(self) -> None:
         kept = []
         for entry in self._timers:
-            if entry[2]._cancelled or entry[2] is cancelling:
+            if entry[2]._cancelled:
                 self._unschedule(entry[2])
             else:
                 kept.append(entry)
