@@ -87,24 +87,32 @@ def test_no_cancelled_timer_runs_whichever_cancel_set_off_the_purge() -> None:
         assert run_virtual(main) == ([], 0), order
 
 
-def test_cancelled_timers_are_purged_while_lone_timers_run_straight_from_the_heap() -> None:
-    """A chain of lone timers, each cancelling a far-off one, keeps the heap small: purged as in asyncio."""
-    loop = VirtualClockLoop()
+def heap_sizes_along_a_chain(
+    loop: VirtualClockLoop, start: float, links: int, each: Callable[[], object] = int
+) -> list[int]:
+    """Run ``links`` lone timers 1 s apart from ``start``; the heap's size as each runs ``each()``."""
     sizes: list[int] = []
 
-    def step(number: int) -> None:
-        loop.call_at(1e9 + number, sizes.clear).cancel()
+    def link(number: int) -> None:
+        each()
         sizes.append(len(loop._timers))
-        if number < 5000:
-            loop.call_at(loop.time() + 1.0, step, number + 1)
+        if number < links:
+            loop.call_at(loop.time() + 1.0, link, number + 1)
         else:
             loop.stop()
 
-    loop.call_at(1.0, step, 1)
+    loop.call_at(start, link, 1)
     try:
         loop.run_forever()
     finally:
         loop.close()
+    return sizes
+
+
+def test_cancelled_timers_are_purged_while_lone_timers_run_straight_from_the_heap() -> None:
+    """A chain of lone timers, each cancelling a far-off one, keeps the heap small: purged as in asyncio."""
+    loop = VirtualClockLoop()
+    sizes = heap_sizes_along_a_chain(loop, 1.0, 5000, each=lambda: loop.call_at(1e9, int).cancel())
     assert len(sizes) == 5000
     assert max(sizes) <= 2 * 100 + 2  # asyncio purges past 100 timers when half are cancelled
 
@@ -117,22 +125,9 @@ def test_cancelled_timers_left_behind_are_purged_once_they_are_half_the_heap() -
         loop.call_at(float(second), int)  # live work, due first
     for handle in far:
         handle.cancel()  # not more than half: asyncio does not purge yet
-    sizes: list[int] = []
-
-    def tick(number: int) -> None:  # then a long chain of lone timers, and no more cancels
-        sizes.append(len(loop._timers))
-        if number < 3000:
-            loop.call_at(loop.time() + 1.0, tick, number + 1)
-        else:
-            loop.stop()
-
-    loop.call_at(1500.0, tick, 0)
-    try:
-        loop.run_forever()
-    finally:
-        loop.close()
-    assert len(sizes) == 3001
-    assert max(sizes) == 0  # when tick runs, its own timer has left the heap and the cancelled are gone
+    sizes = heap_sizes_along_a_chain(loop, 1500.0, 3000)  # then lone timers, and no more cancels
+    assert len(sizes) == 3000
+    assert max(sizes) == 0  # as each link runs, its own timer has left the heap and the cancelled are gone
 
 
 def test_callbacks_from_other_threads_run_first_in_the_pass_after_a_lone_timer() -> None:
