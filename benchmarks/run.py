@@ -14,6 +14,7 @@ of ``--repeat`` runs; all runs of a case happen in this one process run.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import subprocess
@@ -93,6 +94,13 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--memory", action="store_true", help="also measure peak memory at N and 10 N")
     args = parser.parse_args()
+    missing = [name for name in ("simpy", "ciw") if importlib.util.find_spec(name) is None]
+    if missing:
+        print(
+            f"benchmarks/run.py: {' and '.join(missing)} not installed: pip install -e '.[bench]'",
+            file=sys.stderr,
+        )
+        return 2
     n, repeat = args.customers, args.repeat
     print(
         f"M/M/3, lambda 2.7/min, mu 1/min, {n:,} customers, best of {repeat}; "

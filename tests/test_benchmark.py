@@ -1,0 +1,56 @@
+"""The benchmark runs end to end, and its peers simulate the same model as checkout-sim."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+from peers import PEERS, simpy_store  # type: ignore[import-not-found]  # noqa: E402  # benchmarks/ is no package
+
+
+def test_the_benchmark_prints_every_implementation_with_a_rate_and_a_ratio() -> None:
+    """A small run of benchmarks/run.py exits 0 and prints both cases with all seven rows."""
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--customers", "2000", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    rows = [
+        line for line in result.stdout.splitlines() if line.startswith("| ") and "customers/s" not in line
+    ]
+    names = [row.split("|")[1].strip() for row in rows]
+    assert names == [
+        "checkout-sim (no event log)",
+        *PEERS,
+        "checkout-sim (event log)",
+        "SimPy Store + orjson, 3 events/customer",
+    ]
+    for row in rows:
+        rate, ratio = row.split("|")[2:4]
+        assert float(rate.replace(",", "")) > 0 and ratio.strip().endswith("x"), row
+    assert "Case 1: summary only" in result.stdout and "Case 2: full event log to a file" in result.stdout
+
+
+@pytest.mark.parametrize("name", list(PEERS))
+def test_every_peer_serves_every_customer(name: str) -> None:
+    """Each peer simulates exactly the requested number of customers, all served."""
+    served, wait = PEERS[name](3000, 1)
+    assert served == 3000
+    assert wait >= 0.0
+
+
+def test_the_simpy_log_peer_writes_three_events_per_customer(tmp_path: Path) -> None:
+    """The logging SimPy peer writes one arrival and two checkout lines per customer."""
+    path = tmp_path / "simpy.jsonl"
+    with path.open("wb") as stream:
+        served, _ = simpy_store(500, 1, stream)
+    lines = path.read_bytes().splitlines()
+    assert served == 500 and len(lines) == 3 * 500
