@@ -8,7 +8,8 @@ and each one's ratio to checkout-sim. Case 2, full event log to a file: checkout
 against SimPy writing the same three events per customer, with the same fields, with
 orjson (the two logs are the same size to within 0.1 %). Case 3: peak
 memory (max RSS of a fresh process) for N and 10 N customers. Each timing is the best
-of ``--repeat`` runs; all runs of a case happen in this one process run.
+of ``--repeat`` runs, taken in turns (one run of each per round); all runs of a
+case happen in this one process run.
 """
 
 from __future__ import annotations
@@ -49,14 +50,22 @@ def ours(customers: int, seed: int) -> tuple[int, float]:
     return summary.served, summary.wait_mean
 
 
-def best_rate(function: Callable[[], tuple[int, float]], repeat: int) -> tuple[float, float]:
-    """(customers per second of the fastest of ``repeat`` runs, mean wait of that run)."""
-    best, wait = 0.0, 0.0
+def best_rates(
+    functions: dict[str, Callable[[], tuple[int, float]]], repeat: int
+) -> list[tuple[str, float, float]]:
+    """(name, customers per second of its fastest run, mean wait) for each function.
+
+    The runs take turns, one of each function per round, so a machine that slows down
+    or speeds up during the benchmark affects every implementation alike.
+    """
+    best = dict.fromkeys(functions, 0.0)
+    waits = dict.fromkeys(functions, 0.0)
     for _ in range(repeat):
-        started = time.perf_counter()
-        served, wait = function()
-        best = max(best, served / (time.perf_counter() - started))
-    return best, wait
+        for name, function in functions.items():
+            started = time.perf_counter()
+            served, waits[name] = function()
+            best[name] = max(best[name], served / (time.perf_counter() - started))
+    return [(name, best[name], waits[name]) for name in functions]
 
 
 def table(title: str, rows: list[tuple[str, float, float]]) -> None:
@@ -107,9 +116,9 @@ def main() -> int:
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"
     )
 
-    rows = [("checkout-sim (no event log)", *best_rate(lambda: ours(n, 1), repeat))]
-    rows += [(name, *best_rate(lambda f=function: f(n, 1), repeat)) for name, function in PEERS.items()]
-    table("Case 1: summary only", rows)
+    contenders = {"checkout-sim (no event log)": lambda: ours(n, 1)}
+    contenders |= {name: (lambda f=function: f(n, 1)) for name, function in PEERS.items()}
+    table("Case 1: summary only", best_rates(contenders, repeat))
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "log.jsonl"
@@ -126,10 +135,13 @@ def main() -> int:
 
         table(
             "Case 2: full event log to a file",
-            [
-                ("checkout-sim (event log)", *best_rate(ours_logged, repeat)),
-                ("SimPy Store + orjson, 3 events/customer", *best_rate(simpy_logged, repeat)),
-            ],
+            best_rates(
+                {
+                    "checkout-sim (event log)": ours_logged,
+                    "SimPy Store + orjson, 3 events/customer": simpy_logged,
+                },
+                repeat,
+            ),
         )
 
     if args.memory:
