@@ -186,3 +186,75 @@ def test_an_arrival_process_with_a_gap_is_next_written_out() -> None:
         "arrivals: {pattern: schedule, phases: [{until: 1h, rate: 30/h}]}",
     ):
         assert make_arrivals(parse_scenario(base + others), random.Random(5)).gap is None, others
+
+
+class _Counted(float):
+    """A phase end that counts how often it is compared (its reflected comparisons run first)."""
+
+    comparisons = 0
+
+    def _count(self, other: object) -> None:
+        _Counted.comparisons += 1
+
+    def __lt__(self, other: object) -> bool:
+        self._count(other)
+        return float(self) < other  # type: ignore[operator]
+
+    def __le__(self, other: object) -> bool:
+        self._count(other)
+        return float(self) <= other  # type: ignore[operator]
+
+    def __gt__(self, other: object) -> bool:
+        self._count(other)
+        return float(self) > other  # type: ignore[operator]
+
+    def __ge__(self, other: object) -> bool:
+        self._count(other)
+        return float(self) >= other  # type: ignore[operator]
+
+
+def _scanned_schedule(phases: list[tuple[float, float]], rng: random.Random, now: float) -> float | None:
+    """The schedule's next arrival by the definition: scan every phase from the first."""
+    start = now
+    for until, rate in phases:
+        if start >= until:
+            continue
+        if rate > 0:
+            candidate = start + rng.expovariate(rate)
+            if candidate < until:
+                return candidate
+        start = until
+    return None
+
+
+def test_a_schedule_draws_the_arrivals_of_its_definition() -> None:
+    """On random schedules (zero-rate phases too), next() gives exactly the phase-by-phase scan's times."""
+    from checkout_sim._arrivals import _Schedule
+
+    layout = random.Random(11)
+    for case in range(50):
+        ends = sorted(layout.sample(range(1, 10_000), layout.randint(1, 40)))
+        phases = [(float(end), layout.choice([0.0, 0.001, 0.01, 0.5])) for end in ends]
+        schedule, reference = _Schedule(phases, random.Random(case)), random.Random(case)
+        now: float | None = 0.0
+        while now is not None:
+            upcoming = schedule.next(now)
+            expected = _scanned_schedule(phases, reference, now)
+            assert (upcoming[0] if upcoming else None) == expected
+            now = expected
+
+
+def test_a_schedule_costs_the_same_per_arrival_however_many_phases() -> None:
+    """With 30,000 phases an arrival compares a few dozen phase ends, not all those before it."""
+    from checkout_sim._arrivals import _Schedule
+
+    phases: list[tuple[float, float]] = [(_Counted(second + 1), 0.5) for second in range(30_000)]
+    schedule = _Schedule(phases, random.Random(3))
+    now, arrivals = 0.0, 0
+    _Counted.comparisons = 0
+    while arrivals < 5000:
+        upcoming = schedule.next(now)
+        assert upcoming is not None
+        now, arrivals = upcoming[0], arrivals + 1
+    assert now > 9000  # the arrivals went deep into the schedule
+    assert _Counted.comparisons / arrivals < 40

@@ -8,6 +8,7 @@ door), when is the next arrival and how many people come together?
 from __future__ import annotations
 
 import random
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Protocol
 
@@ -81,24 +82,37 @@ class _Regular:
 
 
 class _Schedule:
-    """Poisson arrivals whose rate is constant within each phase."""
+    """Poisson arrivals whose rate is constant within each phase.
+
+    The reference time never goes back, so the phase it falls in is found by
+    bisecting from the last one found: the cost per arrival does not grow with the
+    number of phases (a linear scan made 30,000 phases 30 times slower).
+    """
 
     gap = None  # the rate changes from phase to phase, and the phases end
 
     def __init__(self, phases: list[tuple[float, float]], rng: random.Random) -> None:
-        self._phases = phases
+        self._ends = [until for until, _ in phases]
+        self._rates = [rate for _, rate in phases]
         self._rng = rng
+        self._phase = 0  # the first phase that may still hold the reference time
+        self._start = 0.0  # the reference time it was found for
 
     def next(self, now: float) -> tuple[float, int] | None:
+        ends, rates = self._ends, self._rates
+        # The first phase ending after ``now``; a reference earlier than the last
+        # one (never, in a run) searches from the start.
+        phase = bisect_right(ends, now, self._phase if now >= self._start else 0)
+        self._phase, self._start = phase, now
         start = now
-        for until, rate in self._phases:
-            if start >= until:
-                continue
+        while phase < len(ends):
+            until, rate = ends[phase], rates[phase]
             if rate > 0:
                 candidate = start + self._rng.expovariate(rate)
                 if candidate < until:
                     return candidate, 1
             start = until  # memoryless: start afresh at the phase boundary
+            phase += 1
         return None
 
 
