@@ -33,14 +33,25 @@ def test_single_run_events_have_no_run_field() -> None:
     assert all("run" not in orjson.loads(line) for line in buffer.getvalue().splitlines())
 
 
+def seconds(text: str) -> float:
+    """Seconds from a duration as the summary shows it: 40.1s, 3m24s, 1h02m."""
+    parts = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:([\d.]+)s)?", text)
+    assert parts is not None and text, text
+    hours, minutes, secs = (float(part) if part else 0.0 for part in parts.groups())
+    return 3600 * hours + 60 * minutes + secs
+
+
 def test_replications_report_confidence_intervals(capfd: pytest.CaptureFixture[str]) -> None:
     """The stderr report gives each figure's mean and a 95 % interval that contains it."""
     assert main([BANK, "--replications", "5", "--set", "duration=8h", "--log", "none"]) == 0
     err = capfd.readouterr().err
-    assert err.startswith("bank: 5 replications (seeds 2024..2028, virtual clock)\n")
-    row = re.search(r"wait_mean\s+([\d.]+)s\s+\[([\d.]+)s, ([\d.]+)s\]", err)
-    assert row is not None
-    mean, low, high = map(float, row.groups())
+    assert err.startswith(
+        "bank: 5 replications (seeds 2024..2028, virtual clock): "
+        "mean and 95% confidence interval across runs\n"
+    )
+    row = re.search(r"wait\*\s+mean\s+(\S+)\s+\[(\S+), (\S+)\]", err)
+    assert row is not None, err
+    mean, low, high = map(seconds, row.groups())
     assert low < mean < high
 
 

@@ -22,16 +22,14 @@ import orjson
 
 from . import __version__
 from ._clock import SimulationStalled
-from ._confidence import interval_of
 from ._eventlog import EventLogError
 from ._goals import GoalError
+from .display import format_replications, format_summary, format_sweep, format_theory
 from .loader import Problem, ScenarioError, load_scenario
 from .report import ReportError, build_report, read_events
 from .runner import Interrupted, replicate
 from .scenario import Scenario
-from .summary import PERCENTILE_RELATIVE_ERROR, SegmentSummary, Summary, figures, pooled_quantile
-from .sweep import SweepError, SweepResult, run_sweep
-from .theory import predict
+from .sweep import SweepError, run_sweep
 
 __all__ = ["main"]
 
@@ -231,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except Interrupted as stop:
         if not args.quiet:
-            print(_format_summary(scenario, stop.summary), file=sys.stderr)
+            print(format_summary(scenario, stop.summary), file=sys.stderr)
         name = signal.Signals(stop.signal_number).name
         print(f"run-scenario: interrupted by {name}; the log ends with the partial summary", file=sys.stderr)
         return 128 + stop.signal_number
@@ -258,13 +256,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     if not args.quiet:
         report = (
-            _format_summary(scenario, summaries[0])
+            format_summary(scenario, summaries[0])
             if len(summaries) == 1
-            else _format_replications(scenario, summaries)
+            else format_replications(scenario, summaries)
         )
         print(report, file=sys.stderr)
     if args.compare_theory:
-        print(_format_theory(scenario, summaries), file=sys.stderr)
+        print(format_theory(scenario, summaries), file=sys.stderr)
     return EXIT_OK
 
 
@@ -279,116 +277,6 @@ def _with_clock(scenario: Scenario, clock: str | None, speed: float | None) -> S
     if speed is not None:
         update["speed"] = speed
     return scenario.model_copy(update=update) if update else scenario
-
-
-# --- the human summary ----------------------------------------------------------
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "-"
-    if value < 60:
-        return f"{value:.1f}s"
-    minutes, seconds = divmod(round(value), 60)
-    if minutes < 60:
-        return f"{minutes}m{seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def _waits(figures: SegmentSummary) -> str:
-    return (
-        f"mean {_seconds(figures.wait_mean)}  p50 {_seconds(figures.wait_p50)}  "
-        f"p90 {_seconds(figures.wait_p90)}  p99 {_seconds(figures.wait_p99)}  "
-        f"max {_seconds(figures.wait_max)}"
-    )
-
-
-def _format_summary(scenario: Scenario, summary: Summary) -> str:
-    utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
-    throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
-    lines = [
-        f"{scenario.name}: {_seconds(summary.elapsed)} simulated "
-        f"({scenario.clock} clock, seed {summary.seed})",
-        f"  customers  arrived {summary.arrived}  served {summary.served}  balked {summary.balked}  "
-        f"reneged {summary.reneged}  unserved {summary.unserved}",
-        f"  wait       {_waits(summary)}",
-        f"  line       mean {summary.queue_length_mean:.2f}  max {summary.queue_length_max}",
-        f"  cashiers   utilisation {utilisation}  most open {summary.lanes_max}  throughput {throughput}",
-    ]
-    if len(summary.segments) > 1:
-        width = max(len(name) for name in summary.segments)
-        for name, figures in summary.segments.items():
-            lines.append(f"  {name:<{width}}  served {figures.served:>5}  wait {_waits(figures)}")
-    lines.append(f"  (percentiles within {PERCENTILE_RELATIVE_ERROR:.1%})")
-    return "\n".join(lines)
-
-
-_RATIOS = ("wait_probability", "loss", "abandonment", "utilisation")
-
-
-def _figure_text(name: str, value: float) -> str:
-    if name.startswith("wait_"):
-        return f"{value:.4g}s" if name != "wait_probability" else f"{value:.4f}"
-    if name in _RATIOS:
-        return f"{value:.4f}"
-    return f"{value:.4g}"
-
-
-def _intervals(summaries: list[Summary]) -> dict[str, tuple[float, float]]:
-    """Each figure's mean and 95 % half-width across replications (figures every run has)."""
-    per_run = [figures(summary) for summary in summaries]
-    found = {name: interval_of([run_figures.get(name) for run_figures in per_run]) for name in per_run[0]}
-    return {name: interval for name, interval in found.items() if interval is not None}
-
-
-def _format_replications(scenario: Scenario, summaries: list[Summary]) -> str:
-    first, last = summaries[0].seed, summaries[-1].seed
-    lines = [
-        f"{scenario.name}: {len(summaries)} replications (seeds {first}..{last}, {scenario.clock} clock)",
-        f"  {'figure':<24}{'mean':>14}   95% confidence interval",
-    ]
-    for name, (mean, half) in _intervals(summaries).items():
-        lines.append(
-            f"  {name:<24}{_figure_text(name, mean):>14}   "
-            f"[{_figure_text(name, mean - half)}, {_figure_text(name, mean + half)}]"
-        )
-    counts = ("arrived", "served", "balked", "reneged", "unserved")
-    totals = "  ".join(f"{key} {sum(getattr(s, key) for s in summaries)}" for key in counts)
-    lines.append(f"  customers in all runs: {totals}")
-    return "\n".join(lines)
-
-
-def _format_theory(scenario: Scenario, summaries: list[Summary]) -> str:
-    prediction = predict(scenario)
-    several = len(summaries) > 1
-    intervals = _intervals(summaries) if several else {}
-    simulated = figures(summaries[0])
-    lines = [f"theory: {prediction.model}"]
-    if prediction.figures:
-        header = "simulated (95% CI)" if several else "simulated"
-        lines.append(f"  {'figure':<24}{header:>30}{'theory':>14}{'difference':>12}")
-    for name, expected in prediction.figures.items():
-        if several and name in intervals:
-            mean, half = intervals[name]
-            shown = f"{_figure_text(name, mean)} ± {_figure_text(name, half)}"
-            verdict = "  within CI" if abs(mean - expected) <= half else "  outside CI"
-        else:
-            value = simulated.get(name)
-            if value is None:
-                continue
-            mean, shown, verdict = value, _figure_text(name, value), ""
-        difference = f"{(mean - expected) / expected:+.1%}" if expected else f"{mean - expected:+.3g}"
-        lines.append(f"  {name:<24}{shown:>30}{_figure_text(name, expected):>14}{difference:>12}{verdict}")
-    reasons = set(prediction.missing.values())
-    if not prediction.figures and len(reasons) == 1:
-        lines.append(f"  no figure has a closed form here: {reasons.pop()}")
-    else:
-        for name, reason in prediction.missing.items():
-            lines.append(f"  {name}: no closed form here ({reason})")
-    if prediction.figures:
-        lines.append("  theory is the steady state; a finite run starts empty, so allow for warm-up")
-    return "\n".join(lines)
 
 
 # --- sweeps ----------------------------------------------------------------------
@@ -431,7 +319,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
                     }
                     stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     if not args.quiet:
-        print(_format_sweep(scenario, result, args.replications), file=sys.stderr)
+        print(format_sweep(scenario, result, args.replications), file=sys.stderr)
     return EXIT_OK
 
 
@@ -453,47 +341,3 @@ def _progress_bar(unit: str) -> Iterator[Callable[[int, int], None] | None]:
     finally:
         sys.stderr.write("\r" + " " * (width + 30) + "\r")
         sys.stderr.flush()
-
-
-_SWEEP_FIGURES = ("served", "wait_mean", "wait_p90", "loss", "abandonment", "utilisation")
-
-
-def _interval_text(name: str, interval: tuple[float, float] | None) -> str:
-    if interval is None:
-        return "-"
-    mean, half = interval
-    if name.startswith("wait_") and name != "wait_probability":
-        return f"{_seconds(mean)} ±{_seconds(half)}" if half < float("inf") else _seconds(mean)
-    if name == "served":
-        return f"{mean:.0f} ±{half:.0f}" if half < float("inf") else f"{mean:.0f}"
-    if name == "utilisation":
-        return f"{mean:.1%} ±{half:.1%}" if half < float("inf") else f"{mean:.1%}"
-    return f"{mean:.4f} ±{half:.4f}" if half < float("inf") else f"{mean:.4f}"
-
-
-def _format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> str:
-    keys = list(result.results[0].variant.settings)
-    first_seed = result.results[0].summaries[0].seed
-    header = ["#", *keys, *_SWEEP_FIGURES, "p90 all runs", *(goal.text for goal in result.goals)]
-    rows = []
-    for variant in result.results:
-        row = [str(variant.variant.number), *variant.variant.settings.values()]
-        row += [_interval_text(name, variant.interval(name)) for name in _SWEEP_FIGURES]
-        row.append(_seconds(pooled_quantile(variant.summaries, 0.9)))
-        row += ["yes" if verdict.meets else "no" for verdict in variant.verdicts]
-        rows.append(row)
-    widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
-    lines = [
-        f"{scenario.name}: {len(result.results)} variants x {replications} replications "
-        f"(seeds {first_seed}..{first_seed + replications - 1}); figures are means ±95% CI"
-    ]
-    for line in [header, *rows]:
-        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-    if result.goals:
-        if result.cheapest is None:
-            lines.append("no variant meets every goal (met only if the whole 95% interval meets it)")
-        else:
-            chosen = result.cheapest.variant
-            settings = ", ".join(f"{key}={value}" for key, value in chosen.settings.items())
-            lines.append(f"cheapest variant meeting every goal: #{chosen.number} ({settings})")
-    return "\n".join(lines)

@@ -20,7 +20,16 @@ from ._sketch import RELATIVE_ACCURACY, QuantileSketch
 _BATCH = 4096
 _waited = partial(lt, 0.0)  # waited at all: 0 < wait (a partial of a C function is cheap to call)
 
-__all__ = ["PERCENTILE_RELATIVE_ERROR", "SegmentSummary", "Summary", "Tally", "figures", "pooled_quantile"]
+__all__ = [
+    "PERCENTILE_RELATIVE_ERROR",
+    "SHARES",
+    "SegmentSummary",
+    "Summary",
+    "Tally",
+    "figure_range",
+    "figures",
+    "pooled_quantile",
+]
 
 #: Relative error of wait_p50, wait_p90 and wait_p99 (mean and max are exact).
 PERCENTILE_RELATIVE_ERROR = RELATIVE_ACCURACY
@@ -88,11 +97,21 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+#: The figures that are shares of something, so lie between 0 and 1.
+SHARES = frozenset({"wait_probability", "loss", "abandonment", "lost_share", "utilisation"})
+
+
+def figure_range(name: str) -> tuple[float, float]:
+    """The values a figure can take: every figure is a count, a time, a mean or a share."""
+    return (0.0, 1.0) if name in SHARES else (0.0, math.inf)
+
+
 def figures(summary: Summary) -> dict[str, float | None]:
     """The figures people compare across runs and with theory, by name.
 
     ``wait_probability`` is the share of served customers who waited at all, ``loss``
-    the share of arrivals who balked, ``abandonment`` the share who reneged;
+    the share of arrivals who balked, ``abandonment`` the share who reneged,
+    ``lost_share`` the share not served (balked, reneged or unserved at closing);
     ``wait_mean[segment]`` is one segment's mean wait.
     """
     found: dict[str, float | None] = {
@@ -104,6 +123,7 @@ def figures(summary: Summary) -> dict[str, float | None]:
         "wait_probability": _ratio(summary.waited, summary.served),
         "loss": _ratio(summary.balked, summary.arrived),
         "abandonment": _ratio(summary.reneged, summary.arrived),
+        "lost_share": _ratio(summary.balked + summary.reneged + summary.unserved, summary.arrived),
         "queue_length_mean": summary.queue_length_mean,
         "utilisation": summary.utilisation,
         "throughput_per_hour": summary.throughput_per_hour,

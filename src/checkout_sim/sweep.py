@@ -16,12 +16,12 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from ._confidence import interval_of
+from ._confidence import Interval, bounded_interval
 from ._goals import Goal, Verdict, parse_goal
 from .loader import parse_scenario
 from .runner import resolve_seed, run
 from .scenario import Scenario
-from .summary import Summary, Tally, figures
+from .summary import Summary, Tally, figure_range, figures
 
 __all__ = ["SweepError", "SweepResult", "Variant", "goal_names", "parse_sweep", "run_sweep"]
 
@@ -56,9 +56,11 @@ class VariantResult:
         """True when every goal is met (vacuously true without goals)."""
         return all(verdict.meets for verdict in self.verdicts)
 
-    def interval(self, name: str) -> tuple[float, float] | None:
-        """Mean and 95 % half-width of a figure across replications (None if undefined in a run)."""
-        return interval_of([_run_figures(summary).get(name) for summary in self.summaries])
+    def interval(self, name: str) -> Interval | None:
+        """A figure's mean and 95 % interval across runs, cut to its range (None: undefined in a run)."""
+        return bounded_interval(
+            [_run_figures(summary).get(name) for summary in self.summaries], *figure_range(name)
+        )
 
 
 @dataclass
@@ -173,7 +175,7 @@ def _cost(result: VariantResult, key: str) -> float:
         except ValueError:
             raise SweepError(f"--minimize {key!r}: the swept values are not numbers") from None
     interval = result.interval(key)
-    return interval[0] if interval is not None else float("inf")
+    return interval.mean if interval is not None else float("inf")
 
 
 def _execute(

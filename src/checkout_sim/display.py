@@ -1,0 +1,315 @@
+"""What people read on stderr: a run's summary, replications, theory and sweep tables.
+
+Every table shows times as durations (``1m01s``), shares as percentages and counts as
+whole numbers, with the same labels whether it sums up one run or many; wait figures
+are marked as covering served customers only, beside how many were lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ._confidence import Interval, bounded_interval
+from .scenario import Scenario
+from .summary import (
+    PERCENTILE_RELATIVE_ERROR,
+    SHARES,
+    SegmentSummary,
+    Summary,
+    figure_range,
+    figures,
+    pooled_quantile,
+)
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
+
+__all__ = [
+    "across_runs",
+    "format_replications",
+    "format_seconds",
+    "format_summary",
+    "format_sweep",
+    "format_theory",
+    "format_value",
+    "interval_text",
+]
+
+#: The footnote every wait figure points to.
+WAIT_NOTE = "* waits are of served customers only (the lost are not in them)"
+
+
+def format_seconds(value: float | None) -> str:
+    """A duration as people read it: ``47.2s``, ``2m22s``, ``4h01m``; ``-`` for none."""
+    if value is None:
+        return "-"
+    if value < 60:
+        return f"{value:.1f}s"
+    minutes, seconds = divmod(round(value), 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _count(value: float) -> str:
+    """A count, or a mean of counts: whole from 100 up, else one decimal when not whole."""
+    return f"{value:.0f}" if abs(value) >= 100 or abs(value - round(value)) < 1e-9 else f"{value:.1f}"
+
+
+def format_value(name: str, value: float | None) -> str:
+    """One figure in its own unit: times as durations, shares as percentages."""
+    if value is None:
+        return "-"
+    if name in SHARES:
+        return _share(value)
+    if name.startswith("wait_") or name == "elapsed":
+        return format_seconds(value)
+    if name == "throughput_per_hour":
+        return f"{value:.1f}/h"
+    if name in ("queue_length_mean", "waiting_mean", "lane_hours"):
+        return f"{value:.2f}"
+    return _count(value)
+
+
+# --- one run -----------------------------------------------------------------------
+
+
+def _waits(figures: SegmentSummary) -> str:
+    return (
+        f"mean {format_seconds(figures.wait_mean)}  p50 {format_seconds(figures.wait_p50)}  "
+        f"p90 {format_seconds(figures.wait_p90)}  p99 {format_seconds(figures.wait_p99)}  "
+        f"max {format_seconds(figures.wait_max)}"
+    )
+
+
+def _lost(figures: SegmentSummary) -> str:
+    """How many were lost (balked, reneged or unserved), and their share of arrivals."""
+    lost = figures.balked + figures.reneged + figures.unserved
+    return f"{lost} ({lost / figures.arrived:.1%})" if figures.arrived else f"{lost}"
+
+
+def format_summary(scenario: Scenario, summary: Summary) -> str:
+    """The summary of one run, as the README's Quick start shows it."""
+    utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
+    throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
+    lines = [
+        f"{scenario.name}: {format_seconds(summary.elapsed)} simulated "
+        f"({scenario.clock} clock, seed {summary.seed})",
+        f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
+        f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
+        f"  wait*      {_waits(summary)}",
+        f"  line       mean {summary.queue_length_mean:.2f}  max {summary.queue_length_max}",
+        f"  cashiers   utilisation {utilisation}  most open {summary.lanes_max}  throughput {throughput}",
+    ]
+    if len(summary.segments) > 1:
+        width = max(len(name) for name in summary.segments)
+        lost = {name: _lost(figures) for name, figures in summary.segments.items()}
+        lost_width = max(len(text) for text in lost.values())
+        for name, figures in summary.segments.items():
+            lines.append(
+                f"  {name:<{width}}  served {figures.served:>5}  lost {lost[name]:>{lost_width}}  "
+                f"wait* {_waits(figures)}"
+            )
+    lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
+    return "\n".join(lines)
+
+
+# --- several runs --------------------------------------------------------------------
+
+
+def across_runs(summaries: Sequence[Summary]) -> dict[str, Interval]:
+    """Each figure's mean and 95 % interval across replications, cut to the figure's range.
+
+    Only figures every run has (a run without served customers has no wait figures).
+    """
+    per_run = [figures(summary) | _counts(summary) for summary in summaries]
+    found = {}
+    for name in per_run[0]:
+        interval = bounded_interval([run.get(name) for run in per_run], *figure_range(name))
+        if interval is not None:
+            found[name] = interval
+    return found
+
+
+def _counts(summary: Summary) -> dict[str, float | None]:
+    return {
+        "arrived": summary.arrived,
+        "served": summary.served,
+        "queue_length_max": summary.queue_length_max,
+        "lanes_max": summary.lanes_max,
+    }
+
+
+@dataclass(frozen=True)
+class _Row:
+    group: str
+    label: str
+    figure: str
+
+
+_REPLICATION_ROWS = (
+    _Row("customers", "arrived", "arrived"),
+    _Row("", "served", "served"),
+    _Row("", "lost", "lost_share"),
+    _Row("", "balked", "loss"),
+    _Row("", "reneged", "abandonment"),
+    _Row("wait*", "mean", "wait_mean"),
+    _Row("", "p50", "wait_p50"),
+    _Row("", "p90", "wait_p90"),
+    _Row("", "p99", "wait_p99"),
+    _Row("", "max", "wait_max"),
+    _Row("", "waited at all", "wait_probability"),
+    _Row("line", "mean", "queue_length_mean"),
+    _Row("", "max", "queue_length_max"),
+    _Row("cashiers", "utilisation", "utilisation"),
+    _Row("", "most open", "lanes_max"),
+    _Row("", "throughput", "throughput_per_hour"),
+)
+
+
+def interval_text(name: str, interval: Interval) -> str:
+    """``[low, high]`` in the figure's unit, with ``†`` when cut at the figure's range."""
+    if not math.isfinite(interval.half_width):
+        return ""
+    mark = "†" if interval.cut else ""
+    return f"[{format_value(name, interval.low)}, {format_value(name, interval.high)}]{mark}"
+
+
+def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str:
+    """Means and 95 % intervals across replications, in the one-run summary's units and labels."""
+    first, last = summaries[0].seed, summaries[-1].seed
+    intervals = across_runs(summaries)
+    lines = [
+        f"{scenario.name}: {len(summaries)} replications (seeds {first}..{last}, {scenario.clock} clock): "
+        "mean and 95% confidence interval across runs"
+    ]
+    group_width = max(len(row.group) for row in _REPLICATION_ROWS)
+    label_width = max(len(row.label) for row in _REPLICATION_ROWS)
+    cut = False
+    for row in _REPLICATION_ROWS:
+        interval = intervals.get(row.figure)
+        if interval is None:
+            shown = f"{'-':>9}"
+        else:
+            cut = cut or interval.cut
+            shown = f"{format_value(row.figure, interval.mean):>9}  {interval_text(row.figure, interval)}"
+        lines.append(f"  {row.group:<{group_width}}  {row.label:<{label_width}}  {shown}".rstrip())
+    counts = ("arrived", "served", "balked", "reneged", "unserved")
+    totals = "  ".join(f"{key} {sum(getattr(s, key) for s in summaries)}" for key in counts)
+    lines.append(f"  customers in all runs: {totals}")
+    lines.append(f"  {WAIT_NOTE}; lost, balked and reneged are shares of arrivals")
+    if cut:
+        lines.append(
+            "  † the t interval reaches past what the figure can be (below 0, above 100%); shown cut there"
+        )
+    return "\n".join(lines)
+
+
+# --- theory --------------------------------------------------------------------------
+
+
+def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
+    """Theory beside the simulation: each predicted figure, simulated and analytic."""
+    from .theory import predict
+
+    prediction = predict(scenario)
+    several = len(summaries) > 1
+    intervals = across_runs(summaries) if several else {}
+    simulated = figures(summaries[0])
+    lines = [f"theory: {prediction.model}"]
+    if prediction.figures:
+        header = "simulated (95% CI)" if several else "simulated"
+        lines.append(f"  {'figure':<24}{header:>30}{'theory':>14}{'difference':>12}")
+    for name, expected in prediction.figures.items():
+        interval = intervals.get(name)
+        if interval is not None:
+            mean = interval.mean
+            shown = f"{_theory_text(name, mean)} ± {_theory_text(name, interval.half_width)}"
+            verdict = "  within CI" if expected in interval else "  outside CI"
+        else:
+            value = simulated.get(name)
+            if value is None:
+                continue
+            mean, shown, verdict = value, _theory_text(name, value), ""
+        difference = f"{(mean - expected) / expected:+.1%}" if expected else f"{mean - expected:+.3g}"
+        lines.append(f"  {name:<24}{shown:>30}{_theory_text(name, expected):>14}{difference:>12}{verdict}")
+    reasons = set(prediction.missing.values())
+    if not prediction.figures and len(reasons) == 1:
+        lines.append(f"  no figure has a closed form here: {reasons.pop()}")
+    else:
+        for name, reason in prediction.missing.items():
+            lines.append(f"  {name}: no closed form here ({reason})")
+    if prediction.figures:
+        lines.append("  theory is the steady state; a finite run starts empty, so allow for warm-up")
+    return "\n".join(lines)
+
+
+def _theory_text(name: str, value: float) -> str:
+    """Figures beside theory keep four significant digits, so small differences show."""
+    if name.startswith("wait_") and name != "wait_probability":
+        return f"{value:.4g}s"
+    return f"{value:.4f}"
+
+
+# --- sweeps --------------------------------------------------------------------------
+
+#: The sweep table's columns: served count, waits (served customers), shares as percentages.
+SWEEP_FIGURES = ("served", "wait_mean", "wait_p90", "lost_share", "utilisation")
+_SWEEP_HEADERS = {"wait_mean": "wait_mean*", "wait_p90": "wait_p90*", "lost_share": "lost"}
+
+
+def _plus_minus(name: str, interval: Interval | None) -> str:
+    if interval is None:
+        return "-"
+    mean = format_value(name, interval.mean)
+    if not math.isfinite(interval.half_width):
+        return mean
+    if name in SHARES:
+        return f"{mean} ±{_share(interval.half_width)}"
+    if name.startswith("wait_"):
+        return f"{mean} ±{format_seconds(interval.half_width)}"
+    return f"{mean} ±{_count(interval.half_width)}"
+
+
+def format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> str:
+    """One row per variant: settings, key figures as mean ±95 % CI, goals met, and the answer."""
+    keys = list(result.results[0].variant.settings)
+    first_seed = result.results[0].summaries[0].seed
+    header = [
+        "#",
+        *keys,
+        *(_SWEEP_HEADERS.get(name, name) for name in SWEEP_FIGURES),
+        "p90* all runs",
+        *(goal.text for goal in result.goals),
+    ]
+    rows = []
+    for variant in result.results:
+        row = [str(variant.variant.number), *(str(value) for value in variant.variant.settings.values())]
+        row += [_plus_minus(name, variant.interval(name)) for name in SWEEP_FIGURES]
+        row.append(format_seconds(pooled_quantile(variant.summaries, 0.9)))
+        row += ["yes" if verdict.meets else "no" for verdict in variant.verdicts]
+        rows.append(row)
+    widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
+    lines = [
+        f"{scenario.name}: {len(result.results)} variants x {replications} replications "
+        f"(seeds {first_seed}..{first_seed + replications - 1}); figures are means ±95% CI"
+    ]
+    for line in [header, *rows]:
+        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+    lines.append(f"  {WAIT_NOTE}; lost: share of arrivals not served")
+    if result.goals:
+        if result.cheapest is None:
+            lines.append("no variant meets every goal (met only if the whole 95% interval meets it)")
+        else:
+            chosen = result.cheapest.variant
+            settings = ", ".join(f"{key}={value}" for key, value in chosen.settings.items())
+            lines.append(f"cheapest variant meeting every goal: #{chosen.number} ({settings})")
+    return "\n".join(lines)

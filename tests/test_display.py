@@ -1,0 +1,101 @@
+"""What people read on stderr: friendly units, waits marked as of served customers, honest intervals."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any
+
+import pytest
+
+from checkout_sim import Summary, load_scenario, run
+from checkout_sim.cli import main
+from checkout_sim.display import format_replications, format_summary
+from conftest import SCENARIOS, make_scenario
+
+
+def summary(seed: int, **figures: Any) -> Summary:
+    """A run's summary with plain defaults, the given figures changed."""
+    values: dict[str, Any] = {
+        "arrived": 10,
+        "served": 10,
+        "balked": 0,
+        "reneged": 0,
+        "unserved": 0,
+        "waited": 5,
+        "wait_mean": 20.0,
+        "wait_sd": 1.0,
+        "wait_p50": 10.0,
+        "wait_p90": 30.0,
+        "wait_p99": 40.0,
+        "wait_max": 50.0,
+        "queue_length_mean": 1.0,
+        "queue_length_max": 3,
+        "waiting_mean": 1.0,
+        "wait_mean_all": 20.0,
+        "utilisation": 0.5,
+        "throughput_per_hour": 10.0,
+        "lanes_max": 1,
+        "elapsed": 3600.0,
+        "seed": seed,
+        "interrupted": False,
+    }
+    return Summary(**(values | figures))
+
+
+def test_replications_use_the_one_run_units_and_cut_intervals_at_zero() -> None:
+    """Waits 10, 20, 30 s: t interval 20 ± 4.303 × 10/√3 = [-4.8, 44.8], shown as [0.0s, 44.8s]†."""
+    runs = [summary(1, wait_mean=10.0), summary(2, wait_mean=20.0), summary(3, wait_mean=30.0)]
+    text = format_replications(make_scenario(), runs).splitlines()
+    assert text[0] == (
+        "test-shop: 3 replications (seeds 1..3, virtual clock): mean and 95% confidence interval across runs"
+    )
+    assert text[6] == "  wait*      mean               20.0s  [0.0s, 44.8s]†"
+    assert text[11] == "             waited at all      50.0%  [50.0%, 50.0%]"
+    assert text[14] == "  cashiers   utilisation        50.0%  [50.0%, 50.0%]"
+    assert text[16] == "             throughput        10.0/h  [10.0/h, 10.0/h]"
+    assert text[17] == "  customers in all runs: arrived 30  served 30  balked 0  reneged 0  unserved 0"
+    assert text[-1] == (
+        "  † the t interval reaches past what the figure can be (below 0, above 100%); shown cut there"
+    )
+
+
+def test_no_replication_interval_goes_below_zero_or_above_one(capfd: pytest.CaptureFixture[str]) -> None:
+    """corner_shop, 3 runs: no interval like the issue's wait [-0.436s, 0.7027s] or P(wait) [-0.0872, …]."""
+    assert main([str(SCENARIOS / "corner_shop.yaml"), "--replications", "3", "--log", "none"]) == 0
+    err = capfd.readouterr().err
+    bounds = re.findall(r"\[([^,\]]+), ([^\]]+)\]", err)
+    assert len(bounds) >= 14
+    for low, high in bounds:
+        assert not low.startswith("-") and not high.startswith("-"), err
+        for end in (low, high):
+            if end.endswith("%"):
+                assert 0.0 <= float(end[:-1]) <= 100.0, err
+    assert "waited at all" in err and "†" in err
+
+
+def test_one_run_marks_waits_as_of_served_customers_and_shows_who_was_lost() -> None:
+    """Black Friday: lost counts and shares overall and per group, from the summary's own counts."""
+    scenario = load_scenario(SCENARIOS / "black_friday.yaml")
+    result = run(scenario)
+    lines = format_summary(scenario, result).splitlines()
+    lost = result.balked + result.reneged + result.unserved
+    assert lines[1] == (
+        f"  customers  arrived {result.arrived}  served {result.served}  "
+        f"lost {lost} ({lost / result.arrived:.1%}): balked {result.balked}  "
+        f"reneged {result.reneged}  unserved {result.unserved}"
+    )
+    assert lines[2].startswith("  wait*      mean ")
+    for name, group in result.segments.items():
+        group_lost = group.balked + group.reneged + group.unserved
+        row = next(line for line in lines if line.startswith(f"  {name} "))
+        assert re.search(rf"lost +{group_lost} \({group_lost / group.arrived:.1%}\) +wait\* mean", row), row
+    assert lines[-1] == (
+        "  * waits are of served customers only (the lost are not in them); percentiles within 0.5%"
+    )
+
+
+def test_a_run_where_nobody_arrived_shows_no_lost_share() -> None:
+    """With no arrivals there is no share to show, and no division by zero."""
+    empty = dataclasses.replace(summary(1), arrived=0, served=0, waited=0)
+    assert "  customers  arrived 0  served 0  lost 0: balked 0" in format_summary(make_scenario(), empty)
