@@ -36,6 +36,7 @@ def summary(seed: int, **figures: Any) -> Summary:
         "utilisation": 0.5,
         "throughput_per_hour": 10.0,
         "lanes_max": 1,
+        "lane_hours": 1.0,
         "elapsed": 3600.0,
         "seed": seed,
         "interrupted": False,

@@ -276,6 +276,22 @@ def test_scaling_opens_and_closes_extra_lanes() -> None:
     assert all(e["queue_length"] <= 0 for e in closed if e["t"] < log.summary["t"])
 
 
+def test_lane_hours_add_up_the_time_each_lane_was_open() -> None:
+    """lane_hours is the sum over lanes of (closed - opened), from the log's own events, in hours."""
+    for path in (SCENARIOS / "black_friday.yaml", SCENARIOS / "corner_shop.yaml"):
+        summary, log = run_logged(load_scenario(path))
+        opened: dict[int, float] = {}
+        total = 0.0
+        for event in log.events:
+            if event["event"] == "cashier_opened":
+                opened[event["cashier"]] = event["t"]
+            elif event["event"] == "cashier_closed":
+                total += event["t"] - opened.pop(event["cashier"])
+        assert not opened
+        assert summary.lane_hours == pytest.approx(total / 3600, rel=1e-12)
+        assert summary.lane_hours <= summary.lanes_max * summary.elapsed / 3600
+
+
 def test_zero_items_still_pay_at_the_till() -> None:
     """A customer with an empty basket goes through the till for payment only."""
     scenario = make_scenario(basket={"items": 0}, cashiers={"count": 1, "payment_time": "7s"})

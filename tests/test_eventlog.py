@@ -37,6 +37,7 @@ SUMMARY_TYPES = {
     "utilisation": float,
     "throughput_per_hour": float,
     "lanes_max": int,
+    "lane_hours": float,
     "elapsed": float,
     "seed": int,
     "interrupted": bool,

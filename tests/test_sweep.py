@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
+from checkout_sim._confidence import mean_interval
 from checkout_sim._goals import GoalError, parse_goal
 from checkout_sim.cli import main
 from checkout_sim.sweep import SweepError, goal_names, parse_sweep, run_sweep
@@ -39,9 +42,8 @@ def test_grid_is_every_combination_in_order() -> None:
         SHOP, "shop.yaml", sweeps=["cashiers.count=1..3", "queue.capacity=5,20"], replications=2, jobs=1
     )
     settings = [r.variant.settings for r in result.results]
-    assert settings == [
-        {"cashiers.count": c, "queue.capacity": k} for c in ("1", "2", "3") for k in ("5", "20")
-    ]
+    assert settings == [{"cashiers.count": c, "queue.capacity": k} for c in (1, 2, 3) for k in (5, 20)]
+    assert result.results[1].variant.written == {"cashiers.count": "1", "queue.capacity": "20"}
     assert all(len(r.summaries) == 2 for r in result.results)
     assert [s.seed for s in result.results[0].summaries] == [11, 12]
     assert [r.variant.scenario.cashiers.count for r in result.results] == [1, 1, 2, 2, 3, 3]
@@ -73,14 +75,14 @@ def test_a_goal_is_met_only_if_the_whole_interval_meets_it() -> None:
     assert parse_goal("utilisation >= 0.5", goal_names()).judge([{"utilisation": None}]).meets is False
 
 
-def test_cheapest_is_first_meeting_or_minimized_and_none_when_impossible() -> None:
-    """The answer is the first variant meeting all goals, the smallest --minimize, or none."""
+def test_cheapest_is_fewest_lane_hours_or_minimized_and_none_when_impossible() -> None:
+    """Of the variants meeting all goals: the fewest lane-hours, or the smallest --minimize; or none."""
     sweeps = ["cashiers.count=1..4"]
     result = run_sweep(SHOP, "s.yaml", sweeps=sweeps, replications=5, goals=["wait_mean <= 60"], jobs=1)
     verdicts = [r.verdicts[0].meets for r in result.results]
     assert verdicts[0] is False and verdicts[-1] is True
     assert result.cheapest is not None
-    assert result.cheapest.variant.number == verdicts.index(True) + 1
+    assert result.cheapest.variant.number == verdicts.index(True) + 1  # more tills, more lane-hours
     reverse = run_sweep(
         SHOP,
         "s.yaml",
@@ -94,6 +96,38 @@ def test_cheapest_is_first_meeting_or_minimized_and_none_when_impossible() -> No
     assert reverse.cheapest.variant.settings == result.cheapest.variant.settings
     impossible = run_sweep(SHOP, "s.yaml", sweeps=sweeps, replications=3, goals=["served > 1000000"], jobs=1)
     assert impossible.cheapest is None
+
+
+def test_cheapest_is_not_first_in_sweep_order_but_fewest_lane_hours() -> None:
+    """Swept from most tills to fewest, every variant meets the goal: the answer is the fewest tills."""
+    result = run_sweep(
+        SHOP, "s.yaml", sweeps=["cashiers.count=3,2,1"], replications=3, goals=["served >= 0"], jobs=1
+    )
+    assert [r.meets_all for r in result.results] == [True, True, True]
+    hours = [r.interval("lane_hours") for r in result.results]
+    assert all(h is not None for h in hours)
+    assert hours[0].mean > hours[1].mean > hours[2].mean  # type: ignore[union-attr]
+    assert result.cheapest is not None and result.cheapest.variant.number == 3
+
+
+def test_equal_lane_hours_go_to_the_first_variant() -> None:
+    """A price changes nothing in the run: equal lane-hours, and the first in sweep order is the answer."""
+    result = run_sweep(
+        SHOP, "s.yaml", sweeps=["products.0.price=2,1"], replications=2, goals=["served >= 0"], jobs=1
+    )
+    first, second = (r.interval("lane_hours") for r in result.results)
+    assert first is not None and second is not None and first.mean == second.mean
+    assert result.cheapest is not None and result.cheapest.variant.settings == {"products.0.price": 2}
+
+
+def test_goals_may_name_numeric_swept_keys() -> None:
+    """A goal may use a swept number (cashiers.count) but not a swept word (queue.kind)."""
+    result = run_sweep(
+        SHOP, "s.yaml", sweeps=["cashiers.count=1,2"], replications=2, goals=["cashiers.count >= 2"], jobs=1
+    )
+    assert [r.meets_all for r in result.results] == [False, True]
+    with pytest.raises(GoalError, match=r"unknown figure 'queue\.kind'"):
+        run_sweep(SHOP, "s.yaml", sweeps=["queue.kind=fifo,lifo"], goals=["queue.kind >= 1"])
 
 
 def test_parallel_processes_give_identical_results() -> None:
@@ -150,7 +184,7 @@ def test_command_prints_table_answer_and_one_json_line_per_run(
         (1, 4, 14),
         (2, 1, 11),
     ]
-    assert records[4]["settings"] == {"cashiers.count": "2"}
+    assert records[4]["settings"] == {"cashiers.count": 2}
     assert all(list(r)[:2] == ["t", "event"] for r in records)
     assert err.startswith(
         "sweep-shop: 3 variants x 4 replications (seeds 11..14); figures are means ±95% CI\n"
@@ -159,7 +193,7 @@ def test_command_prints_table_answer_and_one_json_line_per_run(
     assert (
         err.rstrip()
         .splitlines()[-1]
-        .startswith(("cheapest variant meeting every goal: #", "no variant meets"))
+        .startswith(("cheapest variant meeting every goal (fewest lane_hours, ", "no variant meets"))
     )
 
 
@@ -204,25 +238,40 @@ def test_sweep_usage_errors_exit_2(capfd: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.slow
-def test_black_friday_sweep_from_the_issue(capfd: pytest.CaptureFixture[str]) -> None:
-    """`--sweep cashiers.count=4..10 --replications 10 --goal "wait_p90 <= 5m"` prints table and answer."""
+def test_the_readme_black_friday_sweep_answers_with_the_fewest_lane_hours(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The README's sweep of the manager's lane limit: the answer meets both goals at fewest lane-hours."""
+    goals = ["wait_p90 <= 5m", "lost_share <= 0.05"]
     code = main(
         [
             str(SCENARIOS / "black_friday.yaml"),
-            "--sweep",
-            "cashiers.count=4..10",
-            "--replications",
-            "10",
-            "--goal",
-            "wait_p90 <= 5m",
-            "--log",
-            "none",
+            *("--sweep", "cashiers.scaling.max=10..16", "--replications", "10"),
+            *(option for goal in goals for option in ("--goal", goal)),
         ]
     )
-    err = capfd.readouterr().err
+    out, err = capfd.readouterr()
     assert code == 0
     assert err.startswith("black-friday: 7 variants x 10 replications")
-    assert len(err.splitlines()) == 1 + 1 + 7 + 1
+    assert len(err.splitlines()) == 1 + 1 + 7 + 1 + 1
+    runs: dict[int, list[dict[str, Any]]] = {}
+    for line in out.splitlines():
+        record = orjson.loads(line)
+        runs.setdefault(record["variant"], []).append(record)
+    meeting = {}
+    for number, records in runs.items():
+        p90_mean, p90_half = mean_interval([r["wait_p90"] for r in records])
+        lost = [(r["balked"] + r["reneged"] + r["unserved"]) / r["arrived"] for r in records]
+        lost_mean, lost_half = mean_interval(lost)
+        if p90_mean + p90_half <= 300 and lost_mean + lost_half <= 0.05:
+            meeting[number] = math.fsum(r["lane_hours"] for r in records) / len(records)
+    assert meeting, err
+    cheapest = min(meeting, key=meeting.__getitem__)
+    limit = runs[cheapest][0]["settings"]["cashiers.scaling.max"]
+    assert err.rstrip().splitlines()[-1] == (
+        f"cheapest variant meeting every goal (fewest lane_hours, {meeting[cheapest]:.2f}): "
+        f"#{cheapest} (cashiers.scaling.max={limit})"
+    )
 
 
 def test_progress_bar_only_on_a_terminal(
@@ -259,7 +308,7 @@ def test_goals_may_name_a_segments_wait() -> None:
     result = run_sweep(
         vip, "vip.yaml", sweeps=["cashiers.count=1,2"], replications=3, goals=["wait_mean[vip] <= 2m"], jobs=1
     )
-    assert [r.variant.settings["cashiers.count"] for r in result.results] == ["1", "2"]
+    assert [r.variant.settings["cashiers.count"] for r in result.results] == [1, 2]
     assert result.results[1].verdicts[0].meets is True
     with pytest.raises(GoalError, match=r"unknown figure 'wait_mean\[vip\]'"):
         run_sweep(SHOP, "s.yaml", sweeps=["cashiers.count=1"], goals=["wait_mean[vip] <= 2m"], jobs=1)

@@ -23,7 +23,7 @@ _Expression = Callable[[Figures], float | None]
 _TOKEN = re.compile(
     r"\s*(?:"
     r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(?P<unit>ms|min|sec|hr|s|m|h|d)?(?![A-Za-z_])"
-    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\[[^\]]+\])?)"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*(?:\[[^\]]+\])?)"
     r"|(?P<op><=|>=|<|>|[-+*/()])"
     r")"
 )

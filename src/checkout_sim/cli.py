@@ -319,7 +319,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
                     }
                     stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     if not args.quiet:
-        print(format_sweep(scenario, result, args.replications), file=sys.stderr)
+        print(format_sweep(scenario, result, args.replications, args.minimize), file=sys.stderr)
     return EXIT_OK
 
 

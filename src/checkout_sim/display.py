@@ -262,7 +262,7 @@ def _theory_text(name: str, value: float) -> str:
 # --- sweeps --------------------------------------------------------------------------
 
 #: The sweep table's columns: served count, waits (served customers), shares as percentages.
-SWEEP_FIGURES = ("served", "wait_mean", "wait_p90", "lost_share", "utilisation")
+SWEEP_FIGURES = ("served", "wait_mean", "wait_p90", "lost_share", "utilisation", "lane_hours")
 _SWEEP_HEADERS = {"wait_mean": "wait_mean*", "wait_p90": "wait_p90*", "lost_share": "lost"}
 
 
@@ -276,10 +276,14 @@ def _plus_minus(name: str, interval: Interval | None) -> str:
         return f"{mean} ±{_share(interval.half_width)}"
     if name.startswith("wait_"):
         return f"{mean} ±{format_seconds(interval.half_width)}"
+    if name == "lane_hours":
+        return f"{mean} ±{interval.half_width:.2f}"
     return f"{mean} ±{_count(interval.half_width)}"
 
 
-def format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> str:
+def format_sweep(
+    scenario: Scenario, result: SweepResult, replications: int, minimize: str | None = None
+) -> str:
     """One row per variant: settings, key figures as mean ±95 % CI, goals met, and the answer."""
     keys = list(result.results[0].variant.settings)
     first_seed = result.results[0].summaries[0].seed
@@ -292,7 +296,7 @@ def format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> 
     ]
     rows = []
     for variant in result.results:
-        row = [str(variant.variant.number), *(str(value) for value in variant.variant.settings.values())]
+        row = [str(variant.variant.number), *variant.variant.written.values()]
         row += [_plus_minus(name, variant.interval(name)) for name in SWEEP_FIGURES]
         row.append(format_seconds(pooled_quantile(variant.summaries, 0.9)))
         row += ["yes" if verdict.meets else "no" for verdict in variant.verdicts]
@@ -303,13 +307,21 @@ def format_sweep(scenario: Scenario, result: SweepResult, replications: int) -> 
         f"(seeds {first_seed}..{first_seed + replications - 1}); figures are means ±95% CI"
     ]
     for line in [header, *rows]:
-        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+        cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        lines.append(("  " + "  ".join(cells)).rstrip())
     lines.append(f"  {WAIT_NOTE}; lost: share of arrivals not served")
     if result.goals:
         if result.cheapest is None:
             lines.append("no variant meets every goal (met only if the whole 95% interval meets it)")
         else:
             chosen = result.cheapest.variant
-            settings = ", ".join(f"{key}={value}" for key, value in chosen.settings.items())
-            lines.append(f"cheapest variant meeting every goal: #{chosen.number} ({settings})")
+            settings = ", ".join(f"{key}={value}" for key, value in chosen.written.items())
+            cost = minimize or "lane_hours"
+            if cost in chosen.settings:
+                by = f"smallest {cost}"
+            else:
+                interval = result.cheapest.interval(cost)
+                by = f"{'fewest' if minimize is None else 'smallest'} {cost}"
+                by += f", {format_value(cost, interval.mean)}" if interval is not None else ""
+            lines.append(f"cheapest variant meeting every goal ({by}): #{chosen.number} ({settings})")
     return "\n".join(lines)

@@ -61,6 +61,8 @@ class Summary(SegmentSummary):
     the door) and ``wait_mean_all`` the mean wait over every arrival (0 for a balk,
     the time until leaving for those who gave up), so that Little's law
     ``waiting_mean = arrived / elapsed × wait_mean_all`` holds for every run.
+    ``lane_hours`` is the staffed till time: hours each lane was open, added up (the
+    manager's extra lanes included), the cost a staffing plan is judged on.
     """
 
     queue_length_mean: float
@@ -70,6 +72,7 @@ class Summary(SegmentSummary):
     utilisation: float | None
     throughput_per_hour: float | None
     lanes_max: int
+    lane_hours: float
     elapsed: float
     seed: int
     interrupted: bool
@@ -316,6 +319,7 @@ class Tally:
             utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
             throughput_per_hour=totals["served"] / end * 3600.0 if end > 0 else None,
             lanes_max=self.lanes_max,
+            lane_hours=self._lane_area / 3600.0,
             elapsed=end,
             seed=seed,
             interrupted=interrupted,

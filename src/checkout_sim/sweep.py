@@ -15,10 +15,13 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from ._confidence import Interval, bounded_interval
 from ._goals import Goal, Verdict, parse_goal
-from .loader import parse_scenario
+from .loader import _Loader, parse_scenario
 from .runner import resolve_seed, run
 from .scenario import Scenario
 from .summary import Summary, Tally, figure_range, figures
@@ -36,11 +39,23 @@ class SweepError(ValueError):
 
 @dataclass(frozen=True)
 class Variant:
-    """One point of the grid: its settings (key → value as written) and its scenario."""
+    """One point of the grid: its settings (key → value read as YAML, as ``--set`` reads it) and scenario.
+
+    ``written`` keeps each value as the user wrote it, for tables.
+    """
 
     number: int
-    settings: dict[str, str]
+    settings: dict[str, Any]
     scenario: Scenario
+    written: dict[str, str] = field(default_factory=dict)
+
+    def numbers(self) -> dict[str, float]:
+        """The settings whose values are numbers, which goals may name beside the figures."""
+        return {
+            key: float(value)
+            for key, value in self.settings.items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
 
 
 @dataclass
@@ -58,14 +73,21 @@ class VariantResult:
 
     def interval(self, name: str) -> Interval | None:
         """A figure's mean and 95 % interval across runs, cut to its range (None: undefined in a run)."""
-        return bounded_interval(
-            [_run_figures(summary).get(name) for summary in self.summaries], *figure_range(name)
-        )
+        return bounded_interval([figures.get(name) for figures in self.runs()], *figure_range(name))
+
+    def runs(self) -> list[dict[str, float | None]]:
+        """Each run's figures by name, the variant's numeric settings among them (for goals)."""
+        settings: dict[str, float | None] = dict(self.variant.numbers())
+        return [_run_figures(summary) | settings for summary in self.summaries]
 
 
 @dataclass
 class SweepResult:
-    """Every variant's results, and the cheapest variant that meets all goals."""
+    """Every variant's results, and the cheapest variant that meets all goals.
+
+    Cheapest is the fewest staffed till-hours (``lane_hours``, mean across runs)
+    unless ``--minimize`` names another key; ties go to the first in sweep order.
+    """
 
     results: list[VariantResult]
     goals: list[Goal]
@@ -90,11 +112,12 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
     return key, choices
 
 
-def goal_names(scenario: Scenario | None = None) -> list[str]:
-    """The figures a goal may name: the summary's numbers, the derived figures, and
-    ``wait_mean[segment]`` for each segment of ``scenario`` when it has several."""
+def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> list[str]:
+    """The figures a goal may name: the summary's numbers, the derived figures,
+    ``wait_mean[segment]`` for each segment of ``scenario`` when it has several, and
+    the swept keys ``swept`` whose values are numbers."""
     segments = [segment.name for segment in scenario.segments] if scenario is not None else []
-    return sorted(_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)))
+    return sorted({*_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)), *swept})
 
 
 def _run_figures(summary: Summary) -> dict[str, float | None]:
@@ -114,9 +137,16 @@ def variants(text: str, source: str, base: Sequence[str], sweeps: Sequence[str])
     if len(set(keys)) != len(keys):
         raise SweepError("--sweep: the same key is swept twice")
     for number, combination in enumerate(itertools.product(*(values for _, values in axes)), start=1):
-        settings = dict(zip(keys, combination, strict=True))
-        overrides = [*base, *(f"{key}={value}" for key, value in settings.items())]
-        yield Variant(number, settings, parse_scenario(text, source, overrides))
+        written = dict(zip(keys, combination, strict=True))
+        overrides = [*base, *(f"{key}={value}" for key, value in written.items())]
+        scenario = parse_scenario(text, source, overrides)
+        settings = {key: _read_value(value) for key, value in written.items()}
+        yield Variant(number, settings, scenario, written)
+
+
+def _read_value(text: str) -> Any:
+    """A swept value as ``--set`` reads it (YAML): ``4`` is a number, ``fifo`` a string."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _run_one(job: tuple[Scenario, int]) -> Summary:
@@ -147,7 +177,7 @@ def run_sweep(
     ``if __name__ == "__main__":`` guard.
     """
     grid = list(variants(text, source, base, sweeps))
-    names = goal_names(grid[0].scenario)
+    names = goal_names(grid[0].scenario, list(grid[0].numbers()))
     parsed_goals = [parse_goal(goal, names) for goal in goals]
     if minimize is not None and minimize not in grid[0].settings and minimize not in names:
         raise SweepError(f"--minimize {minimize!r}: not a swept key or a figure")
@@ -158,22 +188,23 @@ def run_sweep(
     summaries = _execute(work, jobs, dask, progress)
     results = []
     for index, variant in enumerate(grid):
-        mine = summaries[index * replications : (index + 1) * replications]
-        runs = [_run_figures(summary) for summary in mine]
-        results.append(VariantResult(variant, mine, [goal.judge(runs) for goal in parsed_goals]))
+        result = VariantResult(variant, summaries[index * replications : (index + 1) * replications])
+        runs = result.runs()
+        result.verdicts = [goal.judge(runs) for goal in parsed_goals]
+        results.append(result)
     meeting = [result for result in results if result.meets_all]
-    cheapest = None
-    if meeting:
-        cheapest = meeting[0] if minimize is None else min(meeting, key=lambda r: _cost(r, minimize))
+    key = minimize if minimize is not None else "lane_hours"
+    cheapest = min(meeting, key=lambda r: _cost(r, key)) if meeting else None  # min keeps the first of ties
     return SweepResult(results, parsed_goals, cheapest)
 
 
 def _cost(result: VariantResult, key: str) -> float:
+    """What ``key`` costs in this variant: its swept value, or the figure's mean across runs."""
     if key in result.variant.settings:
-        try:
-            return float(result.variant.settings[key])
-        except ValueError:
-            raise SweepError(f"--minimize {key!r}: the swept values are not numbers") from None
+        value = result.variant.numbers().get(key)
+        if value is None:
+            raise SweepError(f"--minimize {key!r}: the swept values are not numbers")
+        return value
     interval = result.interval(key)
     return interval.mean if interval is not None else float("inf")
 
