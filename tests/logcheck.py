@@ -25,6 +25,7 @@ EVENT_FIELDS: dict[str, dict[str, type]] = {
     "customer_unserved": {"customer": int, "wait": float},
     "cashier_opened": {"cashier": int, "queue_length": int},
     "cashier_closed": {"cashier": int, "queue_length": int},
+    "warmup_ended": {"last_customer": int, "queue_length": int},
 }
 
 OUTCOMES = ("customer_balked", "customer_reneged", "customer_unserved", "checkout_finished")
@@ -136,9 +137,15 @@ def _check_cashiers(run: Run, scenario: Scenario) -> None:
 
 
 def _check_summary(run: Run) -> None:
+    """The summary agrees with the events: of every customer, or those after the warm-up."""
     summary = run.summary
-    counts = Counter(run.outcomes.values())
-    assert summary["arrived"] == len(run.arrivals)
+    boundary = run.of("warmup_ended")
+    last = boundary[0]["last_customer"] if boundary else 0
+    origin = boundary[0]["t"] if boundary else 0.0
+    assert summary.get("warmup") == (origin if "warmup" in summary else None)
+    counted = {customer: outcome for customer, outcome in run.outcomes.items() if customer > last}
+    counts = Counter(counted.values())
+    assert summary["arrived"] == len(counted)
     assert summary["served"] == counts["checkout_finished"]
     assert summary["balked"] == counts["customer_balked"]
     assert summary["reneged"] == counts["customer_reneged"]
@@ -146,7 +153,7 @@ def _check_summary(run: Run) -> None:
     assert (
         summary["arrived"] == summary["served"] + summary["balked"] + summary["reneged"] + summary["unserved"]
     )
-    waits = [start["wait"] for start in run.starts.values()]
+    waits = [start["wait"] for customer, start in run.starts.items() if customer > last]
     if waits:
         assert math.isclose(summary["wait_mean"], sum(waits) / len(waits), rel_tol=1e-9, abs_tol=1e-9)
         assert summary["wait_max"] == max(waits)
@@ -155,12 +162,33 @@ def _check_summary(run: Run) -> None:
         assert summary["wait_mean"] is None and summary["wait_max"] is None
     assert summary["elapsed"] == summary["t"]
     if summary["arrived"]:
-        # Little's law on everyone waiting (line or door), exact on a sample path that ends empty.
-        gave_up = [e["wait"] for e in run.events if e["event"] in ("customer_reneged", "customer_unserved")]
-        total_wait = math.fsum(waits) + math.fsum(gave_up)
+        gave_up = [
+            e["wait"]
+            for e in run.events
+            if e["event"] in ("customer_reneged", "customer_unserved") and e["customer"] > last
+        ]
         assert math.isclose(
-            summary["wait_mean_all"], total_wait / summary["arrived"], rel_tol=1e-9, abs_tol=1e-12
+            summary["wait_mean_all"],
+            (math.fsum(waits) + math.fsum(gave_up)) / summary["arrived"],
+            rel_tol=1e-9,
+            abs_tol=1e-12,
         )
-        assert math.isclose(
-            summary["waiting_mean"] * summary["elapsed"], total_wait, rel_tol=1e-9, abs_tol=1e-9
-        ), "Little's law"
+        # Little's law, exact on a sample path: the time-average number waiting (in line or
+        # at the door) is everyone's waiting time inside the window, over the window's length.
+        inside = math.fsum(
+            max(0.0, left - max(run.arrivals[customer]["t"], origin))
+            for customer, left in _left_waiting(run).items()
+        )
+        span = summary["elapsed"] - origin
+        assert math.isclose(summary["waiting_mean"] * span, inside, rel_tol=1e-9, abs_tol=1e-9), (
+            "Little's law"
+        )
+
+
+def _left_waiting(run: Run) -> dict[int, float]:
+    """When each customer stopped waiting: reached a till, gave up, was sent home or balked."""
+    left = {customer: start["t"] for customer, start in run.starts.items()}
+    for event in run.events:
+        if event["event"] in ("customer_reneged", "customer_unserved", "customer_balked"):
+            left[event["customer"]] = event["t"]
+    return left

@@ -377,6 +377,8 @@ def test_polars_recipe_and_column_types(
 # --- the event-log promise (README and docs/analysis.md) ------------------------------
 
 IDENTIFIER = re.compile(r"`([a-z_][a-z0-9_]*)`")
+#: A field marked as present only when the scenario uses a setting: "`warmup` (only with ...".
+OPTIONAL = re.compile(r"`([a-z_][a-z0-9_]*)` \(only with ")
 NULLABLE = re.compile(r"A listed field is `null` only (?P<clause>[^.]*)\.")
 
 
@@ -391,8 +393,16 @@ def readme_event_fields() -> dict[str, set[str]]:
     summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
     assert summary is not None, "the README lists run_finished's fields"
     fields["run_finished"] = set(IDENTIFIER.findall(summary[1]))
-    assert len(fields) == 11 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
+    assert len(fields) == 12 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
     return fields
+
+
+def readme_optional_fields() -> set[str]:
+    """The run_finished fields the README marks as present only when a setting is used."""
+    text = README.read_text(encoding="utf-8")
+    summary = re.search(r"^`run_finished` fields: (.*?)\n\n", text, re.M | re.S)
+    assert summary is not None
+    return set(OPTIONAL.findall(" ".join(summary[1].split())))
 
 
 def nullable_fields(path: Path) -> set[str]:
@@ -444,14 +454,18 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     extra = {"run"} if replications > 1 else set()
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
+    optional = readme_optional_fields()
+    assert optional == {"warmup"}
+    used = {"warmup"} if scenario.warmup else set()
     for event in events:
-        assert set(event) == {"t", "event", *listed[event["event"]], *extra}, event
+        unused = optional - used if event["event"] == "run_finished" else set()
+        assert set(event) == {"t", "event", *(listed[event["event"]] - unused), *extra}, event
         assert {key for key, value in event.items() if value is None} <= nullable, event
         for key, value in event.items():
             if value is not None:
                 types.setdefault(key, set()).add(type(value))
     assert {key: kinds for key, kinds in types.items() if len(kinds) > 1} == {}
-    assert all(e["config"] == scenario.model_dump(mode="json") for e in events if e["event"] == "run_started")
+    assert all(e["config"] == scenario.logged() for e in events if e["event"] == "run_started")
     summaries = [event for event in events if event["event"] == "run_finished"]
     assert len(summaries) == replications
     for summary in summaries:

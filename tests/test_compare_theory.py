@@ -18,7 +18,7 @@ BANK = str(SCENARIOS / "bank.yaml")
 
 def test_replications_tag_every_event_with_its_run(capfd: pytest.CaptureFixture[str]) -> None:
     """With N > 1 each event carries `run` (1..N) right after t and event; seeds count up."""
-    assert main([BANK, "--replications", "3", "--set", "duration=1h", "--quiet"]) == 0
+    assert main([BANK, "--replications", "3", "--set", "duration=1h", "--set", "warmup=0", "--quiet"]) == 0
     events = [orjson.loads(line) for line in capfd.readouterr().out.splitlines()]
     assert all(list(e)[:3] == ["t", "event", "run"] for e in events)
     starts = [e for e in events if e["event"] == "run_started"]
@@ -43,7 +43,8 @@ def seconds(text: str) -> float:
 
 def test_replications_report_confidence_intervals(capfd: pytest.CaptureFixture[str]) -> None:
     """The stderr report gives each figure's mean and a 95 % interval that contains it."""
-    assert main([BANK, "--replications", "5", "--set", "duration=8h", "--log", "none"]) == 0
+    eight_hours = ["--set", "duration=8h", "--set", "warmup=0"]
+    assert main([BANK, "--replications", "5", *eight_hours, "--log", "none"]) == 0
     err = capfd.readouterr().err
     assert err.startswith(
         "bank: 5 replications (seeds 2024..2028, virtual clock): "
@@ -85,10 +86,10 @@ def test_compare_theory_agrees_within_the_interval_for_a_long_run(capfd: pytest.
 
 
 def test_compare_theory_single_run_shows_simulated_and_analytic(capfd: pytest.CaptureFixture[str]) -> None:
-    """Without replications the table has the run's value, theory and the relative difference."""
+    """One run: the value ± its batch-means half-width, theory and the relative difference."""
     assert main([BANK, "--compare-theory", "--log", "none", "--quiet"]) == 0
     err = capfd.readouterr().err
-    assert re.search(r"wait_probability\s+0\.\d{4}\s+0\.8171\s+[+-]\d+\.\d%", err), err
+    assert re.search(r"wait_probability\s+0\.\d{4} ± 0\.\d{4}\s+0\.8171\s+[+-]\d+\.\d%", err), err
 
 
 def test_non_textbook_scenarios_say_there_is_no_closed_form(capfd: pytest.CaptureFixture[str]) -> None:

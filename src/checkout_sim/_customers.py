@@ -12,7 +12,7 @@ import itertools
 import random
 from bisect import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
@@ -34,6 +34,8 @@ class Customer:
     payment: float
     patience: float | None
     leave_timer: asyncio.TimerHandle | None = None
+    #: When the checkout began; set by the cashier, read only while the customer is at the till.
+    start: float = field(init=False)
 
 
 def _picker(weights: list[float]) -> list[float] | None:

@@ -18,12 +18,13 @@ from typing import IO, Any
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
+from ._batches import Batches
 from ._clock import VirtualClockLoop, pauser, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
 from .scenario import MAX_WAITING, Scenario
-from .summary import Summary, Tally
+from .summary import BatchTally, Summary, Tally
 
 __all__ = ["Interrupted", "Overloaded", "Shop"]
 
@@ -64,8 +65,10 @@ class Shop:
         processors: tuple[Processor, ...] = (),
         bind: Mapping[str, Any] | None = None,
         progress: Callable[[float], None] | None = None,
+        batch_means: bool = False,
     ) -> None:
         self._scenario = scenario
+        self._batch_means = batch_means
         self._seed = seed
         self._stream = log
         self._item_events = item_events
@@ -98,7 +101,7 @@ class Shop:
         self._loop = loop
         self._arrival = waker(loop, self._next_member)
         self._wake_at = self._arrival.at
-        self._tally = tally = Tally(self._segment_names, loop.time)
+        self._tally = tally = self._make_tally(loop.time)
         # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
         # has grown out of hand (see _arrive); it never holds anyone at the door.
         self._unbounded = scenario.queue.capacity is None
@@ -119,13 +122,15 @@ class Shop:
                 bind=self._bind,
             )
             self._emit, self._record = log.emit, log.record
+        if scenario.warmup > 0:
+            self._warmup_timer: asyncio.TimerHandle | None = loop.call_at(scenario.warmup, self._end_warmup)
         self._emit(
             "run_started",
             scenario=scenario.name,
             seed=self._seed,
             clock=scenario.clock,
             schema_version=SCHEMA_VERSION,
-            config=scenario.model_dump(mode="json"),
+            config=scenario.logged(),
         )
         try:
             await self._serve_everyone()
@@ -135,6 +140,30 @@ class Shop:
             self._send_everyone_home()
             raise Interrupted(self._finish(interrupted=True), self._signal) from None
         return self._finish(interrupted=False)
+
+    def _make_tally(self, clock: Callable[[], float]) -> Tally:
+        """The run's tally; with batch means asked for and a duration, one that batches too."""
+        scenario = self._scenario
+        warmup = scenario.warmup > 0
+        if self._batch_means and scenario.duration is not None:
+            batches = Batches(scenario.warmup, scenario.duration, self._segment_names)
+            return BatchTally(self._segment_names, clock, batches, warmup=warmup)
+        return Tally(self._segment_names, clock, warmup=warmup)
+
+    def _end_warmup(self) -> None:
+        """The warm-up is over: figures count only the customers who arrive from now on.
+
+        Whoever is already in line, at the door or at a till is moved to the tally's
+        hidden group; the log keeps them and marks the boundary.
+        """
+        self._warmup_timer = None
+        in_shop = [*self._line.waiting(), *self._at_till.values()]
+        if self._held is not None:
+            in_shop.append(self._held)
+        hidden = self._tally.begin_window(customer.start for customer in self._at_till.values())
+        for customer in in_shop:
+            customer.segment = hidden
+        self._emit("warmup_ended", last_customer=self._made, queue_length=self._line.qsize())
 
     def interrupt(self, signal_number: int) -> None:
         """Stop the run now (a signal arrived): the log ends with a partial summary."""
@@ -172,6 +201,9 @@ class Shop:
             self._give_up(self._at_till.pop(lane), reneged=False)
 
     def _finish(self, *, interrupted: bool) -> Summary:
+        if self._scenario.warmup > 0 and self._warmup_timer is not None:
+            self._warmup_timer.cancel()  # the run ended first: the figures cover all of it
+            self._warmup_timer = None
         for lane in sorted(self._lanes):
             self._close_lane(lane)
         summary = self._tally.summary(seed=self._seed, interrupted=interrupted)
@@ -304,7 +336,7 @@ class Shop:
         if not self._unbounded and line.full():
             if self._scenario.queue.when_full == "wait":
                 return True
-            tally.balked += 1
+            self._tally.balk(customer.segment)
             self._emit("customer_balked", customer=customer.id, queue_length=line.qsize())
             return False
         try:
@@ -404,7 +436,7 @@ class Shop:
                 self._at_till[lane] = customer
                 if customer.leave_timer is not None:
                     customer.leave_timer.cancel()
-                start = when = now
+                start = when = customer.start = now
                 wait = start - customer.arrival
                 if logging:
                     record(

@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 log=cast(IO[bytes], _Tee(stream, kept)) if kept is not None else stream,
                 item_events=args.items,
                 progress=None if tick is None else (lambda fraction: tick(round(100 * fraction), 100)),
+                batch_means=args.compare_theory and args.replications == 1,
             )
         if kept is not None:
             Path(args.report).write_text(

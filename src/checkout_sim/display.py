@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ._batches import BatchMeans
 from ._confidence import Interval, bounded_interval
 from .scenario import Scenario
 from .summary import (
@@ -100,9 +101,10 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     """The summary of one run, as the README's Quick start shows it."""
     utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
+    warmup = f"; figures after the {format_seconds(summary.warmup)} warm-up" if summary.warmup else ""
     lines = [
         f"{scenario.name}: {format_seconds(summary.elapsed)} simulated "
-        f"({scenario.clock} clock, seed {summary.seed})",
+        f"({scenario.clock} clock, seed {summary.seed}){warmup}",
         f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
         f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
         f"  wait*      {_waits(summary)}",
@@ -217,16 +219,21 @@ def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str
 
 
 def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
-    """Theory beside the simulation: each predicted figure, simulated and analytic."""
+    """Theory beside the simulation: each predicted figure, simulated and analytic.
+
+    Several runs give intervals across replications; one run gives intervals by the
+    method of batch means when the run has them (see :mod:`checkout_sim._batches`).
+    """
     from .theory import predict
 
     prediction = predict(scenario)
-    several = len(summaries) > 1
-    intervals = across_runs(summaries) if several else {}
+    batches = summaries[0].batch_means if len(summaries) == 1 else None
+    intervals = across_runs(summaries) if len(summaries) > 1 else batches.intervals if batches else {}
     simulated = figures(summaries[0])
     lines = [f"theory: {prediction.model}"]
     if prediction.figures:
-        header = "simulated (95% CI)" if several else "simulated"
+        lines.extend(_how_simulated(scenario, summaries, batches))
+        header = "simulated (95% CI)" if intervals else "simulated"
         lines.append(f"  {'figure':<24}{header:>30}{'theory':>14}{'difference':>12}")
     for name, expected in prediction.figures.items():
         interval = intervals.get(name)
@@ -248,8 +255,37 @@ def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
         for name, reason in prediction.missing.items():
             lines.append(f"  {name}: no closed form here ({reason})")
     if prediction.figures:
-        lines.append("  theory is the steady state; a finite run starts empty, so allow for warm-up")
+        if summaries[0].warmup:
+            lines.append(
+                f"  theory is the steady state; figures count customers who arrived after the "
+                f"{format_seconds(summaries[0].warmup)} warm-up"
+            )
+        else:
+            lines.append(
+                "  theory is the steady state; a finite run starts empty: set a warmup to leave it out"
+            )
     return "\n".join(lines)
+
+
+def _how_simulated(scenario: Scenario, summaries: Sequence[Summary], batches: BatchMeans | None) -> list[str]:
+    """Where the simulated column comes from, and how far to trust its intervals."""
+    if len(summaries) > 1:
+        first, last = summaries[0].seed, summaries[-1].seed
+        return [f"  {len(summaries)} independent runs (seeds {first}..{last}); intervals across runs"]
+    if batches is None:
+        why = "it has no duration" if scenario.duration is None else "it did not run to the end"
+        return [f"  one run, no interval ({why}); --replications N gives intervals from N runs"]
+    lines = [
+        f"  one run: {batches.batches} batch means of {format_seconds(batches.width)} each from "
+        f"{format_seconds(batches.start)}; lag-1 correlation of the batch means "
+        f"{batches.correlation:.2f} (significant above {batches.threshold:.2f})"
+    ]
+    if not batches.independent:
+        lines.append(
+            "  the batch means are still correlated, so the intervals are too narrow: "
+            "run longer, or use --replications N"
+        )
+    return lines
 
 
 def _theory_text(name: str, value: float) -> str:

@@ -30,6 +30,7 @@ def run(
     processors: Sequence[Processor] = (),
     bind: Mapping[str, Any] | None = None,
     progress: Callable[[float], None] | None = None,
+    batch_means: bool = False,
 ) -> Summary:
     """Run ``scenario`` to the end on its clock and return the summary.
 
@@ -38,8 +39,10 @@ def run(
     the JSON-lines event log (None: no log); ``processors`` are extra structlog
     processors run on each event before it is rendered; ``bind`` adds fields to
     every event (after ``t`` and ``event``); ``progress`` is told the fraction of the
-    arrivals done, every 1,000 arrivals (it reads no clock). Each call makes its own loop,
-    random streams and logger, so runs can share a process or go to worker processes.
+    arrivals done, every 1,000 arrivals (it reads no clock). ``batch_means`` adds
+    confidence intervals from this one run (:attr:`Summary.batch_means`; the scenario
+    needs a duration). Each call makes its own loop, random streams and logger, so runs
+    can share a process or go to worker processes.
     """
     seed = resolve_seed(scenario, seed)
     shop = Shop(
@@ -50,6 +53,7 @@ def run(
         processors=tuple(processors),
         bind=bind,
         progress=progress,
+        batch_means=batch_means,
     )
     with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed)) as runner:
         loop = runner.get_loop()
@@ -72,6 +76,7 @@ def replicate(
     item_events: bool = False,
     processors: Sequence[Processor] = (),
     progress: Callable[[float], None] | None = None,
+    batch_means: bool = False,
 ) -> list[Summary]:
     """Run ``replications`` independent runs with seeds seed, seed+1, …; return their summaries.
 
@@ -90,6 +95,7 @@ def replicate(
             processors=processors,
             bind={"run": index + 1} if replications > 1 else None,
             progress=None if progress is None else _share(progress, index, replications),
+            batch_means=batch_means,
         )
         for index in range(replications)
     ]

@@ -13,7 +13,7 @@ from pydantic import Discriminator, Field, Tag, model_validator
 
 from ._base import Model, rule_error
 from ._distributions import Constant, ConstantCount, CountDistribution, Distribution, can_be_positive
-from ._units import NonNegativeRate, PositiveDuration, Rate
+from ._units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
     "MAX_CASHIERS",
@@ -200,6 +200,10 @@ def _unique(items: Sequence[Product | Segment], key: str) -> None:
         seen.add(item.name)
 
 
+#: Keys added after the log's format was fixed, logged only when used (see :meth:`Scenario.logged`).
+_FEATURE_KEYS = ("warmup",)
+
+
 class Scenario(Model):
     """A whole scenario file: who arrives, what they buy, how they queue, who serves."""
 
@@ -209,6 +213,7 @@ class Scenario(Model):
     clock: Literal["virtual", "realtime"] = "virtual"
     speed: Annotated[float, Field(gt=0, le=1e9)] = 1.0
     duration: PositiveDuration | None = None
+    warmup: Duration = 0.0
     drain: bool = True
     products: Annotated[list[Product], Field(min_length=1)]
     basket: Basket = Basket()
@@ -225,6 +230,11 @@ class Scenario(Model):
             raise rule_error("duration", "is required unless arrivals.limit is given")
         if self.duration is None and not self.drain:
             raise rule_error("drain", "false needs a duration (the closing time)")
+        if self.duration is not None and self.warmup >= self.duration:
+            raise rule_error(
+                "warmup",
+                f"must end before the duration ({self.duration:g}s), or no customer would count",
+            )
         if isinstance(self.arrivals, ScheduleArrivals) and self.duration is not None:
             last = self.arrivals.phases[-1].until
             if self.duration > last:
@@ -246,6 +256,18 @@ class Scenario(Model):
                 f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
             )
         return self
+
+    def logged(self) -> dict[str, Any]:
+        """The validated scenario as plain data for ``run_started``'s ``config``.
+
+        A key of a newer feature is left out while it has its default (a warm-up of 0),
+        so that a scenario that does not use it logs exactly what it always did.
+        """
+        data = self.model_dump(mode="json")
+        for key in _FEATURE_KEYS:
+            if getattr(self, key) == type(self).model_fields[key].default:
+                del data[key]
+        return data
 
     def expected_arrivals(self) -> float:
         """The mean number of arrivals until ``duration`` (ignoring limit and backpressure)."""

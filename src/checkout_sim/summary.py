@@ -8,12 +8,13 @@ the time from arrival to reaching a cashier.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial, reduce
 from operator import add, lt, mul
 from typing import Any, Protocol
 
+from ._batches import Batches, BatchMeans
 from ._sketch import RELATIVE_ACCURACY, QuantileSketch
 
 #: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
@@ -23,6 +24,7 @@ _waited = partial(lt, 0.0)  # waited at all: 0 < wait (a partial of a C function
 __all__ = [
     "PERCENTILE_RELATIVE_ERROR",
     "SHARES",
+    "BatchTally",
     "SegmentSummary",
     "Summary",
     "Tally",
@@ -77,14 +79,32 @@ class Summary(SegmentSummary):
     seed: int
     interrupted: bool
     segments: dict[str, SegmentSummary] = field(default_factory=dict)
+    #: With a warm-up: the simulated time from which the figures count (None: the whole run).
+    warmup: float | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
+    #: One run's confidence intervals by the method of batch means, when asked for.
+    batch_means: BatchMeans | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain data, in field order, as written in the ``run_finished`` event."""
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "sketch"}
+        """Plain data, in field order, as written in the ``run_finished`` event.
+
+        A field of a feature the run did not use (``warmup``) is left out, so a run
+        without it logs what it always did.
+        """
+        data = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in _NOT_LOGGED and not (name in _FEATURES and getattr(self, name) is None)
+        }
         data["segments"] = {name: asdict(segment) for name, segment in self.segments.items()}
         return data
+
+
+#: Summary fields that are not in the log: the sketch and the batch means are working data.
+_NOT_LOGGED = frozenset({"sketch", "batch_means"})
+#: Summary fields written only when the run used the feature they belong to.
+_FEATURES = frozenset({"warmup"})
 
 
 def pooled_quantile(summaries: Sequence[Summary], q: float) -> float | None:
@@ -237,7 +257,8 @@ class _NoLine:
 class Tally:
     """Accumulates a run's figures as events happen; :meth:`summary` reads them out.
 
-    The line measures its own length over time; the tally reads it at the end.
+    The line measures its own length over time; the tally reads it at the end. With
+    a warm-up, :meth:`begin_window` starts every figure afresh at its end.
     """
 
     __slots__ = (
@@ -247,14 +268,16 @@ class Tally:
         "_lanes_open",
         "_lanes_since",
         "_names",
+        "_origin",
         "_pending",
+        "_warmup",
         "busy",
         "lanes_max",
         "line",
         "segments",
     )
 
-    def __init__(self, segments: Sequence[str], clock: Callable[[], float]) -> None:
+    def __init__(self, segments: Sequence[str], clock: Callable[[], float], *, warmup: bool = False) -> None:
         self._names = list(segments)
         self.segments = [_SegmentTally() for _ in self._names]
         self._pending = [segment.waits.pending for segment in self.segments]
@@ -266,6 +289,8 @@ class Tally:
         self._lane_area = 0.0
         self._lanes_since = clock()
         self.lanes_max = 0
+        self._origin = self._lanes_since  # figures count from here: opening, or the warm-up's end
+        self._warmup = warmup  # the scenario has a warm-up (so the summary says where figures start)
 
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
@@ -275,6 +300,10 @@ class Tally:
         if len(pending) >= _BATCH:
             self.segments[segment].waits.settle()
 
+    def balk(self, segment: int) -> None:
+        """A customer found the line full and left at once."""
+        self.segments[segment].balked += 1
+
     def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
         """A customer left unserved after ``wait``: reneged, or sent home at closing."""
         tally = self.segments[segment]
@@ -282,7 +311,8 @@ class Tally:
             tally.reneged += 1
         else:
             tally.unserved += 1
-        self._gave_up_wait += wait
+        if segment < len(self._names):  # not one who came during the warm-up
+            self._gave_up_wait += wait
 
     def lanes_changed(self, delta: int) -> None:
         """A lane opened (+1) or closed (-1)."""
@@ -292,16 +322,39 @@ class Tally:
         self._lanes_open += delta
         self.lanes_max = max(self.lanes_max, self._lanes_open)
 
+    def begin_window(self, in_service: Iterable[float]) -> int:
+        """The warm-up is over: every figure starts afresh now.
+
+        ``in_service`` are the start times of the checkouts under way (only their
+        time from now on counts as busy). Returns the segment number to give the
+        customers already in the shop: their fate is tallied apart and never reported.
+        """
+        now = self._clock()
+        line = self.line
+        line.measure()
+        line.area = line.waiting_area = 0.0
+        line.peak = 0
+        self.lanes_changed(0)
+        self._lane_area = 0.0
+        self.lanes_max = self._lanes_open
+        self.busy = -math.fsum(now - start for start in in_service)
+        self.segments = [_SegmentTally() for _ in range(len(self._names) + 1)]
+        self._pending = [segment.waits.pending for segment in self.segments]
+        self._gave_up_wait = 0.0
+        self._origin = now
+        return len(self._names)
+
     def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
         """The figures so far, as of the loop's current time."""
         end = self._clock()
+        span = end - self._origin
         line = self.line
         line.measure()
         self.lanes_changed(0)
         overall = _WaitTally()
-        totals = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
+        totals: dict[str, Any] = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
         per_segment: dict[str, SegmentSummary] = {}
-        for name, tally in zip(self._names, self.segments, strict=True):
+        for name, tally in zip(self._names, self.segments, strict=False):
             overall.merge(tally.waits)
             counts = tally.counts()
             for key, value in counts.items():
@@ -310,19 +363,58 @@ class Tally:
         return Summary(
             **totals,
             **overall.figures(),
-            queue_length_mean=line.area / end if end > 0 else 0.0,
+            queue_length_mean=line.area / span if span > 0 else 0.0,
             queue_length_max=line.peak,
-            waiting_mean=line.waiting_area / end if end > 0 else 0.0,
+            waiting_mean=line.waiting_area / span if span > 0 else 0.0,
             wait_mean_all=(
                 (overall.sum + self._gave_up_wait) / totals["arrived"] if totals["arrived"] else None
             ),
             utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
-            throughput_per_hour=totals["served"] / end * 3600.0 if end > 0 else None,
+            throughput_per_hour=totals["served"] / span * 3600.0 if span > 0 else None,
             lanes_max=self.lanes_max,
             lane_hours=self._lane_area / 3600.0,
             elapsed=end,
             seed=seed,
             interrupted=interrupted,
             segments=per_segment,
+            warmup=self._origin if self._warmup else None,
             sketch=overall.sketch,
         )
+
+
+class BatchTally(Tally):
+    """A tally that also cuts the run into batches for :mod:`batch means <._batches>`."""
+
+    __slots__ = ("batches",)
+
+    def __init__(
+        self, segments: Sequence[str], clock: Callable[[], float], batches: Batches, *, warmup: bool = False
+    ) -> None:
+        super().__init__(segments, clock, warmup=warmup)
+        self.batches = batches
+
+    def served(self, segment: int, wait: float, service: float) -> None:
+        super().served(segment, wait, service)
+        now = self._clock()
+        start = now - service
+        self.batches.served(segment, start - wait, wait)
+        self.batches.busy(start, now)
+
+    def balk(self, segment: int) -> None:
+        super().balk(segment)
+        self.batches.lost(segment, self._clock(), "balked")
+
+    def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
+        super().gave_up(segment, wait, reneged=reneged)
+        self.batches.lost(segment, self._clock() - wait, "reneged" if reneged else "unserved")
+
+    def lanes_changed(self, delta: int) -> None:
+        lanes, since = self._lanes_open, self._lanes_since
+        super().lanes_changed(delta)
+        self.batches.open(since, self._lanes_since, lanes)
+
+    def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
+        found = super().summary(seed=seed, interrupted=interrupted)
+        if interrupted:
+            return found
+        return replace(found, batch_means=self.batches.means())
