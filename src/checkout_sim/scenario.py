@@ -6,6 +6,7 @@ them and the engine runs them. All times are seconds, all rates per second.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -200,6 +201,30 @@ def _unique(items: Sequence[Product | Segment], key: str) -> None:
         seen.add(item.name)
 
 
+def _expected(distribution: Distribution) -> float:
+    """A time distribution's mean as drawn (a normal's after clipping at 0)."""
+    clipped: float | None = getattr(distribution, "clipped_mean", None)
+    return clipped if clipped is not None else distribution.mean
+
+
+def _rate_text(rate: float) -> str:
+    """A rate in the unit that shows it best: 40/s, 12/min, 30/h."""
+    for per, unit in ((1.0, "s"), (60.0, "min"), (3600.0, "h")):
+        if rate * per >= 1:
+            return f"{rate * per:.4g}/{unit}"
+    return f"{rate * 86400:.4g}/d"
+
+
+def _duration_text(seconds: float) -> str:
+    """A duration as written in a scenario: 2s, 1.5min, 2h30m."""
+    if seconds < 60:
+        return f"{seconds:.3g}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.3g}min"
+    hours, rest = divmod(round(seconds / 60), 60)
+    return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
+
+
 #: Keys added after the log's format was fixed, logged only when used (see :meth:`Scenario.logged`).
 _FEATURE_KEYS = ("warmup",)
 
@@ -284,9 +309,75 @@ class Scenario(Model):
             start = phase.until
         return expected
 
+    def mean_service(self) -> float:
+        """The mean time a customer spends at a till: items × mean checkout time, plus payment.
+
+        Segments weigh in by share, products by popularity; a normal time's mean is
+        taken after clipping at 0, as the draws are.
+        """
+        popularity = math.fsum(product.popularity for product in self.products)
+        per_item = (
+            math.fsum(product.popularity * _expected(product.checkout_time) for product in self.products)
+            / popularity
+        )
+        shares = math.fsum(segment.share for segment in self.segments)
+        items = (
+            math.fsum(segment.share * (segment.basket or self.basket).items.mean for segment in self.segments)
+            / shares
+        )
+        return items * per_item + _expected(self.cashiers.payment_time)
+
+    def arrival_rates(self) -> list[tuple[str, float]]:
+        """The mean arrival rate (per second) of each stretch of the arrival pattern, by its key."""
+        arrivals = self.arrivals
+        if isinstance(arrivals, ScheduleArrivals):
+            phases = enumerate(arrivals.phases)
+            return [(f"arrivals.phases.{index}.rate", phase.rate) for index, phase in phases]
+        if isinstance(arrivals, BatchArrivals):
+            return [("arrivals.size", arrivals.size.mean / arrivals.every)]
+        return [("arrivals.rate", arrivals.rate)]
+
+    def overload(self) -> list[tuple[str, str]]:
+        """Stretches whose arrivals bring more work than every till open can do, with a warning each.
+
+        The offered work is the arrival rate times the mean service time, in tills'
+        worth; at or above the most tills that can be open, a line with no capacity
+        grows as long as the stretch lasts (unless everyone gives up in the end). A
+        bounded line or patience for all is a shop that turns the excess away by design.
+        """
+        if self.queue.capacity is not None or all(segment.patience is not None for segment in self.segments):
+            return []
+        service, tills = self.mean_service(), self.cashiers.most
+        found = []
+        for key, rate in self.arrival_rates():
+            offered = rate * service
+            if rate <= 0 or offered < tills:
+                continue
+            growth = "the line will grow without limit"
+            where = ""
+            if isinstance(self.arrivals, ScheduleArrivals):
+                index = int(key.split(".")[2])
+                start = self.arrivals.phases[index - 1].until if index else 0.0
+                phase = self.arrivals.phases[index]
+                where = f"phase {index + 1} (until {_duration_text(phase.until)}): "
+                people = (rate - tills / service) * (phase.until - start)
+                growth = f"the line will grow all phase long, by about {people:.3g} people"
+            message = (
+                f"{where}arrivals {_rate_text(rate)} need {offered:.3g} tills "
+                f"({_duration_text(service)} each on average); "
+                f"{tills} {'is' if tills == 1 else 'are'} open at most: {growth}"
+            )
+            if key.endswith(".rate") and rate >= 1:
+                message += f" (a rate without a unit is per second: for {rate:g} an hour write {rate:g}/h)"
+            found.append((key, message))
+        return found
+
     def warnings(self) -> list[tuple[str, str]]:
-        """Settings that are valid but do nothing, as (dotted key, message) pairs."""
-        found: list[tuple[str, str]] = []
+        """Settings that are valid but do nothing, and arrivals the tills cannot keep up with.
+
+        Returned as (dotted key, message) pairs.
+        """
+        found: list[tuple[str, str]] = self.overload()
         if self.queue.kind != "priority":
             found.extend(
                 (f"segments.{index}.priority", f"has no effect on a {self.queue.kind} queue")
