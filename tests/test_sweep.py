@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,24 @@ def test_command_prints_table_answer_and_one_json_line_per_run(
     assert err.startswith(
         "sweep-shop: 3 variants x 4 replications (seeds 11..14); figures are means ±95% CI\n"
     )
-    assert "wait_p90 <= 5m" in err.splitlines()[1]
+    header, *rows = err.splitlines()[1:5]
+    assert "wait_p90 <= 5m" in header
+    columns = header.split()
+    assert columns[:8] == [
+        "#",
+        "cashiers.count",
+        "served",
+        "wait_mean*",
+        "wait_p90*",
+        "lost",
+        "utilisation",
+        "lane_hours",
+    ]
+    for row in rows:  # shares are percentages, lane-hours hours: one unit per column
+        cells = row.split()
+        lost, utilisation = cells[8], cells[10]
+        assert re.fullmatch(r"\d+\.\d%", lost) and re.fullmatch(r"\d+\.\d%", utilisation), row
+        assert re.fullmatch(r"\d+\.\d\d", cells[12]), row
     assert (
         err.rstrip()
         .splitlines()[-1]
