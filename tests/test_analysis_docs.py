@@ -439,6 +439,7 @@ PROMISE_RUNS: dict[str, tuple[str, list[str], int]] = {
         1,
     ),
     "replications": ("corner_shop.yaml", ["duration=10m"], 2),
+    "wall clock": ("corner_shop.yaml", ["duration=10m", "clock=realtime", "speed=100000"], 1),
 }
 WAIT_FIGURES = ("wait_mean", "wait_sd", "wait_p50", "wait_p90", "wait_p99", "wait_max")
 
@@ -455,8 +456,9 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
     optional = readme_optional_fields()
-    assert optional == {"warmup"}
+    assert optional == {"warmup", "realtime_lag_max"}
     used = {"warmup"} if scenario.warmup else set()
+    used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
     for event in events:
         unused = optional - used if event["event"] == "run_finished" else set()
         assert set(event) == {"t", "event", *(listed[event["event"]] - unused), *extra}, event

@@ -1,19 +1,21 @@
-"""The loops: virtual time jumps exactly and in order; realtime follows the wall clock × speed."""
+"""The loops: virtual time jumps exactly and in order; realtime paces the same steps by wall clock × speed."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping
 from typing import Any, TypeVar
 
+import orjson
 import pytest
 
-from checkout_sim import SimulationStalled, run
+from checkout_sim import SimulationStalled, load_scenario, run
 from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
-from conftest import make_scenario
+from conftest import SCENARIOS, make_scenario
 
 T = TypeVar("T")
 
@@ -204,18 +206,67 @@ def test_realtime_clock_runs_at_the_requested_speed() -> None:
     assert summary.elapsed == pytest.approx(60.0, abs=0.5)
 
 
-def test_realtime_loop_time_is_scaled_wall_time() -> None:
-    """The realtime loop reports simulated seconds: wall seconds × speed."""
-    loop = RealtimeLoop(speed=100.0)
-    try:
-        before = time.monotonic()
-        start = loop.time()
-        time.sleep(0.05)
-        elapsed_sim = loop.time() - start
-        wall = time.monotonic() - before
-        assert 0.05 * 100 * 0.9 <= elapsed_sim <= wall * 100 * 1.1
-    finally:
-        loop.close()
+def test_realtime_loop_runs_each_timer_at_its_time_once_the_wall_clock_gets_there() -> None:
+    """time() is the step's simulated time, exactly; wall_time() is wall seconds × speed, never behind it."""
+
+    async def main() -> list[tuple[float, float]]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, RealtimeLoop)
+        seen: list[tuple[float, float]] = []
+        for when in (1.0, 2.5, 4.0):
+            loop.call_at(when, lambda: seen.append((loop.time(), loop.wall_time())))
+        await sleep_until(5.0)
+        return seen
+
+    started = time.monotonic()
+    with asyncio.Runner(loop_factory=lambda: RealtimeLoop(speed=100.0)) as runner:
+        seen = runner.run(main())
+    wall = time.monotonic() - started
+    assert [at for at, _ in seen] == [1.0, 2.5, 4.0]
+    assert all(by_wall >= at for at, by_wall in seen)
+    assert 0.05 <= wall < 1.0
+
+
+def realtime_equals_virtual(changes: list[str], speed: float) -> None:
+    """The bank on the wall clock at ``speed`` logs what the virtual clock logs, event for event."""
+    scenario = load_scenario(SCENARIOS / "bank.yaml", [*changes, "warmup=0"])
+    virtual, paced = io.BytesIO(), io.BytesIO()
+    run(scenario, seed=3, log=virtual)
+    summary = run(scenario.model_copy(update={"clock": "realtime", "speed": speed}), seed=3, log=paced)
+    assert summary.realtime_lag_max is not None and summary.realtime_lag_max >= 0
+    expected = virtual.getvalue().replace(b'"clock":"virtual"', b'"clock":"realtime"')
+    expected = expected.replace(b'"speed":1.0', f'"speed":{speed!r}'.encode())
+    events = paced.getvalue().splitlines()
+    finished = orjson.loads(events[-1])
+    assert list(finished)[-1] == "realtime_lag_max"
+    del finished["realtime_lag_max"]
+    assert [*events[:-1], orjson.dumps(finished)] == expected.splitlines()
+
+
+@pytest.mark.slow
+def test_realtime_at_speed_100_gives_the_virtual_clocks_figures_exactly() -> None:
+    """Two simulated minutes at speed 100 (1.2 s): the same log as the virtual clock, to the byte."""
+    realtime_equals_virtual(["duration=2min"], 100.0)
+
+
+@pytest.mark.slow
+def test_realtime_at_speed_10000_gives_the_virtual_clocks_figures_exactly() -> None:
+    """Three simulated hours at speed 10,000 (1.1 s): the same log, so lateness never adds up."""
+    realtime_equals_virtual(["duration=3h"], 10_000.0)
+
+
+def test_a_run_that_cannot_keep_up_says_so_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At a speed no computer can follow, on_behind hears once and the summary tells the most lag."""
+    from checkout_sim import _clock
+
+    monkeypatch.setattr(_clock, "BEHIND_WALL_SECONDS", 0.01)
+    heard: list[tuple[float, float]] = []
+    changes = ["duration=50h", "warmup=0", "clock=realtime", "speed=1e9"]
+    summary = run(load_scenario(SCENARIOS / "bank.yaml", changes), on_behind=lambda *lag: heard.append(lag))
+    assert len(heard) == 1 and heard[0][0] / 1e9 > 0.01
+    assert summary.realtime_lag_max is not None and summary.realtime_lag_max >= heard[0][0]
+    virtual = run(load_scenario(SCENARIOS / "bank.yaml", ["duration=50h", "warmup=0"]))
+    assert virtual.realtime_lag_max is None and "realtime_lag_max" not in virtual.to_dict()
 
 
 def test_a_failing_callback_is_reported_and_the_loop_carries_on() -> None:

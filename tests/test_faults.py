@@ -163,6 +163,7 @@ def test_an_overloaded_unbounded_line_stops_with_one_line(
         "arrivals: {pattern: constant, rate: 1/s}\ncashiers: {count: 1}\n"
     )
     assert main([str(path), "--log", "none"]) == 1
-    err = capfd.readouterr().err
+    warning, err = capfd.readouterr().err.splitlines()
+    assert "arrivals.rate: warning: arrivals 1/s need 10 tills" in warning  # said before the run
     assert err.startswith("run-scenario: error: Overloaded: the line grew past 50 waiting customers at t=")
-    assert err.endswith("the tills cannot keep up; set queue.capacity or add cashiers\n")
+    assert err.endswith("the tills cannot keep up; set queue.capacity or add cashiers")

@@ -1,4 +1,4 @@
-"""Event loops whose ``time()`` is simulated seconds: virtual (instant) or realtime (scaled).
+"""Event loops whose ``time()`` is simulated seconds: virtual (instant) or realtime (paced).
 
 The shop's coroutines only ever ask the running loop for the time and sleep on it
 (:func:`sleep_until`, :func:`pause_until`, :func:`pauser`: on other loops a future woken
@@ -14,7 +14,6 @@ import collections
 import functools
 import heapq
 import itertools
-import selectors
 import time
 import types
 from collections.abc import Awaitable, Callable, Generator
@@ -59,6 +58,9 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
     scheduled, so a run is reproducible to the byte. There is no I/O: the simulation
     never needs it, and a loop with nothing ready and no timers is stalled for good.
     """
+
+    #: A paced loop waits for the wall clock before each jump (see :class:`RealtimeLoop`).
+    _paced = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -126,6 +128,7 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         """
         ready, timers = self._ready, self._timers  # type: ignore[attr-defined]
         popleft, from_threads = ready.popleft, self._from_threads
+        pace = self._pace if self._paced else None  # the wall clock's say, on a paced loop only
         try:
             while True:
                 while from_threads:
@@ -154,6 +157,8 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
                                 f"the simulation stalled at t={self._now:g}s: {len(tasks)} task(s) are "
                                 "waiting but nothing is scheduled that could ever wake them"
                             )
+                        if pace is not None and not pace(timers[0][0]):
+                            break  # another thread (a signal) spoke first: a new pass runs it
                         when, _, timer = _heappop(timers)
                         # A timer set in the past runs now: time never goes back.
                         if when > self._now:  # noqa: PLR1730  # cheaper than max() on every jump
@@ -196,6 +201,10 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
             # As asyncio's own _run_once does: a frame kept by a traceback must not keep
             # the last handle (and through it a task whose exception holds that traceback).
             handle = timer = None  # type: ignore[assignment]
+
+    def _pace(self, when: float) -> bool:
+        """Wait until it is time to jump to ``when``; False if another thread spoke first."""
+        return True
 
     def _make_ready(self, timer: asyncio.TimerHandle) -> None:
         """A timer is due along with other callbacks: queue it behind them.
@@ -248,30 +257,57 @@ class VirtualClockLoop(asyncio.BaseEventLoop):
         self._timers.clear()
 
 
-class _ScaledSelector(selectors.DefaultSelector):
-    """The platform selector, waiting 1/speed wall seconds per simulated second."""
+class RealtimeLoop(VirtualClockLoop):
+    """The virtual loop, paced by the wall clock: a timer runs once wall time × speed reaches it.
 
-    def __init__(self, speed: float) -> None:
+    Every step still happens at its intended simulated time, exactly as on the
+    virtual clock (the same log, event for event): the loop only waits before each
+    jump until the wall clock has caught up, so lateness in waking never adds up and
+    never changes a result. When the computer cannot keep up at this speed, the loop
+    runs behind; :attr:`lag_max` is the most simulated seconds it was ever behind,
+    and ``on_behind`` is told once when that first exceeds :data:`BEHIND_WALL_SECONDS`
+    of wall time. Another thread or a signal handler (``call_soon_threadsafe``) is
+    heard within :data:`_SLICE` wall seconds, at the simulated time the wall clock shows.
+    """
+
+    _paced = True
+
+    def __init__(self, speed: float = 1.0, on_behind: Callable[[float, float], object] | None = None) -> None:
         super().__init__()
         self._speed = speed
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        scaled = None if timeout is None else timeout / self._speed
-        result: list[tuple[selectors.SelectorKey, int]] = super().select(scaled)
-        return result
-
-
-class RealtimeLoop(asyncio.SelectorEventLoop):
-    """A normal selector loop whose ``time()`` is simulated seconds: wall time × speed."""
-
-    def __init__(self, speed: float = 1.0) -> None:
-        self._speed = speed
         self._origin = time.monotonic()
-        super().__init__(_ScaledSelector(speed))
+        self._on_behind = on_behind
+        self.lag_max = 0.0
 
-    def time(self) -> float:
-        """Simulated seconds since the loop was made."""
+    def wall_time(self) -> float:
+        """Simulated seconds by the wall clock: wall seconds since the loop was made × speed."""
         return (time.monotonic() - self._origin) * self._speed
+
+    def _pace(self, when: float) -> bool:
+        """Sleep until the wall clock reaches ``when`` (in slices, so other threads are heard)."""
+        from_threads = self._from_threads
+        while True:
+            if from_threads:
+                wall = self.wall_time()
+                if wall > self._now:  # time moves on to the wall clock's, never past the next timer
+                    self._now = min(wall, when)
+                return False
+            wall = self.wall_time()
+            if wall >= when:
+                behind = wall - when
+                if behind > self.lag_max:
+                    self.lag_max = behind
+                    if self._on_behind is not None and behind / self._speed > BEHIND_WALL_SECONDS:
+                        self._on_behind(behind, when)
+                        self._on_behind = None  # once
+                return True
+            time.sleep(min((when - wall) / self._speed, _SLICE))
+
+
+#: How far (in wall seconds) a paced loop may fall behind before it says so, once.
+BEHIND_WALL_SECONDS = 0.5
+#: The longest a paced loop sleeps at a time, so signals and other threads are heard promptly.
+_SLICE = 0.05
 
 
 async def sleep_until(when: float) -> None:
@@ -610,9 +646,14 @@ def _hop(timer: _Woken) -> None:
 
 
 def loop_factory(
-    clock: Literal["virtual", "realtime"], speed: float = 1.0
+    clock: Literal["virtual", "realtime"],
+    speed: float = 1.0,
+    on_behind: Callable[[float, float], object] | None = None,
 ) -> Callable[[], asyncio.AbstractEventLoop]:
-    """A factory for :class:`asyncio.Runner` that makes the loop for ``clock``."""
+    """A factory for :class:`asyncio.Runner` that makes the loop for ``clock``.
+
+    ``on_behind(lag, when)`` hears once when a realtime run falls behind the wall clock.
+    """
     if clock == "virtual":
         return VirtualClockLoop
-    return lambda: RealtimeLoop(speed)
+    return lambda: RealtimeLoop(speed, on_behind)

@@ -13,13 +13,14 @@ import asyncio
 import math
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import IO, Any
 
 from structlog.typing import Processor
 
 from ._arrivals import make_arrivals
 from ._batches import Batches
-from ._clock import VirtualClockLoop, pauser, sleep_until, waker
+from ._clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
 from ._customers import Customer, CustomerFactory
 from ._eventlog import SCHEMA_VERSION, EventLog
 from ._line import Line, make_line
@@ -207,6 +208,8 @@ class Shop:
         for lane in sorted(self._lanes):
             self._close_lane(lane)
         summary = self._tally.summary(seed=self._seed, interrupted=interrupted)
+        if isinstance(self._loop, RealtimeLoop):  # how far the wall clock let the run fall behind
+            summary = replace(summary, realtime_lag_max=self._loop.lag_max)
         self._emit("run_finished", **summary.to_dict())
         return summary  # the runner flushes the log, on every way out
 

@@ -214,6 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 item_events=args.items,
                 progress=None if tick is None else (lambda fraction: tick(round(100 * fraction), 100)),
                 batch_means=args.compare_theory and args.replications == 1,
+                on_behind=_behind,
             )
         if kept is not None:
             Path(args.report).write_text(
@@ -265,6 +266,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.compare_theory:
         print(format_theory(scenario, summaries), file=sys.stderr)
     return EXIT_OK
+
+
+def _behind(lag: float, when: float) -> None:
+    """Say once that the wall clock runs ahead of the simulation at the chosen speed."""
+    print(
+        f"run-scenario: warning: at t={when:g}s the run is {lag:.3g} simulated seconds behind the wall "
+        "clock: this computer cannot keep up at this speed (the results are the same, only slower)",
+        file=sys.stderr,
+    )
 
 
 def _warn(problem: Problem) -> None:

@@ -31,6 +31,7 @@ def run(
     bind: Mapping[str, Any] | None = None,
     progress: Callable[[float], None] | None = None,
     batch_means: bool = False,
+    on_behind: Callable[[float, float], object] | None = None,
 ) -> Summary:
     """Run ``scenario`` to the end on its clock and return the summary.
 
@@ -41,7 +42,10 @@ def run(
     every event (after ``t`` and ``event``); ``progress`` is told the fraction of the
     arrivals done, every 1,000 arrivals (it reads no clock). ``batch_means`` adds
     confidence intervals from this one run (:attr:`Summary.batch_means`; the scenario
-    needs a duration). Each call makes its own loop, random streams and logger, so runs
+    needs a duration). On the wall clock every step happens at its simulated time, as
+    on the virtual clock; ``on_behind(lag, when)`` hears once if the computer falls more
+    than half a wall second behind, and the summary's ``realtime_lag_max`` says by how
+    much at most. Each call makes its own loop, random streams and logger, so runs
     can share a process or go to worker processes.
     """
     seed = resolve_seed(scenario, seed)
@@ -55,7 +59,7 @@ def run(
         progress=progress,
         batch_means=batch_means,
     )
-    with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed)) as runner:
+    with asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed, on_behind)) as runner:
         loop = runner.get_loop()
         try:
             with _signals_stop(shop, loop):
@@ -77,6 +81,7 @@ def replicate(
     processors: Sequence[Processor] = (),
     progress: Callable[[float], None] | None = None,
     batch_means: bool = False,
+    on_behind: Callable[[float, float], object] | None = None,
 ) -> list[Summary]:
     """Run ``replications`` independent runs with seeds seed, seed+1, …; return their summaries.
 
@@ -96,6 +101,7 @@ def replicate(
             bind={"run": index + 1} if replications > 1 else None,
             progress=None if progress is None else _share(progress, index, replications),
             batch_means=batch_means,
+            on_behind=on_behind,
         )
         for index in range(replications)
     ]

@@ -81,6 +81,8 @@ class Summary(SegmentSummary):
     segments: dict[str, SegmentSummary] = field(default_factory=dict)
     #: With a warm-up: the simulated time from which the figures count (None: the whole run).
     warmup: float | None = None
+    #: On the wall clock: the most simulated seconds the run fell behind it (None: virtual clock).
+    realtime_lag_max: float | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
     #: One run's confidence intervals by the method of batch means, when asked for.
@@ -104,7 +106,7 @@ class Summary(SegmentSummary):
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
 _NOT_LOGGED = frozenset({"sketch", "batch_means"})
 #: Summary fields written only when the run used the feature they belong to.
-_FEATURES = frozenset({"warmup"})
+_FEATURES = frozenset({"warmup", "realtime_lag_max"})
 
 
 def pooled_quantile(summaries: Sequence[Summary], q: float) -> float | None:
