@@ -206,7 +206,7 @@ def test_wait_figures_say_they_are_over_served_customers(
     labels = [text for text in (*cards, *headers) if "wait" in text] + rows
     assert len(labels) == 9
     assert all("served" in label for label in labels), labels
-    assert "Wait figures are over served customers: the 182 lost customers never reached a till" in page
+    assert "Wait figures are over served customers: the 182 lost customers (turned away, gave up or" in page
     assert "<h2>How long served customers waited</h2>" in page
 
 
@@ -629,3 +629,24 @@ def test_a_report_that_cannot_be_written_names_its_path(
         capfd.readouterr().err
         == "run-scenario: cannot write the report to /dev/full: No space left on device\n"
     )
+
+
+def test_the_log_tap_puts_split_lines_back_together(black_friday: tuple[Path, dict[str, object]]) -> None:
+    """Written in odd pieces (not one line per write), the log still gives the same page."""
+    from checkout_sim.report import LiveReport
+
+    folder, _ = black_friday
+    data = (folder / "cli.jsonl").read_bytes()
+    live = LiveReport(str(folder / "pieces.html"))
+    stream, kept = live.log(None), io.BytesIO()
+    tee = LiveReport(str(folder / "unused.html")).log(kept)
+    rng = random.Random(7)
+    at = 0
+    while at < len(data):
+        size = rng.choice([1, 7, 100, 5000])
+        stream.write(data[at : at + size])
+        tee.write(data[at : at + size])
+        at += size
+    live.write()
+    assert kept.getvalue() == data  # the log goes on to its destination untouched
+    assert (folder / "pieces.html").read_bytes() == (folder / "report.html").read_bytes()

@@ -409,6 +409,16 @@ pre{background:#f6f6f6;padding:1rem;overflow:auto;font-size:.85rem}
 """
 
 
+def _over_served(lost: int) -> str:
+    """What every wait figure on the page is over."""
+    if not lost:
+        return "Wait figures are over served customers; nobody was lost."
+    return (
+        f"Wait figures are over served customers: the {lost:,} lost customers (turned away, gave up "
+        f'or unserved) are not in them; see <a href="#lost">Customers lost</a>.'
+    )
+
+
 def _which_run(digest: RunDigest) -> str:
     """Which run the plots show, when the log holds several."""
     if digest.runs < 2:
@@ -514,10 +524,10 @@ def render(digest: RunDigest) -> str:
 <body>
 <h1>{name}</h1>
 <p class="sub">{description}</p>
-<p class="sub">{_duration(finished["elapsed"])} simulated, {html.escape(str(started.get("clock")))} clock, seed {html.escape(str(started.get("seed")))}{interrupted}</p>
+<p class="sub">{_duration(finished["elapsed"])} simulated, {html.escape(str(started.get("clock")))} clock, seed {html.escape(str(started.get("seed", "–")))}{interrupted}</p>
 {f'<p class="sub" id="which-run">{which}</p>' if which else ""}
 <div class="cards">{"".join(f'<div class="card"><div class="v">{v}</div><div class="k">{html.escape(k)}</div></div>' for v, k in cards)}</div>
-<p>Wait figures are over served customers: the {lost:,} lost customers never reached a till and are counted under <a href="#lost">Customers lost</a>.</p>
+<p>{_over_served(lost)}</p>
 <section id="line"><h2>How many people were waiting</h2>{plots["line"]}</section>
 <section id="waits"><h2>How long served customers waited</h2><p>{dots}placed at the moment they reached a till. Dashed lines: half, 9 in 10 and 99 in 100 served customers waited less than this.</p>{plots["waits"]}</section>
 <section id="cashiers"><h2>Tills open and busy</h2>{plots["cashiers"]}</section>

@@ -32,6 +32,8 @@ __all__ = [
     "require_plotting",
 ]
 
+_loads = orjson.loads
+
 #: The longest log line read (a run_started with a huge catalogue is a few MB).
 LINE_LIMIT = 64 << 20
 
@@ -125,16 +127,18 @@ class _Tap(io.RawIOBase):
         return True
 
     def write(self, data: Any) -> int:
-        data = bytes(data)
         if self._stream is not None:
             self._stream.write(data)
-        if not self._rest and data.endswith(b"\n") and data.count(b"\n") == 1:
-            self._add(orjson.loads(data))
-        else:
-            *lines, self._rest = (self._rest + data).split(b"\n")
-            for line in lines:
-                if line.strip():
-                    self._add(orjson.loads(line))
+        if not self._rest:
+            try:  # one whole line, as the run writes them (two lines are not one JSON value)
+                self._add(_loads(data))
+                return len(data)
+            except orjson.JSONDecodeError:
+                pass
+        *lines, self._rest = (self._rest + bytes(data)).split(b"\n")
+        for line in lines:
+            if line.strip():
+                self._add(_loads(line))
         return len(data)
 
     def flush(self) -> None:
