@@ -396,7 +396,7 @@ def test_report_memory_and_page_size_stay_flat(tmp_path: Path) -> None:
     """Ten times the customers: --report and scenario-report use no more memory, the page is no bigger."""
     bank = str(SCENARIOS / "bank.yaml")
     found = {}
-    for customers in (10_000, 100_000):
+    for customers in (5_000, 50_000):
         log, page, again = (tmp_path / f"{customers}.{ext}" for ext in ("jsonl", "html", "again.html"))
         limit = f"arrivals.limit={customers}"
         run_rss = _peak_rss("run-scenario", bank, "--set", limit, "--set", "duration=null", "--quiet",
@@ -404,8 +404,8 @@ def test_report_memory_and_page_size_stay_flat(tmp_path: Path) -> None:
         read_rss = _peak_rss("scenario-report", str(log), "-o", str(again))
         assert again.read_bytes() == page.read_bytes()
         found[customers] = (run_rss, read_rss, page.stat().st_size)
-    (small_run, small_read, small_page), (big_run, big_read, big_page) = found[10_000], found[100_000]
-    assert big_run - small_run < 10_000, found  # kB: the old report kept the whole log (~150 MB more)
+    (small_run, small_read, small_page), (big_run, big_read, big_page) = found[5_000], found[50_000]
+    assert big_run - small_run < 10_000, found  # kB: the old report kept the whole log (~80 MB more)
     assert big_read - small_read < 10_000, found
     assert big_page < 1.2 * small_page and big_page < 2_000_000, found
 
@@ -580,7 +580,7 @@ def _mutants(lines: list[str], count: int, seed: int) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_mutated_logs_give_a_page_or_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    """A fuzzer: 300 broken copies of a real two-run log each give a page (exit 0) or one line (exit 2)."""
+    """A fuzzer: 200 broken copies of a real two-run log each give a page (exit 0) or one line (exit 2)."""
     from checkout_sim.report import _digest
 
     scenario = load_scenario(SCENARIOS / "black_friday.yaml", ["duration=6m", "arrivals.phases.0.rate=900/h"])
@@ -589,7 +589,7 @@ def test_mutated_logs_give_a_page_or_one_line(tmp_path: Path, capfd: pytest.Capt
     lines = buffer.getvalue().decode().splitlines()
     outcomes = {0: 0, 2: 0}
     rendered: dict[bytes, bytes] = {}
-    for number, mutant in enumerate(_mutants(lines, 300, seed=1410)):
+    for number, mutant in enumerate(_mutants(lines, 200, seed=1410)):
         log = _log_with(tmp_path, *mutant)
         try:
             events = list(read_events(log.read_bytes().splitlines(), str(log)))
@@ -609,7 +609,7 @@ def test_mutated_logs_give_a_page_or_one_line(tmp_path: Path, capfd: pytest.Capt
             rendered[state] = (tmp_path / "x.html").read_bytes()
         assert rendered[state].startswith(b"<!doctype html>")
         outcomes[0] += 1
-    assert outcomes[0] > 50 and outcomes[2] > 100, outcomes  # both ways out are exercised
+    assert outcomes[0] > 30 and outcomes[2] > 80, outcomes  # both ways out are exercised
 
 
 def test_a_report_that_cannot_be_written_names_its_path(
