@@ -650,3 +650,23 @@ def test_the_log_tap_puts_split_lines_back_together(black_friday: tuple[Path, di
     live.write()
     assert kept.getvalue() == data  # the log goes on to its destination untouched
     assert (folder / "pieces.html").read_bytes() == (folder / "report.html").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "value"),
+    [("checkout_started", "wait", 1e308), ("run_finished", "t", 1.7e308), ("customer_arrived", "t", 1e300)],
+)
+def test_extreme_but_valid_numbers_still_make_a_page(
+    event: str, field: str, value: float, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A wait or a time near the largest float widens the bins instead of overflowing."""
+    buffer = io.BytesIO()
+    run(load_scenario(SCENARIOS / "corner_shop.yaml"), log=buffer)
+    events = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    index = next(i for i, found in enumerate(events) if found["event"] == event)
+    events[index][field] = value
+    for later in events[index + 1 :]:  # time may not go back: everything after happens then too
+        later["t"] = max(later["t"], events[index]["t"])
+    log = _log_with(tmp_path, *(json.dumps(found) for found in events))
+    assert report_main([str(log), "-o", str(tmp_path / "x.html")]) == 0, capfd.readouterr().err
+    assert (tmp_path / "x.html").read_text(encoding="utf-8").startswith("<!doctype html>")

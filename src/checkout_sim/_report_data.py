@@ -129,13 +129,13 @@ class _Histogram:
         self.counts = [0] * _HISTOGRAM_BINS
 
     def add(self, wait: float) -> None:
-        index = int(wait / self.width)
-        while index >= _HISTOGRAM_BINS:
+        scaled = wait / self.width  # may be infinite for a huge wait until the bins widen
+        while scaled >= _HISTOGRAM_BINS:
             counts = self.counts
             self.counts = list(map(int.__add__, counts[0::2], counts[1::2])) + [0] * (_HISTOGRAM_BINS // 2)
             self.width *= 2
-            index = int(wait / self.width)
-        self.counts[index] += 1
+            scaled = wait / self.width
+        self.counts[int(scaled)] += 1
 
 
 class _Sample:
