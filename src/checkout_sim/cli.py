@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO
 
 import orjson
 
@@ -26,7 +25,7 @@ from ._eventlog import EventLogError
 from ._goals import GoalError
 from .display import format_replications, format_summary, format_sweep, format_theory
 from .loader import Problem, ScenarioError, load_scenario
-from .report import ReportError, build_report, read_events
+from .report import LiveReport, ReportError, ReportUnwritable, require_plotting
 from .runner import Interrupted, replicate
 from .scenario import Scenario
 from .sweep import SweepError, run_sweep
@@ -41,28 +40,6 @@ EXIT_INTERRUPTED = 130
 
 class _LogUnwritable(Exception):
     """The event log's destination cannot be opened for writing."""
-
-
-class _Tee(io.RawIOBase):
-    """Writes the log to its destination (if any) and keeps a copy for the report."""
-
-    def __init__(self, stream: IO[bytes] | None, copy: io.BytesIO) -> None:
-        super().__init__()
-        self._stream, self._copy = stream, copy
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        if self._stream is not None:
-            self._stream.write(data)
-        return self._copy.write(data)
-
-    def flush(self) -> None:
-        # The destination is not the tee's: once its owner has closed it, there is
-        # nothing left to push (the tee is flushed again when it is collected).
-        if self._stream is not None and not self._stream.closed:
-            self._stream.flush()
 
 
 def _positive_float(text: str) -> float:
@@ -195,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     args = _parser().parse_args(argv)
     try:
+        _check_report(args)
         scenario = load_scenario(args.path, args.set, on_warning=_warn)
         scenario = _with_clock(scenario, args.clock, args.speed)
         if args.check:
@@ -205,21 +183,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.goal or args.minimize or args.jobs or args.dask:
             raise SweepError("--goal, --minimize, --jobs and --dask go with --sweep")
         with _log_stream(args.log) as stream, _progress_bar("% of the arrivals") as tick:
-            kept = io.BytesIO() if args.report else None
+            live_report = LiveReport(args.report) if args.report else None
             summaries = replicate(
                 scenario,
                 args.replications,
                 seed=args.seed,
-                log=cast(IO[bytes], _Tee(stream, kept)) if kept is not None else stream,
+                log=stream if live_report is None else live_report.log(stream),
                 item_events=args.items,
                 progress=None if tick is None else (lambda fraction: tick(round(100 * fraction), 100)),
                 batch_means=args.compare_theory and args.replications == 1,
                 on_behind=_behind,
             )
-        if kept is not None:
-            Path(args.report).write_text(
-                build_report(read_events(kept.getvalue().splitlines())), encoding="utf-8"
-            )
+        if live_report is not None:
+            live_report.write()
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
@@ -228,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except ReportError as error:
         print(f"run-scenario: --report: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ReportUnwritable as error:
+        print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_FAILED
     except Interrupted as stop:
         if not args.quiet:
@@ -275,6 +254,15 @@ def _behind(lag: float, when: float) -> None:
         "clock: this computer cannot keep up at this speed (the results are the same, only slower)",
         file=sys.stderr,
     )
+
+
+def _check_report(args: argparse.Namespace) -> None:
+    """Before any work: --report needs matplotlib and one scenario's runs, not a sweep."""
+    if args.report is None:
+        return
+    if args.sweep:
+        raise SweepError("--report does not go with --sweep (a report shows the runs of one scenario)")
+    require_plotting()
 
 
 def _warn(problem: Problem) -> None:
