@@ -218,6 +218,28 @@ elif where == "sweep-run":  # a sweep's run has finished (told to its progress b
     def progress_bar(unit):
         yield lambda done, total: passing()
     cli._progress_bar = progress_bar
+elif where == "load":  # the scenario is being read
+    load = cli.load_scenario
+    def load_scenario(*args, **kwargs):
+        passing()
+        return load(*args, **kwargs)
+    cli.load_scenario = load_scenario
+elif where == "summary":  # the runs are over, the summary is being written
+    summary = cli._format_summary
+    def format_summary(*args):
+        passing()
+        return summary(*args)
+    cli._format_summary = format_summary
+if sys.argv[4] == "library":  # replicate() called by a script, not the command
+    from checkout_sim import load_scenario, replicate
+    from checkout_sim.runner import RunsInterrupted
+    try:
+        summaries = replicate(load_scenario(sys.argv[5]), int(sys.argv[6]))
+    except RunsInterrupted as stop:
+        print(len(stop.finished), stop.partial, stop.total, stop.summary.interrupted, stop.signal_number)
+        raise SystemExit(3)
+    print("returned", len(summaries))
+    raise SystemExit(0)
 raise SystemExit(cli.main(sys.argv[4:]))
 """
 
@@ -274,6 +296,48 @@ def test_the_partial_state_is_summarised_on_stderr(tmp_path: Path) -> None:
     lines = result.stderr.decode().splitlines()
     assert lines[0] == "bank: 3 replications (seeds 2024..2026, virtual clock)"
     assert lines[-1] == "run-scenario: interrupted by SIGINT; 3 of 5 runs finished"
+
+
+@pytest.mark.parametrize("args", [["--check"], []])
+def test_a_signal_when_the_work_is_done_still_counts(tmp_path: Path, args: list[str]) -> None:
+    """SIGINT during --check or as the summary is written: exit 130, and a note that the output is whole."""
+    result = subprocess.run(
+        hooked(
+            "load" if args else "summary",
+            "SIGINT",
+            1,
+            str(SCENARIOS / "corner_shop.yaml"),
+            "--log",
+            "none",
+            *args,
+        ),
+        capture_output=True,
+        check=False,
+        env={**os.environ, "HOOK_STAMP": str(tmp_path / "stamp")},
+        timeout=60,
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.decode().endswith(
+        "run-scenario: interrupted by SIGINT after finishing; the output is complete\n"
+    )
+    assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"), [("run-end", "2 False 3 False"), ("customer-20", "1 True 3 True")]
+)
+def test_replicate_as_a_library_stops_on_a_signal_and_says_what_finished(
+    tmp_path: Path, where: str, expected: str
+) -> None:
+    """replicate() in a script: SIGTERM as run 2 ends or mid-run raises RunsInterrupted with what finished."""
+    result = subprocess.run(
+        hooked(where, "SIGTERM", 2, "library", str(SCENARIOS / "bank.yaml"), "3"),
+        capture_output=True,
+        check=False,
+        env={**os.environ, "HOOK_STAMP": str(tmp_path / "stamp")},
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout.decode(), result.stderr) == (3, f"{expected} 15\n", b"")
 
 
 SWEEP = ["--sweep", "duration=1h,2h,3h,5000h"]  # three short runs, then one of several seconds
