@@ -176,8 +176,9 @@ import os, signal, sys, time
 from contextlib import contextmanager
 from checkout_sim import _clock, _customers, _engine, cli
 
-# At the AT-th pass through WHERE, send ACTION: SIGINT or SIGTERM to this process, or
-# kill:PID (SIGKILL to another); the moment goes to the file named by $HOOK_STAMP.
+# At the AT-th pass through WHERE, send ACTION: SIGINT or SIGTERM to this process,
+# group:SIGINT or group:SIGTERM to its process group, or kill:PID (SIGKILL to another);
+# the moment goes to the file named by $HOOK_STAMP.
 where, action, at = sys.argv[1], sys.argv[2], int(sys.argv[3])
 passes = 0
 
@@ -190,6 +191,8 @@ def passing():
             stamp.write(repr(time.monotonic()))
         if action.startswith("kill:"):
             os.kill(int(action[5:]), signal.SIGKILL)
+        elif action.startswith("group:"):  # as a terminal's Ctrl-C or `timeout` does
+            os.killpg(os.getpgid(0), getattr(signal, action[6:]))
         else:
             os.kill(os.getpid(), getattr(signal, action))
 
@@ -408,11 +411,12 @@ def run_until_signalled(args: list[str], stamp: Path, timeout: float = 30) -> tu
 
 
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
-def test_a_signal_to_the_parent_ends_the_workers_at_once(tmp_path: Path, name: str) -> None:
-    """--jobs 2, a signal to the parent alone: workers ended, finished runs logged, exit 130/143 at once."""
+@pytest.mark.parametrize("to", ["", "group:"])
+def test_a_signal_to_the_parent_ends_the_workers_at_once(tmp_path: Path, to: str, name: str) -> None:
+    """--jobs 2, a signal to the parent alone or its group: nothing left running, finished runs logged."""
     stamp = tmp_path / "stamp"
     code, out, err, took = run_until_signalled(
-        hooked("sweep-run", name, 3, str(SCENARIOS / "bank.yaml"), *SWEEP, "--jobs", "2"), stamp
+        hooked("sweep-run", to + name, 3, str(SCENARIOS / "bank.yaml"), *SWEEP, "--jobs", "2"), stamp
     )
     assert code == 128 + getattr(signal, name), err
     assert (
