@@ -606,17 +606,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
                 )
         except SweepInterrupted as stop:
             _write_runs(stream, stop.finished)
-            name = signal.Signals(stop.signal_number).name
-            count = f"{len(stop.finished)} of {stop.total} runs finished"
-            kept = (
-                ""
-                if stream is None
-                else ", the log holds their summaries"
-                if stop.finished
-                else ", the log is empty"
-            )
-            print(f"run-scenario: interrupted by {name}; {count}{kept}", file=sys.stderr)
-            return 128 + stop.signal_number
+            return _sweep_interrupted(stop, logged=stream is not None)
         _write_runs(
             stream,
             [
@@ -628,6 +618,15 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
     if not args.quiet:
         print(_format_sweep(scenario, result, args.replications), file=sys.stderr)
     return EXIT_OK
+
+
+def _sweep_interrupted(stop: SweepInterrupted, *, logged: bool) -> int:
+    """A signal stopped the sweep: one line on how many runs finished and what the log holds."""
+    note = f"{len(stop.finished)} of {stop.total} runs finished"
+    if logged:
+        note += ", the log holds their summaries" if stop.finished else ", the log is empty"
+    print(f"run-scenario: interrupted by {signal.Signals(stop.signal_number).name}; {note}", file=sys.stderr)
+    return 128 + stop.signal_number
 
 
 def _write_runs(stream: IO[bytes] | None, runs: list[tuple[Variant, int, Summary]]) -> None:

@@ -161,6 +161,9 @@ def run(
     every event (after ``t`` and ``event``); ``progress`` is told the fraction of the
     arrivals done, every 1,000 arrivals (it reads no clock). Each call makes its own loop,
     random streams and logger, so runs can share a process or go to worker processes.
+
+    In the main thread, SIGINT and SIGTERM stop the run between two events and raise
+    :class:`Interrupted` with the partial summary (see :func:`catch_signals`).
     """
     seed = resolve_seed(scenario, seed)
     shop = Shop(
@@ -198,7 +201,8 @@ def replicate(
     """Run ``replications`` independent runs with seeds seed, seed+1, …; return their summaries.
 
     With more than one replication every event carries ``run`` (1, 2, …) so one log
-    can hold them all.
+    can hold them all. In the main thread a signal stops the series, in a run or between
+    two, with :class:`RunsInterrupted` (what finished, and the partial summary if any).
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")

@@ -272,7 +272,11 @@ def _execute_pool(
 
 
 def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    """Terminate a pool's worker processes (runs in progress are lost) and wait for them."""
+    """Terminate a pool's worker processes (runs in progress are lost) and wait for them.
+
+    ``_processes`` is private, but the only way to reach the workers before Python 3.14's
+    ``terminate_workers()``; shutdown alone would wait for every run in progress.
+    """
     processes = list((pool._processes or {}).values())
     for process in processes:
         if process.is_alive():
