@@ -350,3 +350,60 @@ def test_progress_is_heard_once_per_thousand_arrivals_even_with_empty_groups() -
     heard: list[float] = []
     run(scenario, progress=heard.append)
     assert heard == [1 / 3, 2 / 3, 1.0]
+
+
+def test_a_dask_address_that_cannot_be_one_is_a_usage_error() -> None:
+    """--dask 'not an address': one line and exit 2 at once (no wait for a connection, no Client noise)."""
+    import subprocess
+    import sys
+    import time
+
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "checkout_sim",
+            str(SCENARIOS / "bank.yaml"),
+            "--sweep",
+            "cashiers.count=3,4",
+            "--dask",
+            "not an address",
+        ],
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode() == (
+        "run-scenario: --dask 'not an address': not a scheduler address (write HOST:PORT or tcp://HOST:PORT)\n"
+    )
+    assert result.stdout == b""
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    ("address", "valid"),
+    [
+        ("tcp://127.0.0.1:8786", True),
+        ("scheduler.example.com:8786", True),
+        ("tls://[::1]:8786", True),
+        (":8786", True),
+        ("inproc://10.0.0.1/4242/1", True),
+        ("not an address", False),
+        ("localhost", False),
+        ("tcp://", False),
+        ("ftp://host:21", False),
+        ("localhost:0", False),
+        ("localhost:65536", False),
+    ],
+)
+def test_dask_addresses_are_checked_before_connecting(address: str, valid: bool) -> None:
+    """Scheduler addresses are [tcp|tls|ws|wss://]HOST:PORT or inproc://…; anything else is refused."""
+    from checkout_sim.sweep import check_dask_address
+
+    if valid:
+        check_dask_address(address)
+    else:
+        with pytest.raises(SweepError, match="not a scheduler address"):
+            check_dask_address(address)

@@ -2,20 +2,23 @@
 
 stdout carries only the event log; people read stderr. :func:`main` is the one place
 where failures become exit codes: 0 success, 1 failure while running, 2 invalid
-scenario or usage, 130 interrupted.
+scenario or usage, 130 / 143 interrupted by SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import io
+import logging
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, cast
 
 import orjson
 
@@ -26,9 +29,10 @@ from ._goals import GoalError
 from .display import format_replications, format_summary, format_sweep, format_theory
 from .loader import Problem, ScenarioError, load_scenario
 from .report import LiveReport, ReportError, ReportUnwritable, require_plotting
-from .runner import Interrupted, replicate
+from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
 from .scenario import Scenario
-from .sweep import SweepError, run_sweep
+from .summary import Summary
+from .sweep import SweepError, SweepInterrupted, Variant, run_sweep
 
 __all__ = ["main"]
 
@@ -39,7 +43,11 @@ EXIT_INTERRUPTED = 130
 
 
 class _LogUnwritable(Exception):
-    """The event log's destination cannot be opened for writing."""
+    """An output's destination (the event log's, the report's) cannot be written."""
+
+
+class _OutputClash(Exception):
+    """An output would overwrite an input or another output."""
 
 
 def _positive_float(text: str) -> float:
@@ -148,28 +156,48 @@ def _parser() -> argparse.ArgumentParser:
 
 
 @contextlib.contextmanager
-def _log_stream(destination: str) -> Iterator[IO[bytes] | None]:
+def _log_stream(destination: str, *, reader_may_leave: bool = False) -> Iterator[IO[bytes] | None]:
+    """The log's stream; with ``reader_may_leave`` (other outputs are wanted) the run goes on
+    without the log if its reader goes away."""
     if destination == "none":
         yield None
         return
     if destination == "-":
-        yield sys.stdout.buffer
+        if sys.stdout is None:  # started with stdout closed (>&-)
+            raise _LogUnwritable(f"cannot write the log to stdout: {os.strerror(errno.EBADF)}")
+        yield _ReaderMayLeave.around(sys.stdout.buffer) if reader_may_leave else sys.stdout.buffer
         return
     try:
         stream = open(destination, "wb")  # noqa: SIM115 - closed below, after the run
     except OSError as error:
         raise _LogUnwritable(f"cannot write the log to {destination}: {error.strerror or error}") from None
     try:
-        yield stream
+        yield _ReaderMayLeave.around(stream) if reader_may_leave else stream
     finally:
         try:
             stream.close()
+        except BrokenPipeError:
+            pass  # a FIFO or /dev/stdout whose reader went away: as for stdout, not an error
         except OSError as error:
             raise EventLogError(error.errno, error.strerror) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    _plug_closed_streams()
+    with catch_signals() as catcher:  # one handler for the command's whole life
+        code = _command(argv)
+    caught = None if catcher is None else catcher.signal_number
+    if caught is not None and code == EXIT_OK:
+        # The signal came when nothing was left to stop (the runs were over, or --check).
+        name = signal.Signals(caught).name
+        print(f"run-scenario: interrupted by {name} after finishing; the output is complete", file=sys.stderr)
+        return 128 + caught
+    return code
+
+
+def _command(argv: Sequence[str] | None) -> int:
+    """The command itself; SIGINT and SIGTERM are caught (and recorded) around it."""
     args = _parser().parse_args(argv)
     try:
         _check_report(args)
@@ -178,11 +206,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.check:
             print(f"{args.path}: ok", file=sys.stderr)
             return EXIT_OK
+        _check_outputs(args)
         if args.sweep:
             return _sweep(args, scenario)
         if args.goal or args.minimize or args.jobs or args.dask:
             raise SweepError("--goal, --minimize, --jobs and --dask go with --sweep")
-        with _log_stream(args.log) as stream, _progress_bar("% of the arrivals") as tick:
+        with (
+            _log_stream(args.log, reader_may_leave=bool(args.report)) as stream,
+            _progress_bar("% of the arrivals") as tick,
+        ):
             live_report = LiveReport(args.report) if args.report else None
             summaries = replicate(
                 scenario,
@@ -209,11 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_FAILED
     except Interrupted as stop:
-        if not args.quiet:
-            print(format_summary(scenario, stop.summary), file=sys.stderr)
-        name = signal.Signals(stop.signal_number).name
-        print(f"run-scenario: interrupted by {name}; the log ends with the partial summary", file=sys.stderr)
-        return 128 + stop.signal_number
+        return _interrupted(args, scenario, stop)
     except KeyboardInterrupt:
         print("run-scenario: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -226,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _LogUnwritable as error:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except _OutputClash as error:
+        print(f"run-scenario: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except EventLogError as error:
         where = "stdout" if args.log == "-" else args.log
         print(f"run-scenario: cannot write the log to {where}: {error.strerror}", file=sys.stderr)
@@ -278,6 +309,162 @@ def _with_clock(scenario: Scenario, clock: str | None, speed: float | None) -> S
     return scenario.model_copy(update=update) if update else scenario
 
 
+# --- outputs and signals -----------------------------------------------------------
+
+
+def _plug_closed_streams() -> None:
+    """Started with stdin, stdout or stderr closed (``2>&-``): point them at /dev/null.
+
+    Otherwise the next file opened would take the closed descriptor's number, and a
+    message for stderr would go to stdout (``print`` falls back to it). With stdout
+    closed, a log for stdout is refused when it is opened.
+    """
+    for number in (0, 1, 2):
+        try:
+            os.fstat(number)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            if devnull != number:
+                os.dup2(devnull, number)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the process's life
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Before any run: every output can be written, and none is an input or another output."""
+    outputs = [("--log", args.log)] if args.log not in ("-", "none") else []
+    if args.report:
+        outputs.append(("--report", args.report))
+    for flag, path in outputs:
+        if _same_file(path, args.path):
+            raise _OutputClash(
+                f"{flag} {path}: that is the scenario file; an output must not overwrite an input"
+            )
+    if len(outputs) == 2 and _same_file(args.log, args.report):
+        raise _OutputClash(f"--report {args.report}: that is also the --log; give each output its own path")
+    if args.log == "-":
+        if _is_stdout(args.path):
+            raise _OutputClash("stdout: that is the scenario file; an output must not overwrite an input")
+        if args.report and _is_stdout(args.report):
+            raise _OutputClash(
+                f"--report {args.report}: that is also stdout, where the log goes; "
+                "give each output its own path"
+            )
+    if args.report:
+        reason = _unwritable(args.report)
+        if reason is not None:
+            raise _LogUnwritable(f"cannot write the report to {args.report}: {reason}")
+
+
+def _same_file(first: str, second: str) -> bool:
+    """The two paths name one file, existing or not (/dev/null takes any number of outputs)."""
+    try:
+        return os.path.samefile(first, second) and not os.path.samefile(first, os.devnull)
+    except OSError:
+        return os.path.realpath(first) == os.path.realpath(second)
+
+
+def _is_stdout(path: str) -> bool:
+    """``path`` is the file, pipe or terminal that stdout writes to (not /dev/null)."""
+    if sys.stdout is None:
+        return False
+    try:
+        found = os.stat(path)
+        return os.path.samestat(found, os.fstat(sys.stdout.fileno())) and not os.path.samestat(
+            found, os.stat(os.devnull)
+        )
+    except (OSError, ValueError):
+        return False
+
+
+def _unwritable(path: str) -> str | None:
+    """Why ``path`` could not be written (without creating it), or None if it could."""
+    target = Path(path)
+    if target.is_dir():
+        return os.strerror(errno.EISDIR)
+    if target.exists():
+        return None if os.access(target, os.W_OK) else os.strerror(errno.EACCES)
+    folder = target.parent
+    if not folder.exists():
+        return os.strerror(errno.ENOENT)
+    if not folder.is_dir():
+        return os.strerror(errno.ENOTDIR)
+    return None if os.access(folder, os.W_OK) else os.strerror(errno.EACCES)
+
+
+class _ReaderMayLeave(io.RawIOBase):
+    """stdout or a pipe for the log while other outputs are wanted: if its reader goes away
+    (``| head``), the rest of the log is dropped and the run goes on for them."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__()
+        self._stream: IO[bytes] | None = stream
+
+    @classmethod
+    def around(cls, stream: IO[bytes]) -> IO[bytes]:
+        return cast(IO[bytes], cls(stream))
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        if self._stream is not None:
+            try:
+                self._stream.write(data)
+            except BrokenPipeError:
+                self._gone()
+        return len(data)
+
+    def flush(self) -> None:
+        if self._stream is not None and not self._stream.closed:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        if self._stream is sys.stdout.buffer:
+            _silence_stdout()
+        self._stream = None
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout went away: what is still buffered for it goes to /dev/null, quietly."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _interrupted(args: argparse.Namespace, scenario: Scenario, stop: Interrupted) -> int:
+    """A signal stopped the runs: the summary of what finished, one line on what the log holds."""
+    if isinstance(stop, RunsInterrupted):
+        finished, partial, total = stop.finished, stop.partial, stop.total
+    else:
+        finished, partial, total = [], True, 1
+    if not args.quiet:
+        if len(finished) > 1:
+            print(format_replications(scenario, finished), file=sys.stderr)
+        else:
+            print(format_summary(scenario, finished[0] if finished else stop.summary), file=sys.stderr)
+    name = signal.Signals(stop.signal_number).name
+    if args.log == "none":
+        note = f"{len(finished)} of {total} runs finished"
+    elif total == 1 and partial:
+        note = "the log ends with the partial summary"
+    elif partial:
+        note = (
+            f"{len(finished)} of {total} runs finished, "
+            f"the log ends with the partial summary of run {len(finished) + 1}"
+        )
+    else:
+        note = (
+            f"{len(finished)} of {total} runs finished, the log ends with the summary of run {len(finished)}"
+        )
+    print(f"run-scenario: interrupted by {name}; {note}", file=sys.stderr)
+    return 128 + stop.signal_number
+
+
 # --- sweeps ----------------------------------------------------------------------
 
 
@@ -290,36 +477,74 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
         base.append(f"clock={args.clock}")
     if args.speed:
         base.append(f"speed={args.speed}")
-    with _progress_bar("runs") as tick:
-        result = run_sweep(
-            Path(args.path).read_bytes().decode("utf-8"),
-            args.path,
-            base=base,
-            sweeps=args.sweep,
-            replications=args.replications,
-            seed=args.seed,
-            goals=args.goal,
-            minimize=args.minimize,
-            jobs=args.jobs,
-            dask=args.dask,
-            progress=tick,
+    with _log_stream(args.log) as stream:  # opened first: an unwritable log fails before the runs
+        try:
+            with _progress_bar("runs") as tick, _quiet_dask(args):
+                result = run_sweep(
+                    Path(args.path).read_bytes().decode("utf-8"),
+                    args.path,
+                    base=base,
+                    sweeps=args.sweep,
+                    replications=args.replications,
+                    seed=args.seed,
+                    goals=args.goal,
+                    minimize=args.minimize,
+                    jobs=args.jobs,
+                    dask=args.dask,
+                    progress=tick,
+                )
+        except SweepInterrupted as stop:
+            _write_runs(stream, stop.finished)
+            return _sweep_interrupted(stop, logged=stream is not None)
+        _write_runs(
+            stream,
+            [
+                (variant.variant, run_number, summary)
+                for variant in result.results
+                for run_number, summary in enumerate(variant.summaries, start=1)
+            ],
         )
-    with _log_stream(args.log) as stream:
-        if stream is not None:
-            for variant in result.results:
-                for run_number, summary in enumerate(variant.summaries, start=1):
-                    record = {
-                        "t": summary.elapsed,
-                        "event": "run_finished",
-                        "variant": variant.variant.number,
-                        "settings": variant.variant.settings,
-                        "run": run_number,
-                        **summary.to_dict(),
-                    }
-                    stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     if not args.quiet:
         print(format_sweep(scenario, result, args.replications, args.minimize), file=sys.stderr)
     return EXIT_OK
+
+
+def _sweep_interrupted(stop: SweepInterrupted, *, logged: bool) -> int:
+    """A signal stopped the sweep: one line on how many runs finished and what the log holds."""
+    note = f"{len(stop.finished)} of {stop.total} runs finished"
+    if logged:
+        note += ", the log holds their summaries" if stop.finished else ", the log is empty"
+    print(f"run-scenario: interrupted by {signal.Signals(stop.signal_number).name}; {note}", file=sys.stderr)
+    return 128 + stop.signal_number
+
+
+def _write_runs(stream: IO[bytes] | None, runs: list[tuple[Variant, int, Summary]]) -> None:
+    """One JSON line per run: ``t``, ``event``, the variant, its settings, the run number, the summary."""
+    if stream is None:
+        return
+    for variant, run_number, summary in runs:
+        record = {
+            "t": summary.elapsed,
+            "event": "run_finished",
+            "variant": variant.number,
+            "settings": variant.settings,
+            "run": run_number,
+            **summary.to_dict(),
+        }
+        stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+
+
+@contextlib.contextmanager
+def _quiet_dask(args: argparse.Namespace) -> Iterator[None]:
+    """Without --debug, Dask's own log lines (tracebacks when the scheduler goes away) stay off stderr."""
+    if args.dask is None or args.debug:
+        yield
+        return
+    logging.disable(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import concurrent.futures
 import itertools
 import multiprocessing
 import os
+import queue
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,19 +23,45 @@ import yaml
 from ._confidence import Interval, bounded_interval
 from ._goals import Goal, Verdict, parse_goal
 from .loader import _Loader, parse_scenario
-from .runner import resolve_seed, run
+from .runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .scenario import Scenario
 from .summary import Summary, Tally, figure_range, figures
 
-__all__ = ["SweepError", "SweepResult", "Variant", "goal_names", "parse_sweep", "run_sweep"]
+__all__ = [
+    "DaskError",
+    "SweepError",
+    "SweepInterrupted",
+    "SweepResult",
+    "Variant",
+    "check_dask_address",
+    "goal_names",
+    "parse_sweep",
+    "run_sweep",
+]
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?::\s*(\d+)\s*)?$")
 #: The most variants x replications one sweep may ask for.
 MAX_RUNS = 100_000
+#: How often (seconds) a sweep waiting for its runs looks whether a signal was caught.
+_POLL = 0.1
 
 
 class SweepError(ValueError):
     """A --sweep, --goal or --minimize that cannot be used; the message says why."""
+
+
+class DaskError(RuntimeError):
+    """The Dask scheduler went away or cancelled the runs; the message says which."""
+
+
+class SweepInterrupted(Exception):
+    """A signal stopped the sweep: the runs that finished, as (variant, run number, summary) in grid order."""
+
+    def __init__(self, signal_number: int, finished: list[tuple[Variant, int, Summary]], total: int) -> None:
+        super().__init__(f"interrupted by signal {signal_number}: {len(finished)} of {total} runs finished")
+        self.signal_number = signal_number
+        self.finished = finished
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -176,6 +203,8 @@ def run_sweep(
     workers are spawned, so a script calling this with ``jobs > 1`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
+    if dask is not None:
+        check_dask_address(dask)
     grid = list(variants(text, source, base, sweeps))
     names = goal_names(grid[0].scenario, list(grid[0].numbers()))
     parsed_goals = [parse_goal(goal, names) for goal in goals]
@@ -185,7 +214,17 @@ def run_sweep(
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
     first = resolve_seed(grid[0].scenario, seed)
     work = [(variant.scenario, first + r) for variant in grid for r in range(replications)]
-    summaries = _execute(work, jobs, dask, progress)
+    with catch_signals(redeliver=True):
+        found, signal_number = _execute(work, jobs, dask, progress)
+    if signal_number is not None:
+        finished = [
+            (variant, r + 1, summary)
+            for index, variant in enumerate(grid)
+            for r in range(replications)
+            if (summary := found[index * replications + r]) is not None
+        ]
+        raise SweepInterrupted(signal_number, finished, len(work))
+    summaries = [summary for summary in found if summary is not None]
     results = []
     for index, variant in enumerate(grid):
         result = VariantResult(variant, summaries[index * replications : (index + 1) * replications])
@@ -214,38 +253,137 @@ def _execute(
     jobs: int | None,
     dask: str | None,
     progress: Callable[[int, int], None] | None,
-) -> list[Summary]:
+) -> tuple[list[Summary | None], int | None]:
+    """Every job's summary in order, and None; or, when a signal stops the sweep, the summaries
+    of the runs finished so far (None for the others) and the signal."""
     tick = progress or (lambda done, total: None)
-    total = len(work)
     if dask is not None:
         return _execute_dask(work, dask, tick)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or total == 1:
-        results = []
-        for job in work:
-            results.append(_run_one(job))
-            tick(len(results), total)
-        return results
+    if workers <= 1 or len(work) == 1:
+        return _execute_here(work, tick)
+    return _execute_pool(work, min(workers, len(work)), tick)
+
+
+def _execute_here(
+    work: list[tuple[Scenario, int]], tick: Callable[[int, int], None]
+) -> tuple[list[Summary | None], int | None]:
+    """One run after another in this process; a signal stops the run in progress."""
+    results: list[Summary | None] = [None] * len(work)
+    for index, job in enumerate(work):
+        if (signal_number := caught_signal()) is not None:
+            return results, signal_number
+        try:
+            results[index] = _run_one(job)
+        except Interrupted as stop:
+            return results, stop.signal_number
+        tick(index + 1, len(work))
+    return results, caught_signal()
+
+
+def _execute_pool(
+    work: list[tuple[Scenario, int]], workers: int, tick: Callable[[int, int], None]
+) -> tuple[list[Summary | None], int | None]:
+    """Runs on spawned worker processes; on a signal the workers are ended at once."""
     # spawn: a clean interpreter per worker (fork would copy a parent that may hold threads).
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, total), mp_context=context) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=leave_signals_to_parent,
+    )
+    stopped = True
+    try:
         futures = [pool.submit(_run_one, job) for job in work]
-        for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
-            tick(done, total)
-        return [future.result() for future in futures]
+        found, signal_number = _collect(futures, tick)
+        stopped = signal_number is not None
+        return found, signal_number
+    finally:
+        if stopped:  # a signal, a failed run, or an error here: end the workers now
+            _end_workers(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes (runs in progress are lost) and wait for them.
+
+    ``_processes`` is private, but the only way to reach the workers before Python 3.14's
+    ``terminate_workers()``; shutdown alone would wait for every run in progress.
+    """
+    processes = list((pool._processes or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def _collect(
+    futures: Sequence[Any], tick: Callable[[int, int], None]
+) -> tuple[list[Summary | None], int | None]:
+    """Wait for every future (local or Dask) in any order, looking for a signal every _POLL seconds.
+
+    A failed run raises its error, unless a signal was caught: then the workers were
+    probably ended by the same signal, and the sweep stops as interrupted.
+    """
+    position = {id(future): index for index, future in enumerate(futures)}
+    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    for future in futures:
+        future.add_done_callback(done.put)
+    results: list[Summary | None] = [None] * len(futures)
+    for count in range(1, len(futures) + 1):
+        while True:
+            if (signal_number := caught_signal()) is not None:
+                return results, signal_number
+            try:
+                future = done.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+            break
+        try:
+            results[position[id(future)]] = future.result()
+        except BaseException:
+            if (signal_number := caught_signal()) is not None:
+                return results, signal_number
+            raise
+        tick(count, len(futures))
+    return results, caught_signal()
+
+
+def check_dask_address(address: str) -> None:
+    """Refuse a --dask ADDRESS that cannot be a scheduler's, at once (connecting to it would
+    first wait for a time-out)."""
+    match = _DASK_ADDRESS.match(address)
+    if match is None or (match["port"] is not None and not 0 < int(match["port"]) < 65536):
+        raise SweepError(f"--dask {address!r}: not a scheduler address (write HOST:PORT or tcp://HOST:PORT)")
+
+
+# [tcp|tls|ws|wss://]HOST:PORT (HOST a name, an IPv4 address, [an IPv6 one] or empty), or inproc://…
+_DASK_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?(?:[A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$|^inproc://\S+$"
+)
 
 
 def _execute_dask(
     work: list[tuple[Scenario, int]], address: str, tick: Callable[[int, int], None]
-) -> list[Summary]:
+) -> tuple[list[Summary | None], int | None]:
     try:
         from distributed import Client  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise SweepError("--dask needs the dask extra: pip install 'checkout-sim[dask]'") from None
     with Client(address, set_as_default=False) as client:  # type: ignore[no-untyped-call,unused-ignore]
         futures = client.map(_run_one, work, pure=False)
-        results: list[Summary] = []
-        for future in futures:  # in submission order, so the progress bar counts up steadily
-            results.append(future.result())
-            tick(len(results), len(work))
-        return results
+        try:
+            found, signal_number = _collect(futures, tick)
+        except concurrent.futures.CancelledError as error:
+            reason = getattr(error, "reason", None)
+            if reason == "scheduler-connection-lost":
+                raise DaskError(f"lost the connection to the Dask scheduler at {address}") from None
+            raise DaskError(
+                f"the Dask scheduler at {address} cancelled the runs ({reason or error})"
+            ) from None
+        if signal_number is not None:
+            client.cancel(futures)  # the scheduler drops the runs nobody will read
+        return found, signal_number
