@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ._confidence import interval_of
 from ._goals import Goal, Verdict, parse_goal
-from .loader import parse_scenario
+from .loader import Override, parse_scenario
 from .runner import resolve_seed, run
 from .scenario import Scenario
 from .summary import Summary, Tally, figures
@@ -105,16 +105,24 @@ def _run_figures(summary: Summary) -> dict[str, float | None]:
     return {**found, **figures(summary)}
 
 
-def variants(text: str, source: str, base: Sequence[str], sweeps: Sequence[str]) -> Iterator[Variant]:
-    """Every combination of the sweeps, as validated scenarios (invalid ones raise)."""
+def variants(
+    text: str, source: str, base: Sequence[str | Override], sweeps: Sequence[str]
+) -> Iterator[Variant]:
+    """Every combination of the sweeps, as validated scenarios (invalid ones raise).
+
+    A problem with a swept value names its ``--sweep`` option and the value.
+    """
     axes = [parse_sweep(spec) for spec in sweeps]
     keys = [key for key, _ in axes]
     if len(set(keys)) != len(keys):
         raise SweepError("--sweep: the same key is swept twice")
     for number, combination in enumerate(itertools.product(*(values for _, values in axes)), start=1):
         settings = dict(zip(keys, combination, strict=True))
-        overrides = [*base, *(f"{key}={value}" for key, value in settings.items())]
-        yield Variant(number, settings, parse_scenario(text, source, overrides))
+        swept = [
+            Override(f"{key}={value}", f"--sweep {spec}", f"value {value}")
+            for spec, (key, value) in zip(sweeps, settings.items(), strict=True)
+        ]
+        yield Variant(number, settings, parse_scenario(text, source, [*base, *swept]))
 
 
 def _run_one(job: tuple[Scenario, int]) -> Summary:
@@ -127,7 +135,7 @@ def run_sweep(
     text: str,
     source: str,
     *,
-    base: Sequence[str] = (),
+    base: Sequence[str | Override] = (),
     sweeps: Sequence[str],
     replications: int = 1,
     seed: int | None = None,
@@ -148,7 +156,10 @@ def run_sweep(
     names = goal_names(grid[0].scenario)
     parsed_goals = [parse_goal(goal, names) for goal in goals]
     if minimize is not None and minimize not in grid[0].settings and minimize not in names:
-        raise SweepError(f"--minimize {minimize!r}: not a swept key or a figure")
+        swept, known = ", ".join(grid[0].settings), ", ".join(names)
+        raise SweepError(
+            f"--minimize {minimize!r}: not a swept key or a figure (swept: {swept}; figures: {known})"
+        )
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
     first = resolve_seed(grid[0].scenario, seed)
