@@ -339,6 +339,18 @@ def test_missing_file_suggests_the_nearest_name(
     assert capfd.readouterr().err == "scenarios/supermarket_on_mars.yaml: (file): no such file\n"
 
 
+def test_an_unreadable_file_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file without read permission is `PATH: (file): permission denied`, with no position."""
+
+    def refuse(path: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario("locked.yaml")
+    assert str(caught.value) == "locked.yaml: (file): permission denied"
+
+
 def test_a_directory_is_one_clear_line(capfd: pytest.CaptureFixture[str]) -> None:
     """A folder given as the scenario is one line with no position, exit 2."""
     assert main([str(SCENARIOS)]) == 2

@@ -155,7 +155,7 @@ class _Document:
             raise _YamlProblem(node.start_mark, f"the document is nested more than {MAX_DEPTH} levels deep")
         self.values[path] = node.start_mark
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
-            raise _YamlProblem(node.start_mark, f"unsupported tag {node.tag!r}")
+            raise _YamlProblem(node.start_mark, f"unsupported tag {shown(node.tag)}")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -174,7 +174,7 @@ class _Document:
             key = self._loader.construct_object(key_node)
             if index >= merged:
                 if key in own_keys:
-                    raise _YamlProblem(key_node.start_mark, f"duplicate key {key!r}")
+                    raise _YamlProblem(key_node.start_mark, f"duplicate key {shown(key)}")
                 own_keys.add(key)
             self.keys[(*path, key)] = key_node.start_mark
             result[key] = self.build(value_node, (*path, key))
@@ -253,7 +253,6 @@ _FRIENDLY = {
     "less_than": "must be less than {lt}",
     "less_than_equal": "must be at most {le}",
     "too_short": "must have at least {min_length} entries",
-    "literal_error": "expected {expected}",
 }
 
 
