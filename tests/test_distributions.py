@@ -114,6 +114,12 @@ def test_poisson_probabilities_match_the_mass_function() -> None:
         ({"dist": "empirical", "values": [1, 2], "weights": [1]}, "has 1 entries but values has 2"),
         ({"dist": "exponential", "mean": 0}, "must be greater than 0"),
         ({"dist": "gamma", "shape": 0, "scale": 1}, "Input should be greater than 0"),
+        ({"dist": "gamma", "shape": 1e300, "scale": 1}, "Input should be less than or equal to 1000000"),
+        ({"dist": "lognormal", "mean": 1e-300, "sd": 1}, "must be at most 1000000 times mean"),
+        (
+            {"dist": "empirical", "values": [1, 2], "weights": [1, 1e308]},
+            "Input should be less than or equal to 1000000000000",
+        ),
     ],
 )
 def test_contradictory_parameters_are_refused(spec: Any, message: str) -> None:
@@ -121,6 +127,24 @@ def test_contradictory_parameters_are_refused(spec: Any, message: str) -> None:
     with pytest.raises(ValidationError) as caught:
         TIME.validate_python(spec)
     assert [e["msg"] for e in caught.value.errors()] == [message]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "lognormal", "mean": 1e-3, "sd": 1e3},
+        {"dist": "lognormal", "mean": 1e9, "sd": 1e9},
+        {"dist": "gamma", "shape": 1e6, "scale": 1e9},
+        {"dist": "normal", "mean": 1e9, "sd": 1e9},
+        {"dist": "exponential", "mean": 1e9},
+        {"dist": "exponential", "mean": 5e-324},
+    ],
+)
+def test_distributions_at_their_bounds_draw_finite_times(spec: Any) -> None:
+    """At the largest parameters allowed, every draw is a finite time of at least 0."""
+    distribution = TIME.validate_python(spec)
+    rng = random.Random(7)
+    assert all(0 <= distribution.sample(rng) < math.inf for _ in range(10_000))
 
 
 def test_constants_serialise_as_plain_numbers() -> None:

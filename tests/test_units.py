@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from checkout_sim._units import parse_duration, parse_rate
+from checkout_sim._units import Duration, NonNegativeRate, PositiveDuration, Rate, parse_duration, parse_rate
+
+DURATION: TypeAdapter[float] = TypeAdapter(Duration)
+POSITIVE_DURATION: TypeAdapter[float] = TypeAdapter(PositiveDuration)
+RATE: TypeAdapter[float] = TypeAdapter(Rate)
+NON_NEGATIVE_RATE: TypeAdapter[float] = TypeAdapter(NonNegativeRate)
 
 
 @pytest.mark.parametrize(
@@ -46,6 +52,8 @@ def test_durations(text: object, seconds: float) -> None:
         ("", "cannot read '' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
         (True, "expected a duration: a number of seconds or a string like '30s'"),
         ([1], "expected a duration: a number of seconds or a string like '30s'"),
+        ("\r\n", "cannot read '\\r\\n' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
+        ("5s\x07", "cannot read '5s\\x07' as a duration (units: ms, s, sec, m, min, h, hr, d)"),
     ],
 )
 def test_bad_durations(text: object, message: str) -> None:
@@ -86,3 +94,38 @@ def test_bad_rates(text: object, message: str) -> None:
     with pytest.raises(PydanticCustomError) as caught:
         parse_rate(text)
     assert caught.value.message() == message
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "message"),
+    [
+        (DURATION, 1e308, "must be at most 1000000000 seconds (about 31 years)"),
+        (DURATION, "1e308h", "must be at most 1000000000 seconds (about 31 years)"),
+        (POSITIVE_DURATION, "11575d", "must be at most 1000000000 seconds (about 31 years)"),
+        (RATE, "2e9/s", "must be at most 1000000000 per second"),
+        (RATE, 1e-10, "must be at least 1 per 1000000000 seconds"),
+        (RATE, "1/1e10s", "must be at least 1 per 1000000000 seconds"),
+        (NON_NEGATIVE_RATE, 1e300, "must be at most 1000000000 per second"),
+    ],
+)
+def test_times_and_rates_have_bounds(kind: TypeAdapter[float], value: object, message: str) -> None:
+    """Times above 10**9 s, and rates above 10**9/s or (arrivals) below one per 10**9 s, are refused."""
+    with pytest.raises(ValidationError) as caught:
+        kind.validate_python(value)
+    assert [error["msg"] for error in caught.value.errors()] == [message]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "seconds"),
+    [
+        (DURATION, "1e9s", 1e9),
+        (POSITIVE_DURATION, 5e-324, 5e-324),
+        (RATE, "1e9/s", 1e9),
+        (RATE, "1/1e9s", 1e-9),
+        (NON_NEGATIVE_RATE, 5e-324, 5e-324),
+        (NON_NEGATIVE_RATE, 0, 0.0),
+    ],
+)
+def test_the_bounds_themselves_are_allowed(kind: TypeAdapter[float], value: object, seconds: float) -> None:
+    """Exactly 10**9 s, 10**9/s and one per 10**9 s are valid; a phase rate may be nearly 0."""
+    assert kind.validate_python(value) == seconds

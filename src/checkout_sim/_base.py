@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Discriminator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["RULE_ERROR", "Model", "rule_error"]
+__all__ = [
+    "RULE_ERROR",
+    "TAGGED_UNIONS",
+    "Model",
+    "TaggedUnion",
+    "one_line",
+    "rule_error",
+    "shown",
+    "tagged_union",
+]
 
 #: The pydantic error type of :func:`rule_error`; the loader reads its ``at`` context.
 RULE_ERROR = "scenario_rule"
+
+#: The most characters of a user's value that a message repeats.
+SHOWN_CHARACTERS = 60
 
 
 class Model(BaseModel):
@@ -30,3 +46,48 @@ def rule_error(at: str, message: str) -> PydanticCustomError:
     user at the offending key inside it (``scaling.max``, ``phases.2.until``).
     """
     return PydanticCustomError(RULE_ERROR, message, {"at": at})
+
+
+@dataclass(frozen=True)
+class TaggedUnion:
+    """Which key tells a union's members apart (``pattern``, ``dist``), and its values."""
+
+    tag: str
+    noun: str
+    choices: tuple[str, ...]
+
+
+#: The error type of each tagged union's discriminator → its tag, so the loader can
+#: point at an unknown tag's value and suggest the nearest choice.
+TAGGED_UNIONS: dict[str, TaggedUnion] = {}
+
+
+def tagged_union(
+    tag_of: Callable[[Any], Hashable],
+    error_type: str,
+    message: str,
+    *,
+    tag: str,
+    noun: str,
+    choices: Sequence[str],
+) -> Discriminator:
+    """A pydantic discriminator for a union told apart by the key ``tag``, registered by error type."""
+    TAGGED_UNIONS[error_type] = TaggedUnion(tag, noun, tuple(choices))
+    return Discriminator(tag_of, custom_error_type=error_type, custom_error_message=message)
+
+
+def shown(value: object) -> str:
+    """A user's value as a message repeats it: quoted, escaped and cut short.
+
+    ``repr`` escapes CR, LF and every other control character, so no value can break
+    a message over lines; a long value is cut to :data:`SHOWN_CHARACTERS`.
+    """
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 3] + "..."
+
+
+def one_line(text: str) -> str:
+    """``text`` with every character that is not printable escaped (``\\n``, ``\\x07``)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

@@ -16,7 +16,6 @@ from operator import neg, truediv
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    Discriminator,
     Field,
     Tag,
     WithJsonSchema,
@@ -24,15 +23,31 @@ from pydantic import (
     model_validator,
 )
 
-from ._base import Model, rule_error
+from ._base import Model, rule_error, tagged_union
 from ._units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
 
 __all__ = [
+    "MAX_LOGNORMAL_RATIO",
+    "MAX_SHAPE",
+    "MAX_WEIGHT",
     "CountDistribution",
     "Distribution",
+    "Weight",
+    "check_most",
     "exponential_draws",
     "sampler",
 ]
+
+#: The largest relative weight (popularity, share, an empirical weight): sums of up
+#: to 100,000 of them stay finite.
+MAX_WEIGHT = 10**12
+#: A gamma distribution's largest shape (its draws are then shape × scale at most ~1e15 s).
+MAX_SHAPE = 10**6
+#: A lognormal's largest sd / mean: its log-sd is then at most 5.3, and its draws finite.
+MAX_LOGNORMAL_RATIO = 10**6
+
+#: A relative weight: 0 to :data:`MAX_WEIGHT`.
+Weight = Annotated[float, Field(ge=0, le=MAX_WEIGHT)]
 
 
 def _scalar_to_value(data: Any) -> Any:
@@ -161,6 +176,13 @@ class Lognormal(Model):
     mean: PositiveDuration
     sd: Duration
 
+    @model_validator(mode="after")
+    def _finite_log_sd(self) -> Lognormal:
+        # (sd / mean)**2 below must not overflow, nor its draws be infinite.
+        if self.sd > MAX_LOGNORMAL_RATIO * self.mean:
+            raise rule_error("sd", f"must be at most {MAX_LOGNORMAL_RATIO:.0f} times mean")
+        return self
+
     @cached_property
     def _log_parameters(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean) ** 2)
@@ -202,7 +224,7 @@ class Gamma(Model):
     """Gamma-distributed times (Erlang when ``shape`` is whole)."""
 
     dist: Literal["gamma"]
-    shape: Annotated[float, Field(gt=0)]
+    shape: Annotated[float, Field(gt=0, le=MAX_SHAPE)]
     scale: PositiveDuration
 
     @property
@@ -220,7 +242,7 @@ class Empirical(_Empirical, Model):
 
     dist: Literal["empirical"]
     values: Annotated[list[Duration], Field(min_length=1)]
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights_fit(self) -> Empirical:
@@ -272,6 +294,13 @@ def exponential_draws(rng: random.Random, rate: float) -> Callable[[], float]:
 _DRAWS = 1024
 
 
+def check_most(counts: CountDistribution, at: str, most: int) -> None:
+    """Refuse a count distribution whose largest parameter is above ``most`` (a rule error at it)."""
+    key, value = counts.largest()
+    if value > most:
+        raise rule_error(f"{at}.{key}" if key else at, f"must be at most {most}")
+
+
 def can_be_positive(counts: CountDistribution) -> bool:
     """Whether a count distribution can ever draw more than zero."""
     if isinstance(counts, ConstantCount):
@@ -307,6 +336,10 @@ class ConstantCount(Model):
         """Return the constant; draws nothing from ``rng``."""
         return self.value
 
+    def largest(self) -> tuple[str, float]:
+        """The value itself, at the key itself."""
+        return "", self.value
+
 
 class UniformInt(Model):
     """A whole number from ``low`` to ``high``, both included."""
@@ -330,6 +363,10 @@ class UniformInt(Model):
         """One uniform whole number."""
         return rng.randint(self.low, self.high)
 
+    def largest(self) -> tuple[str, float]:
+        """``high``, the largest draw."""
+        return "high", self.high
+
 
 class PoissonCount(Model):
     """A Poisson-distributed whole number with the given mean."""
@@ -341,13 +378,17 @@ class PoissonCount(Model):
         """One Poisson draw (inversion for small means, PTRS for large ones)."""
         return poisson(rng, self.mean)
 
+    def largest(self) -> tuple[str, float]:
+        """The mean: a Poisson draw has no upper limit, and rarely exceeds it by much."""
+        return "mean", self.mean
+
 
 class EmpiricalCount(_Empirical, Model):
     """One of the listed whole numbers, with optional relative weights."""
 
     dist: Literal["empirical"]
     values: Annotated[list[Count], Field(min_length=1)]
-    weights: list[Annotated[float, Field(ge=0)]] | None = None
+    weights: list[Weight] | None = None
 
     @model_validator(mode="after")
     def _weights_fit(self) -> EmpiricalCount:
@@ -363,6 +404,11 @@ class EmpiricalCount(_Empirical, Model):
         """One weighted draw from the values."""
         value: int = self._draw(rng)
         return value
+
+    def largest(self) -> tuple[str, float]:
+        """The largest listed value."""
+        index = max(range(len(self.values)), key=self.values.__getitem__)
+        return f"values.{index}", self.values[index]
 
 
 def poisson(rng: random.Random, mean: float) -> int:
@@ -407,8 +453,8 @@ def _tag(value: Any) -> str | None:
     return "constant"
 
 
-_TIME_NAMES = "exponential, uniform, normal, lognormal, triangular, gamma, empirical"
-_COUNT_NAMES = "uniform_int, poisson, empirical"
+_TIME_NAMES = ("exponential", "uniform", "normal", "lognormal", "triangular", "gamma", "empirical")
+_COUNT_NAMES = ("uniform_int", "poisson", "empirical")
 
 Distribution = Annotated[
     Annotated[Constant, Tag("constant"), WithJsonSchema(DURATION_JSON_SCHEMA)]
@@ -419,10 +465,13 @@ Distribution = Annotated[
     | Annotated[Triangular, Tag("triangular")]
     | Annotated[Gamma, Tag("gamma")]
     | Annotated[Empirical, Tag("empirical")],
-    Discriminator(
+    tagged_union(
         _tag,
-        custom_error_type="distribution",
-        custom_error_message=("expected a time (5s), or a mapping whose dist is one of: " + _TIME_NAMES),
+        "distribution",
+        "expected a time (5s), or a mapping whose dist is one of: " + ", ".join(_TIME_NAMES),
+        tag="dist",
+        noun="distribution",
+        choices=_TIME_NAMES,
     ),
 ]
 """A random time: a constant (number or duration string) or a ``dist:`` mapping."""
@@ -436,10 +485,13 @@ CountDistribution = Annotated[
     | Annotated[UniformInt, Tag("uniform_int")]
     | Annotated[PoissonCount, Tag("poisson")]
     | Annotated[EmpiricalCount, Tag("empirical")],
-    Discriminator(
+    tagged_union(
         _tag,
-        custom_error_type="count_distribution",
-        custom_error_message=("expected a whole number, or a mapping whose dist is one of: " + _COUNT_NAMES),
+        "count_distribution",
+        "expected a whole number, or a mapping whose dist is one of: " + ", ".join(_COUNT_NAMES),
+        tag="dist",
+        noun="distribution",
+        choices=_COUNT_NAMES,
     ),
 ]
 """A random whole number: a constant integer or a ``dist:`` mapping."""

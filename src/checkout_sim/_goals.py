@@ -28,6 +28,9 @@ _TOKEN = re.compile(
     r")"
 )
 _COMPARATORS = ("<=", ">=", "<", ">")
+_COMPARISONS = "<=, <, >= and >"
+#: How an unreadable rest starts when someone wrote a comparison the goals lack (=, ==, !=, ≤).
+_LOOKS_LIKE_A_COMPARISON = "=!≤≥≠"
 
 
 class GoalError(ValueError):
@@ -98,7 +101,9 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise GoalError(f"goal {text!r}: cannot read {text[position:].strip()!r}")
+            rest = text[position:].strip()
+            hint = f" (the comparisons are {_COMPARISONS})" if rest[:1] in _LOOKS_LIKE_A_COMPARISON else ""
+            raise GoalError(f"goal {text!r}: cannot read {rest!r}{hint}")
         position = match.end()
         if match["number"] is not None:
             scale = UNITS[match["unit"]] if match["unit"] else 1.0

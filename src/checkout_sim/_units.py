@@ -13,8 +13,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from ._base import shown
+
 __all__ = [
     "DURATION_JSON_SCHEMA",
+    "MAX_RATE",
+    "MAX_SECONDS",
+    "MIN_RATE",
     "Count",
     "Duration",
     "NonNegativeRate",
@@ -45,6 +50,14 @@ _DURATION_RE = re.compile(DURATION_PATTERN)
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(.+?)\s*$")
 
 _UNIT_HINT = "units: " + ", ".join(UNITS)
+
+#: The longest time a scenario may give (about 31.7 years). Sums of such times over
+#: every item of every customer a run may take stay far below float overflow.
+MAX_SECONDS = 1e9
+#: The fastest rate (per second), and the slowest above 0 for arrivals: 1/rate stays
+#: a finite, positive gap.
+MAX_RATE = 1e9
+MIN_RATE = 1 / MAX_SECONDS
 
 
 def _finite_number(value: Any) -> float | None:
@@ -82,7 +95,7 @@ def parse_duration(value: Any) -> float:
 
 def _bad_duration(value: str) -> float:
     hint = " (write 1m30s, not 1:30)" if ":" in value else f" ({_UNIT_HINT})"
-    raise PydanticCustomError("duration", "cannot read '{value}' as a duration" + hint, {"value": value})
+    raise PydanticCustomError("duration", "cannot read {value} as a duration" + hint, {"value": shown(value)})
 
 
 def parse_rate(value: Any) -> float:
@@ -98,8 +111,8 @@ def parse_rate(value: Any) -> float:
     if match is None:
         raise PydanticCustomError(
             "rate",
-            "cannot read '{value}' as a rate (write N/s, N/min or N/h)",
-            {"value": value},
+            "cannot read {value} as a rate (write N/s, N/min or N/h)",
+            {"value": shown(value)},
         )
     count, per = match.groups()
     per = per if per[0].isdigit() or per[0] == "." else "1" + per
@@ -108,11 +121,11 @@ def parse_rate(value: Any) -> float:
     except PydanticCustomError:
         raise PydanticCustomError(
             "rate",
-            "cannot read '{value}' as a rate (write N/s, N/min or N/h)",
-            {"value": value},
+            "cannot read {value} as a rate (write N/s, N/min or N/h)",
+            {"value": shown(value)},
         ) from None
     if seconds <= 0:
-        raise PydanticCustomError("rate", "the period of '{value}' is zero", {"value": value})
+        raise PydanticCustomError("rate", "the period of {value} is zero", {"value": shown(value)})
     return float(count) / seconds
 
 
@@ -122,12 +135,29 @@ def _positive(value: float) -> float:
     return value
 
 
+def _bounded_duration(value: Any) -> float:
+    seconds = parse_duration(value)
+    if seconds > MAX_SECONDS:
+        raise PydanticCustomError("too_long", f"must be at most {MAX_SECONDS:.0f} seconds (about 31 years)")
+    return seconds
+
+
 def _parse_positive_duration(value: Any) -> float:
-    return _positive(parse_duration(value))
+    return _positive(_bounded_duration(value))
+
+
+def _bounded_rate(value: Any) -> float:
+    rate = parse_rate(value)
+    if rate > MAX_RATE:
+        raise PydanticCustomError("too_fast", f"must be at most {MAX_RATE:.0f} per second")
+    return rate
 
 
 def _parse_positive_rate(value: Any) -> float:
-    return _positive(parse_rate(value))
+    rate = _positive(_bounded_rate(value))
+    if rate < MIN_RATE:
+        raise PydanticCustomError("too_slow", f"must be at least 1 per {MAX_SECONDS:.0f} seconds")
+    return rate
 
 
 def _parse_count(value: Any) -> int:
@@ -138,37 +168,38 @@ def _parse_count(value: Any) -> int:
     return value
 
 
+_MOST = int(MAX_SECONDS)
 DURATION_JSON_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": _MOST},
         {"type": "string", "pattern": DURATION_PATTERN},
     ],
     "description": "Seconds, or a string with units such as 250ms, 30s, 5min, 2h, 1h30m.",
 }
 _POSITIVEDURATION_JSON_SCHEMA = {
     "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": _MOST},
         {"type": "string", "pattern": DURATION_PATTERN},
     ],
     "description": "Seconds (> 0), or a string with units such as 30s, 5min, 2h, 1h30m.",
 }
 _RATE_SCHEMA = {
     "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "minimum": MIN_RATE, "maximum": int(MAX_RATE)},
         {"type": "string", "pattern": RATE_PATTERN},
     ],
     "description": "Per second, or a string such as 30/h, 2.5/min, 5/10min.",
 }
 _NON_NEGATIVE_RATE_SCHEMA = {
     "anyOf": [
-        {"type": "number", "minimum": 0},
+        {"type": "number", "minimum": 0, "maximum": int(MAX_RATE)},
         {"type": "string", "pattern": RATE_PATTERN},
     ],
     "description": "Per second (0 allowed), or a string such as 30/h, 2.5/min.",
 }
 
 #: Seconds, zero allowed (``checkout_time: 0``).
-Duration = Annotated[float, BeforeValidator(parse_duration), WithJsonSchema(DURATION_JSON_SCHEMA)]
+Duration = Annotated[float, BeforeValidator(_bounded_duration), WithJsonSchema(DURATION_JSON_SCHEMA)]
 #: Seconds, strictly positive (``duration``, ``every``, a mean).
 PositiveDuration = Annotated[
     float, BeforeValidator(_parse_positive_duration), WithJsonSchema(_POSITIVEDURATION_JSON_SCHEMA)
@@ -176,6 +207,6 @@ PositiveDuration = Annotated[
 #: Events per second, strictly positive.
 Rate = Annotated[float, BeforeValidator(_parse_positive_rate), WithJsonSchema(_RATE_SCHEMA)]
 #: Events per second, zero allowed (a closed phase of a schedule).
-NonNegativeRate = Annotated[float, BeforeValidator(parse_rate), WithJsonSchema(_NON_NEGATIVE_RATE_SCHEMA)]
+NonNegativeRate = Annotated[float, BeforeValidator(_bounded_rate), WithJsonSchema(_NON_NEGATIVE_RATE_SCHEMA)]
 #: A whole number of things, zero allowed.
 Count = Annotated[int, BeforeValidator(_parse_count), WithJsonSchema({"type": "integer", "minimum": 0})]

@@ -27,7 +27,7 @@ from ._clock import SimulationStalled
 from ._eventlog import EventLogError
 from ._goals import GoalError
 from .display import format_replications, format_summary, format_sweep, format_theory
-from .loader import Problem, ScenarioError, load_scenario
+from .loader import Override, Problem, ScenarioError, load_scenario
 from .report import LiveReport, ReportError, ReportUnwritable, require_plotting
 from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
 from .scenario import Scenario
@@ -50,14 +50,15 @@ class _OutputClash(Exception):
     """An output would overwrite an input or another output."""
 
 
-def _positive_float(text: str) -> float:
+def _positive_float(text: str) -> str:
+    """The text of a finite number above 0, as given (a problem with it names ``--speed TEXT``)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text!r}")
-    return value
+    return text
 
 
 def _seed(text: str) -> int:
@@ -201,8 +202,7 @@ def _command(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         _check_report(args)
-        scenario = load_scenario(args.path, args.set, on_warning=_warn)
-        scenario = _with_clock(scenario, args.clock, args.speed)
+        scenario = load_scenario(args.path, [*args.set, *_clock_overrides(args)], on_warning=_warn)
         if args.check:
             print(f"{args.path}: ok", file=sys.stderr)
             return EXIT_OK
@@ -300,13 +300,14 @@ def _warn(problem: Problem) -> None:
     print(problem, file=sys.stderr)
 
 
-def _with_clock(scenario: Scenario, clock: str | None, speed: float | None) -> Scenario:
-    update: dict[str, object] = {}
-    if clock is not None:
-        update["clock"] = clock
-    if speed is not None:
-        update["speed"] = speed
-    return scenario.model_copy(update=update) if update else scenario
+def _clock_overrides(args: argparse.Namespace) -> list[Override]:
+    """--clock and --speed as overrides, validated (and warned about) under their own names."""
+    found = []
+    if args.clock is not None:
+        found.append(Override(f"clock={args.clock}", f"--clock {args.clock}"))
+    if args.speed is not None:
+        found.append(Override(f"speed={float(args.speed)!r}", f"--speed {args.speed}"))
+    return found
 
 
 # --- outputs and signals -----------------------------------------------------------
@@ -472,11 +473,7 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
     """Run the grid; JSON lines of run summaries to the log, the table and answer to stderr."""
     if args.items or args.compare_theory:
         raise SweepError("--items and --compare-theory do not go with --sweep")
-    base = list(args.set)
-    if args.clock:
-        base.append(f"clock={args.clock}")
-    if args.speed:
-        base.append(f"speed={args.speed}")
+    base = [*args.set, *_clock_overrides(args)]
     with _log_stream(args.log) as stream:  # opened first: an unwritable log fails before the runs
         try:
             with _progress_bar("runs") as tick, _quiet_dask(args):

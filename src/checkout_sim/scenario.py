@@ -10,16 +10,30 @@ import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Field, Tag, model_validator
 
-from ._base import Model, rule_error
-from ._distributions import Constant, ConstantCount, CountDistribution, Distribution, can_be_positive
+from ._base import Model, rule_error, tagged_union
+from ._distributions import (
+    Constant,
+    ConstantCount,
+    CountDistribution,
+    Distribution,
+    Weight,
+    can_be_positive,
+    check_most,
+)
 from ._units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
     "MAX_CASHIERS",
     "MAX_CUSTOMERS",
+    "MAX_GROUP",
+    "MAX_ITEMS",
+    "MAX_PRICE",
+    "MAX_PRIORITY",
+    "MAX_SPEED",
     "MAX_WAITING",
+    "MIN_SPEED",
     "Basket",
     "BatchArrivals",
     "Cashiers",
@@ -38,11 +52,23 @@ __all__ = [
 MAX_CASHIERS = 10_000
 #: The largest ``arrivals.limit`` (and expected number of arrivals); a run that long would take days.
 MAX_CUSTOMERS = 10**10
-#: The most customers an unbounded line may hold before the run stops as overloaded.
+#: The most customers an unbounded line may hold before the run stops as overloaded;
+#: also the largest ``queue.capacity`` and ``scaling.open_at``.
 MAX_WAITING = 1_000_000
+#: The most items in one basket: each is a scan time kept until the customer is served.
+MAX_ITEMS = 10_000
+#: The largest batch of customers arriving together (a line takes at most MAX_WAITING).
+MAX_GROUP = MAX_WAITING
+#: Segment priorities lie within plus or minus this.
+MAX_PRIORITY = 10**9
+#: The largest price of a product.
+MAX_PRICE = 10**12
+#: The realtime clock's speed range: below MIN_SPEED a long pause would ask the
+#: operating system for a wait longer than it accepts (about 24.8 days).
+MIN_SPEED = 0.1
+MAX_SPEED = 10**9
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-Weight = Annotated[float, Field(ge=0)]
 
 
 class Product(Model):
@@ -51,7 +77,7 @@ class Product(Model):
     name: Name
     checkout_time: Distribution
     popularity: Weight = 1.0
-    price: Annotated[float, Field(ge=0)] | None = None
+    price: Annotated[float, Field(ge=0, le=MAX_PRICE)] | None = None
 
 
 class Basket(Model):
@@ -59,13 +85,18 @@ class Basket(Model):
 
     items: CountDistribution = ConstantCount(value=1)
 
+    @model_validator(mode="after")
+    def _not_too_many(self) -> Basket:
+        check_most(self.items, "items", MAX_ITEMS)
+        return self
+
 
 class Segment(Model):
     """A class of customers: its share of arrivals, priority, patience and basket."""
 
     name: Name
     share: Weight = 1.0
-    priority: int = 0
+    priority: Annotated[int, Field(ge=-MAX_PRIORITY, le=MAX_PRIORITY)] = 0
     patience: Distribution | None = None
     basket: Basket | None = None
 
@@ -100,6 +131,7 @@ class BatchArrivals(Model):
 
     @model_validator(mode="after")
     def _someone_comes(self) -> BatchArrivals:
+        check_most(self.size, "size", MAX_GROUP)
         if not can_be_positive(self.size):
             raise rule_error("size", "is always 0: nobody would ever arrive")
         return self
@@ -144,10 +176,13 @@ Arrivals = Annotated[
     | Annotated[ConstantArrivals, Tag("constant")]
     | Annotated[BatchArrivals, Tag("batch")]
     | Annotated[ScheduleArrivals, Tag("schedule")],
-    Discriminator(
+    tagged_union(
         _pattern_tag,
-        custom_error_type="arrival_pattern",
-        custom_error_message="expected a mapping whose pattern is poisson, constant, batch or schedule",
+        "arrival_pattern",
+        "expected a mapping whose pattern is poisson, constant, batch or schedule",
+        tag="pattern",
+        noun="pattern",
+        choices=("poisson", "constant", "batch", "schedule"),
     ),
 ]
 
@@ -156,7 +191,7 @@ class QueueSpec(Model):
     """The waiting line: its order, its size and what happens when it is full."""
 
     kind: Literal["fifo", "lifo", "priority"] = "fifo"
-    capacity: Annotated[int, Field(ge=1)] | None = None
+    capacity: Annotated[int, Field(ge=1, le=MAX_WAITING)] | None = None
     when_full: Literal["wait", "balk"] = "wait"
 
 
@@ -164,7 +199,7 @@ class Scaling(Model):
     """A manager who opens extra lanes when the line grows and closes them when it shrinks."""
 
     max: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
-    open_at: Annotated[int, Field(ge=1)]
+    open_at: Annotated[int, Field(ge=1, le=MAX_WAITING)]
     close_at: Annotated[int, Field(ge=0)] = 0
 
     @model_validator(mode="after")
@@ -236,7 +271,7 @@ class Scenario(Model):
     description: str | None = None
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     clock: Literal["virtual", "realtime"] = "virtual"
-    speed: Annotated[float, Field(gt=0, le=1e9)] = 1.0
+    speed: Annotated[float, Field(ge=MIN_SPEED, le=MAX_SPEED)] = 1.0
     duration: PositiveDuration | None = None
     warmup: Duration = 0.0
     drain: bool = True

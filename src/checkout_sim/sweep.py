@@ -22,7 +22,7 @@ import yaml
 
 from ._confidence import Interval, bounded_interval
 from ._goals import Goal, Verdict, parse_goal
-from .loader import _Loader, parse_scenario
+from .loader import Override, _Loader, parse_scenario
 from .runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .scenario import Scenario
 from .summary import Summary, Tally, figure_range, figures
@@ -157,16 +157,24 @@ def _run_figures(summary: Summary) -> dict[str, float | None]:
     return {**found, **figures(summary)}
 
 
-def variants(text: str, source: str, base: Sequence[str], sweeps: Sequence[str]) -> Iterator[Variant]:
-    """Every combination of the sweeps, as validated scenarios (invalid ones raise)."""
+def variants(
+    text: str, source: str, base: Sequence[str | Override], sweeps: Sequence[str]
+) -> Iterator[Variant]:
+    """Every combination of the sweeps, as validated scenarios (invalid ones raise).
+
+    A problem with a swept value names its ``--sweep`` option and the value.
+    """
     axes = [parse_sweep(spec) for spec in sweeps]
     keys = [key for key, _ in axes]
     if len(set(keys)) != len(keys):
         raise SweepError("--sweep: the same key is swept twice")
     for number, combination in enumerate(itertools.product(*(values for _, values in axes)), start=1):
         written = dict(zip(keys, combination, strict=True))
-        overrides = [*base, *(f"{key}={value}" for key, value in written.items())]
-        scenario = parse_scenario(text, source, overrides)
+        swept = [
+            Override(f"{key}={value}", f"--sweep {spec}", f"value {value}")
+            for spec, (key, value) in zip(sweeps, written.items(), strict=True)
+        ]
+        scenario = parse_scenario(text, source, [*base, *swept])
         settings = {key: _read_value(value) for key, value in written.items()}
         yield Variant(number, settings, scenario, written)
 
@@ -186,7 +194,7 @@ def run_sweep(
     text: str,
     source: str,
     *,
-    base: Sequence[str] = (),
+    base: Sequence[str | Override] = (),
     sweeps: Sequence[str],
     replications: int = 1,
     seed: int | None = None,
@@ -206,10 +214,13 @@ def run_sweep(
     if dask is not None:
         check_dask_address(dask)
     grid = list(variants(text, source, base, sweeps))
-    names = goal_names(grid[0].scenario, list(grid[0].numbers()))
-    parsed_goals = [parse_goal(goal, names) for goal in goals]
-    if minimize is not None and minimize not in grid[0].settings and minimize not in names:
-        raise SweepError(f"--minimize {minimize!r}: not a swept key or a figure")
+    figure_names = goal_names(grid[0].scenario)
+    parsed_goals = [parse_goal(goal, goal_names(grid[0].scenario, list(grid[0].numbers()))) for goal in goals]
+    if minimize is not None and minimize not in grid[0].settings and minimize not in figure_names:
+        swept, known = ", ".join(grid[0].settings), ", ".join(figure_names)
+        raise SweepError(
+            f"--minimize {minimize!r}: not a swept key or a figure (swept: {swept}; figures: {known})"
+        )
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
     first = resolve_seed(grid[0].scenario, seed)
