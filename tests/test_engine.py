@@ -452,3 +452,19 @@ def test_a_run_leaves_no_cyclic_garbage(path: Path) -> None:
         assert gc.collect() == 0
     finally:
         gc.enable()
+
+
+def test_garbage_is_collected_seldom_during_a_run_and_as_before_after() -> None:
+    """During a run young collections wait for 50,000 new objects; afterwards the thresholds are as before."""
+    from checkout_sim.runner import YOUNG_COLLECTION_THRESHOLD
+
+    before = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+
+    def watch(logger: object, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        during.append(gc.get_threshold())
+        return event
+
+    run(make_scenario(), log=io.BytesIO(), processors=[watch])
+    assert during and set(during) == {(max(YOUNG_COLLECTION_THRESHOLD, before[0]), *before[1:])}
+    assert gc.get_threshold() == before

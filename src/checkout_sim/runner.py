@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import random
 import signal
 import threading
@@ -185,6 +186,7 @@ def run(
     )
     with (
         catch_signals(redeliver=True) as catcher,
+        _collect_seldom(),
         asyncio.Runner(loop_factory=loop_factory(scenario.clock, scenario.speed, on_behind)) as runner,
     ):
         try:
@@ -194,6 +196,46 @@ def run(
         finally:
             if log is not None:
                 flush_log(log)
+
+
+#: While a run is on, the cyclic garbage collector's youngest generation is collected
+#: after this many new container objects (Python's default is 700).
+YOUNG_COLLECTION_THRESHOLD = 50_000
+
+
+class _SeldomCollection:
+    """Collect cyclic garbage seldom while runs are on; restore the thresholds when the last ends.
+
+    A run makes no cyclic garbage (a test frees a whole run by reference counting),
+    but a long line keeps hundreds of thousands of customers and timers alive, and the
+    collector walks them all again and again: a reneging run with a line of 155,000
+    spent about a quarter of its time there (12.5k customers/s; 16.5k/s with young
+    collections every 50,000 allocations). Threads running runs at once share one
+    setting, counted under a lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._saved = gc.get_threshold()
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._runs == 0:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(max(YOUNG_COLLECTION_THRESHOLD, self._saved[0]), *self._saved[1:])
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if self._runs == 0:
+                    gc.set_threshold(*self._saved)
+
+
+_collect_seldom = _SeldomCollection()
 
 
 def replicate(
