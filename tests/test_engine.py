@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -461,7 +462,7 @@ def test_garbage_is_collected_seldom_during_a_run_and_as_before_after() -> None:
     before = gc.get_threshold()
     during: list[tuple[int, int, int]] = []
 
-    def watch(logger: object, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    def watch(logger: object, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         during.append(gc.get_threshold())
         return event
 

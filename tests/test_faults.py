@@ -620,3 +620,47 @@ def test_the_report_is_written_when_the_reader_of_stdout_goes_away(tmp_path: Pat
         assert process.wait(timeout=120) == 0
     assert err == b""
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+STARTUP = """
+import importlib.abc, os, signal, sys
+
+importing, number = sys.argv[1], getattr(signal, sys.argv[2])
+
+
+class SignalWhileImporting(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == importing:
+            os.kill(os.getpid(), number)
+        return None
+
+sys.meta_path.insert(0, SignalWhileImporting())
+from checkout_sim._launch import run_scenario
+sys.argv = ["run-scenario", *sys.argv[3:]]
+raise SystemExit(run_scenario())
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("importing", ["pydantic", "checkout_sim.cli"])
+def test_a_signal_while_the_command_loads_stops_it_with_one_line(importing: str, name: str) -> None:
+    """A signal as pydantic or the command is imported: nothing runs, one line, 130 / 143, no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-c", STARTUP, importing, name, str(SCENARIOS / "corner_shop.yaml")],
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 128 + getattr(signal, name)
+    assert result.stderr.decode() == f"run-scenario: interrupted by {name} while starting; nothing was run\n"
+    assert result.stdout == b""
+
+
+def test_importing_the_package_loads_nothing_heavy() -> None:
+    """``import checkout_sim`` and the launcher load no pydantic or asyncio: signals are caught first."""
+    code = (
+        "import sys, checkout_sim, checkout_sim._launch; "
+        "print(sorted({'pydantic', 'asyncio', 'yaml', 'structlog'} & set(sys.modules)))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, text=True)
+    assert result.stdout == "[]\n"

@@ -2,20 +2,39 @@
 
 The public surface is small: read a scenario (:func:`load_scenario`), run it
 (:func:`run`) and read the :class:`Summary`; the event log is written as you go.
+
+The names are imported when first used, so ``import checkout_sim`` itself is quick:
+the command catches signals before it loads pydantic, asyncio and the engine.
 """
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-from ._clock import SimulationStalled
-from .loader import Problem, ScenarioError, load_scenario, parse_scenario
-from .runner import Interrupted, replicate, run
-from .scenario import Scenario
-from .summary import SegmentSummary, Summary
+import importlib
+from typing import TYPE_CHECKING, Any
 
-try:
-    __version__ = version("checkout-sim")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
+if TYPE_CHECKING:
+    from ._clock import SimulationStalled
+    from .loader import Problem, ScenarioError, load_scenario, parse_scenario
+    from .runner import Interrupted, replicate, run
+    from .scenario import Scenario
+    from .summary import SegmentSummary, Summary
+
+    __version__: str
+
+#: Each public name and the module that defines it.
+_HOMES = {
+    "Interrupted": "runner",
+    "Problem": "loader",
+    "Scenario": "scenario",
+    "ScenarioError": "loader",
+    "SegmentSummary": "summary",
+    "SimulationStalled": "_clock",
+    "Summary": "summary",
+    "load_scenario": "loader",
+    "parse_scenario": "loader",
+    "replicate": "runner",
+    "run": "runner",
+}
 
 __all__ = [
     "Interrupted",
@@ -31,3 +50,28 @@ __all__ = [
     "replicate",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562), and keep it."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module 'checkout_sim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("checkout-sim")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,5 +1,5 @@
 """``python -m checkout_sim`` is ``run-scenario``."""
 
-from .cli import main
+from ._launch import run_scenario
 
-raise SystemExit(main())
+raise SystemExit(run_scenario())

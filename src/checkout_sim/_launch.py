@@ -1,0 +1,54 @@
+"""The commands' first moments: SIGINT and SIGTERM are caught before the heavy imports.
+
+Loading pydantic, asyncio and the engine takes most of a second; a signal in that
+time would otherwise end the process with Python's default (a traceback, or no word
+at all). Here it is noted, and the command stops with one line and 130 or 143.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable
+
+
+def run_scenario() -> int:
+    """``run-scenario``: :func:`checkout_sim.cli.main`, with signals caught from the start."""
+    return _launched("run-scenario", lambda: _import_main("checkout_sim.cli"))
+
+
+def scenario_report() -> int:
+    """``scenario-report``: :func:`checkout_sim.report.main`, with signals caught from the start."""
+    return _launched("scenario-report", lambda: _import_main("checkout_sim.report"))
+
+
+def _import_main(module: str) -> Callable[[], int]:
+    import importlib
+
+    command: Callable[[], int] = importlib.import_module(module).main
+    return command
+
+
+def _launched(name: str, load: Callable[[], Callable[[], int]]) -> int:
+    caught: list[int] = []
+
+    def note(number: int, frame: object) -> None:
+        caught.append(number)
+
+    previous = {number: signal.signal(number, note) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        command = load()
+        if caught:
+            return _stopped(name, caught[0], "while starting; nothing was run")
+        code = command()  # it catches signals itself while it works, then puts ``note`` back
+        if caught and code == 0:
+            return _stopped(name, caught[0], "after finishing; the output is complete")
+        return code
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _stopped(name: str, number: int, when: str) -> int:
+    print(f"{name}: interrupted by {signal.Signals(number).name} {when}", file=sys.stderr)
+    return 128 + number
