@@ -148,7 +148,7 @@ def bare_asyncio(customers: int, seed: int) -> tuple[int, float]:
     """
     import asyncio
 
-    from checkout_sim._clock import VirtualClockLoop, pause_until, pauser
+    from checkout_sim.engine.clock import VirtualClockLoop, pause_until, pauser
 
     rng = random.Random(seed)
     served = 0

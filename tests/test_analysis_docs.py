@@ -23,7 +23,7 @@ import pytest
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from checkout_sim import Summary, load_scenario, replicate, run
-from checkout_sim._engine import Interrupted
+from checkout_sim.engine.shop import Interrupted
 from conftest import ROOT, SCENARIOS
 from logcheck import parse
 

@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from checkout_sim import SimulationStalled, load_scenario, run
-from checkout_sim._clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
+from checkout_sim.engine.clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
 from conftest import SCENARIOS, make_scenario
 
 T = TypeVar("T")
@@ -257,7 +257,7 @@ def test_realtime_at_speed_10000_gives_the_virtual_clocks_figures_exactly() -> N
 
 def test_a_run_that_cannot_keep_up_says_so_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """At a speed no computer can follow, on_behind hears once and the summary tells the most lag."""
-    from checkout_sim import _clock
+    from checkout_sim.engine import clock as _clock
 
     monkeypatch.setattr(_clock, "BEHIND_WALL_SECONDS", 0.01)
     heard: list[tuple[float, float]] = []
@@ -372,7 +372,7 @@ def test_a_waker_is_set_once_at_a_time_and_stays_stopped_once_cancelled() -> Non
 
 def test_a_waker_on_another_loop_can_be_cancelled_during_its_hop() -> None:
     """Off the virtual clock the waker hops through call_soon; cancelling then stops the hop."""
-    from checkout_sim._clock import _Hopping
+    from checkout_sim.engine.clock import _Hopping
 
     async def main() -> list[str]:
         loop = asyncio.get_running_loop()

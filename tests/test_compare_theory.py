@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from checkout_sim import load_scenario, parse_scenario, replicate
+from checkout_sim.analysis.theory import birth_death, erlang_c, mg1_wait, mmc_wait, predict
 from checkout_sim.cli import main
-from checkout_sim.theory import birth_death, erlang_c, mg1_wait, mmc_wait, predict
 from conftest import SCENARIOS
 
 BANK = str(SCENARIOS / "bank.yaml")

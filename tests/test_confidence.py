@@ -7,7 +7,7 @@ import statistics
 
 import pytest
 
-from checkout_sim._confidence import bounded_interval, cut_interval, mean_interval, t_quantile
+from checkout_sim.analysis.confidence import bounded_interval, cut_interval, mean_interval, t_quantile
 
 #: Student-t quantiles as tabulated (e.g. NIST/SEMATECH e-Handbook, table 1.3.6.7.2), to 4 decimals.
 TABLE = [

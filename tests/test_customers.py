@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from checkout_sim._customers import Customer, CustomerFactory
+from checkout_sim.engine.customers import Customer, CustomerFactory
 from conftest import make_scenario
 
 PLAIN = {"products": [{"name": "bread", "checkout_time": {"dist": "exponential", "mean": "20s"}}]}

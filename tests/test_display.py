@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from checkout_sim import Summary, load_scenario, run
+from checkout_sim.analysis.display import format_replications, format_summary
 from checkout_sim.cli import main
-from checkout_sim.display import format_replications, format_summary
 from conftest import SCENARIOS, make_scenario
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from checkout_sim._distributions import (
+from checkout_sim.config.distributions import (
     CountDistribution,
     Distribution,
     Normal,
@@ -179,7 +179,7 @@ def test_exponential_draws_are_exactly_expovariate() -> None:
 
 def test_poisson_arrival_gaps_are_exactly_expovariate() -> None:
     """The arrival process's gap equals random.expovariate, bit for bit."""
-    from checkout_sim._arrivals import _Poisson
+    from checkout_sim.engine.arrivals import _Poisson
 
     arrivals, reference = _Poisson(2.7 / 60, random.Random(9)), random.Random(9)
     now, expected = 0.0, 0.0
@@ -192,8 +192,8 @@ def test_poisson_arrival_gaps_are_exactly_expovariate() -> None:
 
 def test_an_arrival_process_with_a_gap_is_next_written_out() -> None:
     """Where a process offers its gap (Poisson), now + gap() and group size 1 are exactly next(now)."""
-    from checkout_sim._arrivals import make_arrivals
-    from checkout_sim.loader import parse_scenario
+    from checkout_sim.config.loader import parse_scenario
+    from checkout_sim.engine.arrivals import make_arrivals
 
     base = "name: s\nduration: 1h\nproducts: [{name: a, checkout_time: 1s}]\ncashiers: {count: 1}\n"
     poisson = parse_scenario(base + "arrivals: {pattern: poisson, rate: 30/h}")
@@ -253,7 +253,7 @@ def _scanned_schedule(phases: list[tuple[float, float]], rng: random.Random, now
 
 def test_a_schedule_draws_the_arrivals_of_its_definition() -> None:
     """On random schedules (zero-rate phases too), next() gives exactly the phase-by-phase scan's times."""
-    from checkout_sim._arrivals import _Schedule
+    from checkout_sim.engine.arrivals import _Schedule
 
     layout = random.Random(11)
     for case in range(50):
@@ -270,7 +270,7 @@ def test_a_schedule_draws_the_arrivals_of_its_definition() -> None:
 
 def test_a_schedule_costs_the_same_per_arrival_however_many_phases() -> None:
     """With 30,000 phases an arrival compares a few dozen phase ends, not all those before it."""
-    from checkout_sim._arrivals import _Schedule
+    from checkout_sim.engine.arrivals import _Schedule
 
     phases: list[tuple[float, float]] = [(_Counted(second + 1), 0.5) for second in range(30_000)]
     schedule = _Schedule(phases, random.Random(3))

@@ -167,7 +167,7 @@ def test_bound_fields_cannot_replace_the_time_or_the_event_name() -> None:
 @pytest.mark.parametrize("with_processor", [False, True])
 def test_hot_and_general_event_paths_write_the_same_lines(with_processor: bool) -> None:
     """record({...}) and emit(...) write the same bytes, context after event, with or without processors."""
-    from checkout_sim._eventlog import EventLog
+    from checkout_sim.observe.eventlog import EventLog
 
     def tag(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         event_dict["tagged"] = True

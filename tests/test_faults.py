@@ -123,7 +123,7 @@ def test_log_without_permission(tmp_path: Path) -> None:
 
 FAULT = """
 import sys
-from checkout_sim import _customers
+from checkout_sim.engine import customers as _customers
 from checkout_sim.cli import main
 made = _customers.CustomerFactory.make
 def make(self, customer_id, now):
@@ -154,8 +154,8 @@ def test_an_overloaded_unbounded_line_stops_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """Memory stays bounded: a line past MAX_WAITING ends the run with a clear error, exit 1."""
-    from checkout_sim import _engine
     from checkout_sim.cli import main
+    from checkout_sim.engine import shop as _engine
 
     monkeypatch.setattr(_engine, "MAX_WAITING", 50)
     path = tmp_path / "overload.yaml"
@@ -175,7 +175,8 @@ def test_an_overloaded_unbounded_line_stops_with_one_line(
 HOOK = """
 import os, signal, sys, time
 from contextlib import contextmanager
-from checkout_sim import _clock, _customers, _engine, cli
+from checkout_sim import cli
+from checkout_sim.engine import clock as _clock, customers as _customers, shop as _engine
 
 # At the AT-th pass through WHERE, send ACTION: SIGINT or SIGTERM to this process,
 # group:SIGINT or group:SIGTERM to its process group, or kill:PID (SIGKILL to another);

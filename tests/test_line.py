@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from checkout_sim._line import LifoLine, Line, PriorityLine, make_line
+from checkout_sim.engine.line import LifoLine, Line, PriorityLine, make_line
 
 
 @dataclass(eq=False)

@@ -36,8 +36,8 @@ import pytest
 import yaml
 
 from checkout_sim import Scenario, ScenarioError, parse_scenario, run
-from checkout_sim._engine import Overloaded
-from checkout_sim.loader import Override
+from checkout_sim.config.loader import Override
+from checkout_sim.engine.shop import Overloaded
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 MUTANTS = int(os.environ.get("CHECKOUT_SIM_MUTATIONS", "500"))

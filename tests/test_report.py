@@ -18,10 +18,10 @@ import pytest
 import yaml
 
 from checkout_sim import load_scenario, replicate, run
-from checkout_sim._confidence import interval_of
+from checkout_sim.analysis.confidence import interval_of
+from checkout_sim.analysis.report import ReportError, build_report, read_events
+from checkout_sim.analysis.report import main as report_main
 from checkout_sim.cli import main
-from checkout_sim.report import ReportError, build_report, read_events
-from checkout_sim.report import main as report_main
 from conftest import SCENARIOS, make_scenario
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -340,7 +340,7 @@ def test_settings_show_durations_and_rates_as_people_write_them(
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda path: path.name)
 def test_settings_read_back_as_the_same_scenario(path: Path, tmp_path: Path) -> None:
     """The settings text is a scenario file that loads as the very scenario the run used."""
-    from checkout_sim._report_page import settings_text
+    from checkout_sim.analysis.report_page import settings_text
 
     scenario = load_scenario(path)
     again = tmp_path / "again.yaml"
@@ -365,7 +365,7 @@ def test_settings_spell_exactly_or_not_at_all(
     seconds: float | None, rate: float | None, shown: object
 ) -> None:
     """A duration or rate is spelled with units only when the spelling reads back as the same float."""
-    from checkout_sim._report_page import settings_text
+    from checkout_sim.analysis.report_page import settings_text
 
     config = {"duration": seconds} if seconds is not None else {"arrivals": {"rate": rate}}
     text = settings_text(config)
@@ -379,7 +379,7 @@ def test_settings_spell_exactly_or_not_at_all(
 def _peak_rss(*argv: str) -> int:
     """Peak resident memory (kB) of a fresh interpreter running a console script's main()."""
     script, *args = argv
-    module = {"run-scenario": "checkout_sim.cli", "scenario-report": "checkout_sim.report"}[script]
+    module = {"run-scenario": "checkout_sim.cli", "scenario-report": "checkout_sim.analysis.report"}[script]
     code = (
         "import resource, sys\n"
         f"from {module} import main\n"
@@ -414,8 +414,8 @@ def test_report_memory_and_page_size_stay_flat(tmp_path: Path) -> None:
 
 def test_the_binned_series_integrate_to_the_run_figures() -> None:
     """The time bins, merged many times over a long run, still add up to waiting_mean and utilisation."""
-    from checkout_sim._report_data import SAMPLE_SIZE
-    from checkout_sim.report import LiveReport
+    from checkout_sim.analysis.report import LiveReport
+    from checkout_sim.analysis.report_data import SAMPLE_SIZE
 
     scenario = load_scenario(
         SCENARIOS / "black_friday.yaml", ["duration=40h", "arrivals.phases.2.until=40h", "drain=false"]
@@ -546,7 +546,7 @@ def test_a_segment_of_run_finished_is_checked(
 
 def _mutants(lines: list[str], count: int, seed: int) -> list[list[str]]:
     """``count`` copies of the log, each broken in one random way (fixed seed: the same every run)."""
-    from checkout_sim._report_schema import EVENT_FIELDS
+    from checkout_sim.observe.events import EVENT_FIELDS
 
     rng = random.Random(seed)
     odd_values: list[object] = [None, "x", "", -1, -0.5, 1.5, True, [], {}, 1e308, 2**70, 0, 10**6]
@@ -583,7 +583,7 @@ def _mutants(lines: list[str], count: int, seed: int) -> list[list[str]]:
 @pytest.mark.slow
 def test_mutated_logs_give_a_page_or_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     """A fuzzer: 200 broken copies of a real two-run log each give a page (exit 0) or one line (exit 2)."""
-    from checkout_sim.report import _digest
+    from checkout_sim.analysis.report import _digest
 
     scenario = load_scenario(SCENARIOS / "black_friday.yaml", ["duration=6m", "arrivals.phases.0.rate=900/h"])
     buffer = io.BytesIO()
@@ -635,7 +635,7 @@ def test_a_report_that_cannot_be_written_names_its_path(
 
 def test_the_log_tap_puts_split_lines_back_together(black_friday: tuple[Path, dict[str, object]]) -> None:
     """Written in odd pieces (not one line per write), the log still gives the same page."""
-    from checkout_sim.report import LiveReport
+    from checkout_sim.analysis.report import LiveReport
 
     folder, _ = black_friday
     data = (folder / "cli.jsonl").read_bytes()

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from checkout_sim import load_scenario, run
-from checkout_sim._schema import render
+from checkout_sim.config.schema import render
 from conftest import ROOT, SCENARIOS
 from logcheck import check
 

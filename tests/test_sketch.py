@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from checkout_sim._sketch import _BATCH, RELATIVE_ACCURACY, QuantileSketch
+from checkout_sim.observe.sketch import _BATCH, RELATIVE_ACCURACY, QuantileSketch
 
 QUANTILES = [0.0, 0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0]
 

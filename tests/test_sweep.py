@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 import pytest
 
-from checkout_sim._confidence import mean_interval
-from checkout_sim._goals import GoalError, parse_goal
+from checkout_sim.analysis.confidence import mean_interval
+from checkout_sim.analysis.goals import GoalError, parse_goal
+from checkout_sim.analysis.sweep import SweepError, goal_names, parse_sweep, run_sweep
 from checkout_sim.cli import main
-from checkout_sim.sweep import SweepError, goal_names, parse_sweep, run_sweep
 from conftest import SCENARIOS, make_scenario
 
 SHOP = """
@@ -442,7 +442,7 @@ def test_a_dask_address_that_cannot_be_one_is_a_usage_error() -> None:
 )
 def test_dask_addresses_are_checked_before_connecting(address: str, valid: bool) -> None:
     """Scheduler addresses are [tcp|tls|ws|wss://]HOST:PORT or inproc://…; anything else is refused."""
-    from checkout_sim.sweep import check_dask_address
+    from checkout_sim.analysis.sweep import check_dask_address
 
     if valid:
         check_dask_address(address)

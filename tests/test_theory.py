@@ -17,8 +17,8 @@ import orjson
 import pytest
 
 from checkout_sim import Summary, parse_scenario, run
-from checkout_sim._confidence import mean_interval
-from checkout_sim.theory import birth_death, cobham_waits, erlang_c, mg1_wait, mmc_wait
+from checkout_sim.analysis.confidence import mean_interval
+from checkout_sim.analysis.theory import birth_death, cobham_waits, erlang_c, mg1_wait, mmc_wait
 
 REPLICATIONS = 10
 CONFIDENCE = 0.999

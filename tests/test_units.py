@@ -6,7 +6,14 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import PydanticCustomError
 
-from checkout_sim._units import Duration, NonNegativeRate, PositiveDuration, Rate, parse_duration, parse_rate
+from checkout_sim.config.units import (
+    Duration,
+    NonNegativeRate,
+    PositiveDuration,
+    Rate,
+    parse_duration,
+    parse_rate,
+)
 
 DURATION: TypeAdapter[float] = TypeAdapter(Duration)
 POSITIVE_DURATION: TypeAdapter[float] = TypeAdapter(PositiveDuration)

@@ -9,9 +9,9 @@ import re
 import pytest
 
 from checkout_sim import load_scenario, parse_scenario, run
-from checkout_sim._batches import FEWEST_BATCHES, Batches
+from checkout_sim.analysis.theory import predict
 from checkout_sim.cli import main
-from checkout_sim.theory import predict
+from checkout_sim.observe.batches import FEWEST_BATCHES, Batches
 from conftest import SCENARIOS
 from logcheck import check
 

@@ -13,25 +13,25 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._clock import SimulationStalled
-    from .loader import Problem, ScenarioError, load_scenario, parse_scenario
+    from .config.loader import Problem, ScenarioError, load_scenario, parse_scenario
+    from .config.scenario import Scenario
+    from .engine.clock import SimulationStalled
+    from .observe.summary import SegmentSummary, Summary
     from .runner import Interrupted, replicate, run
-    from .scenario import Scenario
-    from .summary import SegmentSummary, Summary
 
     __version__: str
 
 #: Each public name and the module that defines it.
 _HOMES = {
     "Interrupted": "runner",
-    "Problem": "loader",
-    "Scenario": "scenario",
-    "ScenarioError": "loader",
-    "SegmentSummary": "summary",
-    "SimulationStalled": "_clock",
-    "Summary": "summary",
-    "load_scenario": "loader",
-    "parse_scenario": "loader",
+    "Problem": "config.loader",
+    "Scenario": "config.scenario",
+    "ScenarioError": "config.loader",
+    "SegmentSummary": "observe.summary",
+    "SimulationStalled": "engine.clock",
+    "Summary": "observe.summary",
+    "load_scenario": "config.loader",
+    "parse_scenario": "config.loader",
     "replicate": "runner",
     "run": "runner",
 }

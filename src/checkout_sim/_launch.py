@@ -18,8 +18,8 @@ def run_scenario() -> int:
 
 
 def scenario_report() -> int:
-    """``scenario-report``: :func:`checkout_sim.report.main`, with signals caught from the start."""
-    return _launched("scenario-report", lambda: _import_main("checkout_sim.report"))
+    """``scenario-report``: :func:`checkout_sim.analysis.report.main`, with signals caught from the start."""
+    return _launched("scenario-report", lambda: _import_main("checkout_sim.analysis.report"))
 
 
 def _import_main(module: str) -> Callable[[], int]:

@@ -23,16 +23,16 @@ from typing import IO, Any, cast
 import orjson
 
 from . import __version__
-from ._clock import SimulationStalled
-from ._eventlog import EventLogError
-from ._goals import GoalError
-from .display import format_replications, format_summary, format_sweep, format_theory
-from .loader import Override, Problem, ScenarioError, load_scenario
-from .report import LiveReport, ReportError, ReportUnwritable, require_plotting
+from .analysis.display import format_replications, format_summary, format_sweep, format_theory
+from .analysis.goals import GoalError
+from .analysis.report import LiveReport, ReportError, ReportUnwritable, require_plotting
+from .analysis.sweep import SweepError, SweepInterrupted, Variant, run_sweep
+from .config.loader import Override, Problem, ScenarioError, load_scenario
+from .config.scenario import Scenario
+from .engine.clock import SimulationStalled
+from .observe.eventlog import EventLogError
+from .observe.summary import Summary
 from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
-from .scenario import Scenario
-from .summary import Summary
-from .sweep import SweepError, SweepInterrupted, Variant, run_sweep
 
 __all__ = ["main"]
 

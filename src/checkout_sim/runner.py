@@ -13,11 +13,11 @@ from typing import IO, Any
 
 from structlog.typing import Processor
 
-from ._clock import loop_factory
-from ._engine import Interrupted, Shop
-from ._eventlog import flush_log
-from .scenario import Scenario
-from .summary import Summary
+from .config.scenario import Scenario
+from .engine.clock import loop_factory
+from .engine.shop import Interrupted, Shop
+from .observe.eventlog import flush_log
+from .observe.summary import Summary
 
 __all__ = [
     "Interrupted",

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._batches import BatchMeans
-from ._confidence import Interval, bounded_interval
-from .scenario import Scenario
-from .summary import (
+from ..config.scenario import Scenario
+from ..observe.batches import BatchMeans
+from ..observe.summary import (
     PERCENTILE_RELATIVE_ERROR,
     SHARES,
     SegmentSummary,
@@ -24,6 +23,7 @@ from .summary import (
     figures,
     pooled_quantile,
 )
+from .confidence import Interval, bounded_interval
 
 if TYPE_CHECKING:
     from .sweep import SweepResult
@@ -222,7 +222,7 @@ def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
     """Theory beside the simulation: each predicted figure, simulated and analytic.
 
     Several runs give intervals across replications; one run gives intervals by the
-    method of batch means when the run has them (see :mod:`checkout_sim._batches`).
+    method of batch means when the run has them (see :mod:`checkout_sim.observe.batches`).
     """
     from .theory import predict
 

@@ -1,6 +1,6 @@
 """The scenario format: pydantic models for everything a YAML scenario may say.
 
-The models only describe and validate; :mod:`checkout_sim.loader` reads YAML into
+The models only describe and validate; :mod:`checkout_sim.config.loader` reads YAML into
 them and the engine runs them. All times are seconds, all rates per second.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
 
-from ._base import Model, rule_error, tagged_union
-from ._distributions import (
+from .base import Model, rule_error, tagged_union
+from .distributions import (
     Constant,
     ConstantCount,
     CountDistribution,
@@ -22,7 +22,7 @@ from ._distributions import (
     can_be_positive,
     check_most,
 )
-from ._units import Duration, NonNegativeRate, PositiveDuration, Rate
+from .units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
     "MAX_CASHIERS",

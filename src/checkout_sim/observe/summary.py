@@ -14,8 +14,8 @@ from functools import partial, reduce
 from operator import add, lt, mul
 from typing import Any, Protocol
 
-from ._batches import Batches, BatchMeans
-from ._sketch import RELATIVE_ACCURACY, QuantileSketch
+from .batches import Batches, BatchMeans
+from .sketch import RELATIVE_ACCURACY, QuantileSketch
 
 #: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
 _BATCH = 4096

@@ -20,12 +20,12 @@ from typing import Any
 
 import yaml
 
-from ._confidence import Interval, bounded_interval
-from ._goals import Goal, Verdict, parse_goal
-from .loader import Override, _Loader, parse_scenario
-from .runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
-from .scenario import Scenario
-from .summary import Summary, Tally, figure_range, figures
+from ..config.loader import Override, _Loader, parse_scenario
+from ..config.scenario import Scenario
+from ..observe.summary import Summary, Tally, figure_range, figures
+from ..runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
+from .confidence import Interval, bounded_interval
+from .goals import Goal, Verdict, parse_goal
 
 __all__ = [
     "DaskError",

@@ -1,6 +1,6 @@
 """Writes ``schemas/scenario.schema.json`` from the pydantic models.
 
-Regenerate after changing a model: ``python -m checkout_sim._schema > schemas/scenario.schema.json``
+Regenerate after changing a model: ``python -m checkout_sim.config.schema > schemas/scenario.schema.json``
 (a test fails while the committed file is stale).
 """
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .scenario import Scenario
+    from ..config.scenario import Scenario
 
 __all__ = [
     "FIGURES",
@@ -143,7 +143,7 @@ class Prediction:
 
 def _moments(dist: object) -> tuple[float, float] | None:
     """(E[S], E[S^2]) of a time distribution, where it has a simple closed form."""
-    from ._distributions import Constant, Empirical, Exponential, Gamma, Uniform
+    from ..config.distributions import Constant, Empirical, Exponential, Gamma, Uniform
 
     if isinstance(dist, Constant):
         return dist.value, dist.value**2
@@ -162,7 +162,7 @@ def _moments(dist: object) -> tuple[float, float] | None:
 
 def _service(scenario: Scenario) -> object | str:
     """The per-customer service distribution, or why it is not a single textbook one."""
-    from ._distributions import Constant, ConstantCount
+    from ..config.distributions import Constant, ConstantCount
 
     baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
     if not all(isinstance(b, ConstantCount) for b in baskets):
@@ -189,8 +189,8 @@ def predict(scenario: Scenario) -> Prediction:
     FIFO/LIFO/priority (LIFO shares FIFO's mean wait; priorities by Cobham for one till
     or equal exponential service), M/G/1 by Pollaczek-Khinchine, and D/M/1.
     """
-    from ._distributions import Constant, Exponential
-    from .scenario import ConstantArrivals, PoissonArrivals
+    from ..config.distributions import Constant, Exponential
+    from ..config.scenario import ConstantArrivals, PoissonArrivals
 
     missing: dict[str, str] = {}
     c = scenario.cashiers.count
@@ -304,7 +304,7 @@ def _markov_chain(
 
 def _priority(scenario: Scenario, lam: float, dist: object, mean_s: float, second_s: float) -> Prediction:
     """Non-preemptive priorities: Cobham for M/G/1, and M/M/c with equal service rates."""
-    from ._distributions import Exponential
+    from ..config.distributions import Exponential
 
     c = scenario.cashiers.count
     shares: dict[int, float] = {}

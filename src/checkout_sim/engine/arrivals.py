@@ -12,8 +12,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Protocol
 
-from ._distributions import CountDistribution, exponential_draws
-from .scenario import (
+from ..config.distributions import CountDistribution, exponential_draws
+from ..config.scenario import (
     BatchArrivals,
     ConstantArrivals,
     PoissonArrivals,

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
-from .scenario import Scenario
+from ..config.distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
+from ..config.scenario import Scenario
 
 __all__ = ["Customer", "CustomerFactory"]
 

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from ._base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
+from .base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
 from .scenario import Scenario
 
 __all__ = ["Override", "Problem", "ScenarioError", "load_scenario", "parse_scenario"]

@@ -23,8 +23,8 @@ from pydantic import (
     model_validator,
 )
 
-from ._base import Model, rule_error, tagged_union
-from ._units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
+from .base import Model, rule_error, tagged_union
+from .units import DURATION_JSON_SCHEMA, Count, Duration, PositiveDuration
 
 __all__ = [
     "MAX_LOGNORMAL_RATIO",

@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ._confidence import mean_interval
-from ._units import UNITS
+from ..config.units import UNITS
+from .confidence import mean_interval
 
 __all__ = ["Goal", "GoalError", "Verdict", "parse_goal"]
 

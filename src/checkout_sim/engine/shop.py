@@ -18,14 +18,14 @@ from typing import IO, Any
 
 from structlog.typing import Processor
 
-from ._arrivals import make_arrivals
-from ._batches import Batches
-from ._clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
-from ._customers import Customer, CustomerFactory
-from ._eventlog import SCHEMA_VERSION, EventLog
-from ._line import Line, make_line
-from .scenario import MAX_WAITING, Scenario
-from .summary import BatchTally, Summary, Tally
+from ..config.scenario import MAX_WAITING, Scenario
+from ..observe.batches import Batches
+from ..observe.eventlog import SCHEMA_VERSION, EventLog
+from ..observe.summary import BatchTally, Summary, Tally
+from .arrivals import make_arrivals
+from .clock import RealtimeLoop, VirtualClockLoop, pauser, sleep_until, waker
+from .customers import Customer, CustomerFactory
+from .line import Line, make_line
 
 __all__ = ["Interrupted", "Overloaded", "Shop"]
 

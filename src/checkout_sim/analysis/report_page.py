@@ -19,10 +19,10 @@ from typing import Any
 
 import yaml
 
-from ._confidence import bounded_interval
-from ._report_data import SAMPLE_SIZE, RunDigest
-from ._units import parse_duration, parse_rate
-from .summary import figure_range
+from ..config.units import parse_duration, parse_rate
+from ..observe.summary import figure_range
+from .confidence import bounded_interval
+from .report_data import SAMPLE_SIZE, RunDigest
 
 __all__ = ["MATPLOTLIB_HINT", "render", "settings_text"]
 

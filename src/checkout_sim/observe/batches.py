@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ._confidence import Interval, cut_interval, t_quantile
+from ..analysis.confidence import Interval, cut_interval, t_quantile
 
 __all__ = ["FEWEST_BATCHES", "FIRST_BATCHES", "BatchMeans", "Batches"]
 

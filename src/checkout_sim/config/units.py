@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from ._base import shown
+from .base import shown
 
 __all__ = [
     "DURATION_JSON_SCHEMA",

@@ -18,9 +18,9 @@ from typing import IO, Any, cast
 
 import orjson
 
-from ._report_data import LogFault, RunDigest
-from ._report_page import MATPLOTLIB_HINT, render
-from ._report_schema import check_event
+from ..observe.events import check_event
+from .report_data import LogFault, RunDigest
+from .report_page import MATPLOTLIB_HINT, render
 
 __all__ = [
     "LiveReport",
