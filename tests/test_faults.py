@@ -155,9 +155,9 @@ def test_an_overloaded_unbounded_line_stops_with_one_line(
 ) -> None:
     """Memory stays bounded: a line past MAX_WAITING ends the run with a clear error, exit 1."""
     from checkout_sim.cli import main
-    from checkout_sim.engine import shop as _engine
+    from checkout_sim.engine import lanes
 
-    monkeypatch.setattr(_engine, "MAX_WAITING", 50)
+    monkeypatch.setattr(lanes, "MAX_WAITING", 50)
     path = tmp_path / "overload.yaml"
     path.write_text(
         "name: overload\nduration: 1h\nproducts: [{name: x, checkout_time: 10s}]\n"

@@ -1,0 +1,226 @@
+"""The door: the producer that lets customers in, with backpressure when the line is full.
+
+Arrivals come on a chain of timer callbacks (:func:`~.clock.waker`: no Future and no
+task step per arrival, yet each runs where a producer task would if a timer woke it).
+An arriving customer joins their group's line, or balks, or, when the line is full and
+arrivals must wait, is handed to the producer task, which blocks on ``await line.put()``
+(backpressure) and then restarts the chain: the arrival process itself is held up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .arrivals import ArrivalProcess
+from .clock import waker
+from .customers import Customer, CustomerFactory
+from .lanes import LaneGroup
+from .routing import Router
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["Door", "Overloaded"]
+
+
+class Overloaded(RuntimeError):
+    """An unbounded line grew without limit: the scenario cannot reach a steady state."""
+
+
+def _settle(future: asyncio.Future[Customer | None], result: Customer | None) -> None:
+    """Hand the producer task a held customer, or None when arrivals are over."""
+    if not future.done():
+        future.set_result(result)
+
+
+class Door:
+    """The producer of a run: arrivals, admission (join, balk or wait) and backpressure."""
+
+    def __init__(
+        self,
+        context: Context,
+        arrivals: ArrivalProcess,
+        customers: CustomerFactory,
+        router: Router,
+        progress: Callable[[float], None] | None,
+    ) -> None:
+        self._context = context
+        self._loop = context.loop
+        self._arrivals = arrivals
+        self._gap = arrivals.gap
+        self._customers = customers
+        self._router = router
+        self._only = router.only
+        self._progress = progress
+        plan = context.plan
+        self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
+        self._segment_names = plan.segment_names
+        self._tally = context.tally
+        self._record, self._logging = context.record, context.logging
+        #: The customer waiting at the door for a place in line, if any.
+        self.held: Customer | None = None
+        #: How many customers have arrived.
+        self.made = 0
+        self._group_left = 0
+        self._pending: asyncio.Handle | None = None
+        self._arrival = waker(self._loop, self._next_member)
+        self._wake_at = self._arrival.at
+        self._door: asyncio.Future[Customer | None] = self._loop.create_future()
+
+    async def produce(self) -> None:
+        """The producer task: start the arrival chain, and wait at the door for whoever must."""
+        loop = self._loop
+        try:
+            self._time_next_arrival(0.0)
+            while (customer := await self._door) is not None:
+                self._door = loop.create_future()
+                group = self._only or self._router.route(customer)
+                if await self._wait_at_door(customer, group):
+                    self._joined(customer, group)
+                # The next arrival is timed from when this one got in: the arrival
+                # process was blocked. (Otherwise from the last one's scheduled time.)
+                self._reference = loop.time()
+                self._report_progress()
+                self._after_arrival()
+        finally:
+            self.stop()
+
+    def _time_next_arrival(self, reference: float) -> None:
+        """Schedule the next arrival after ``reference``; when there is none, the end of arrivals.
+
+        Past the limit, arrivals are over at once; otherwise the doors stay open until
+        the end of the scenario's duration.
+        """
+        if self.made >= self._limit:
+            _settle(self._door, None)
+            return
+        gap = self._gap
+        if gap is not None:  # one at a time, a gap after the reference: no (time, size) pair
+            when, size = reference + gap(), 1
+        else:
+            upcoming = self._arrivals.next(reference)
+            when, size = upcoming if upcoming is not None else (math.inf, 0)
+        if when >= self._end:  # or the process has no more (math.inf)
+            if self._end < math.inf:  # the doors stay open until then
+                self._pending = self._loop.call_at(self._end, _settle, self._door, None)
+            else:
+                _settle(self._door, None)
+            return
+        self._reference = when
+        left = self._limit - self.made
+        self._group_left = size if size <= left else int(left)
+        # Each arrival runs where the producer task would if a timer woke it: after
+        # whatever else is due at that instant and was scheduled first.
+        self._wake_at(when)
+
+    def _next_member(self) -> None:
+        """The next member of the arriving group comes in (or, for an empty group, nobody)."""
+        try:
+            if self._group_left > 0:
+                self._group_left -= 1
+                self.made += 1
+                customer = self._customers.make(self.made, self._loop.time())
+                if self._arrive(customer):  # the line is full: the producer waits at the door
+                    _settle(self._door, customer)
+                    return
+                if self._progress is not None:
+                    self._report_progress()
+            if self._group_left > 0:
+                self._after_arrival()
+            else:  # _after_arrival's commoner case, a call fewer per arrival
+                self._time_next_arrival(self._reference)
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException as error:  # surfaces from the producer task, as it did from its body
+            if not self._door.done():
+                self._door.set_exception(error)
+
+    def _report_progress(self) -> None:
+        """Every 1,000 arrivals, tell the progress callback how far the run is."""
+        if self._progress is not None and self.made % 1000 == 0:
+            self._progress(min(1.0, max(self._loop.time() / self._end, self.made / self._limit)))
+
+    def _after_arrival(self) -> None:
+        """Let the group's next member in, or time the next arrival."""
+        if self._group_left > 0:
+            # A group arrives at one instant: let idle cashiers take whoever just joined
+            # before the next one looks at the line, or a free till would look like a
+            # full line.
+            self._pending = self._loop.call_soon(self._next_member)
+        else:
+            self._time_next_arrival(self._reference)
+
+    def stop(self) -> None:
+        """No more arrivals: the run is over or was interrupted."""
+        self._arrival.cancel()  # which also drops its reference to this door
+        if self._pending is not None:
+            self._pending.cancel()
+
+    def _arrive(self, customer: Customer) -> bool:
+        """Join the line, or balk; True if the line is full and they must wait at the door.
+
+        A plain function, not a coroutine: most arrivals never wait, and the producer
+        only awaits (:meth:`_wait_at_door`) when one has to.
+        """
+        group = self._only or self._router.route(customer)
+        line = group.line
+        self._tally.segments[customer.segment].arrived += 1
+        if self._logging:  # the hot path skips building fields nobody will read
+            self._record(
+                {
+                    "t": customer.arrival,  # that is now
+                    "event": "customer_arrived",
+                    "customer": customer.id,
+                    "segment": self._segment_names[customer.segment],
+                    "items": len(customer.scans),
+                    "queue_length": len(line.customers),
+                }
+            )
+        if not group.unbounded and line.full():
+            if group.plan.hold_at_door:
+                return True
+            self._tally.balk(customer.segment)
+            self._context.emit("customer_balked", customer=customer.id, queue_length=line.qsize())
+            return False
+        try:
+            line.put_nowait(customer)
+        except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING (a full bounded one is above)
+            raise Overloaded(
+                f"the line grew past {group.room:,} waiting customers at t={self._loop.time():g}s: "
+                "the tills cannot keep up; set queue.capacity or add cashiers"
+            ) from None
+        if group.watch_joins:
+            self._joined(customer, group)
+        return False
+
+    def _joined(self, customer: Customer, group: LaneGroup) -> None:
+        """In line: start the patience clock and tell the manager the line grew."""
+        if customer.patience is not None:
+            customer.leave_timer = self._loop.call_at(
+                customer.arrival + customer.patience, group.renege, customer
+            )
+        if group.grew is not None:
+            group.grew.set()
+
+    async def _wait_at_door(self, customer: Customer, group: LaneGroup) -> bool:
+        """Backpressure: block on ``await line.put()``; False if they never got in.
+
+        Patience runs from arrival, so a customer held at the door may give up there;
+        with ``drain: false`` anyone still at the door at closing time is unserved.
+        """
+        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
+        closing = self._closing if self._closing is not None else math.inf
+        deadline = min(patience, closing)
+        self.held = customer
+        try:
+            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
+                await group.line.put(customer)
+        except TimeoutError:
+            self.held = None
+            self._context.give_up(customer, reneged=patience <= closing)
+            return False
+        self.held = None
+        return True

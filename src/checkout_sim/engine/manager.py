@@ -1,0 +1,25 @@
+"""The manager: opens an extra till each time someone joins a line that has grown too long.
+
+Reactive scaling, one manager task per group that has a ``scaling`` rule; an extra till
+closes itself when it finishes a customer and few are waiting (see :mod:`.till`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .lanes import LaneGroup
+
+__all__ = ["manage"]
+
+
+async def manage(group: LaneGroup) -> None:
+    """Each time someone joins a line of ``open_at`` or more, open a till (up to ``most``)."""
+    scaling, grew, line = group.plan.scaling, group.grew, group.line
+    assert scaling is not None and grew is not None
+    while True:
+        await grew.wait()
+        grew.clear()
+        if line.qsize() >= scaling.open_at and len(group.tills) < scaling.most:
+            group.open_till(extra=True)
