@@ -30,3 +30,34 @@ def test_package_is_typed() -> None:
     from importlib.resources import files
 
     assert files("checkout_sim").joinpath("py.typed").is_file()
+
+
+def test_the_cli_imports_only_the_public_api() -> None:
+    """cli.py imports only from the package, its four parts' faces and runner, and no private name."""
+    import ast
+    from pathlib import Path
+
+    import checkout_sim.cli
+
+    tree = ast.parse(Path(checkout_sim.cli.__file__).read_text(encoding="utf-8"))
+    ours = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > 0]
+    assert ours
+    for node in ours:
+        assert node.level == 1 and node.module in (
+            None,
+            "analysis",
+            "config",
+            "engine",
+            "observe",
+            "runner",
+        ), node.module
+        assert all(not alias.name.startswith("_") or alias.name == "__version__" for alias in node.names)
+
+
+def test_each_parts_face_lists_what_it_offers() -> None:
+    """config, engine, observe and analysis each offer every name in their __all__."""
+    import importlib
+
+    for part in ("config", "engine", "observe", "analysis"):
+        module = importlib.import_module(f"checkout_sim.{part}")
+        assert module.__all__ and all(hasattr(module, name) for name in module.__all__), part

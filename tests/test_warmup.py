@@ -9,9 +9,10 @@ import re
 import pytest
 
 from checkout_sim import load_scenario, parse_scenario, run
+from checkout_sim.analysis.batch_means import FEWEST_BATCHES, batch_means
 from checkout_sim.analysis.theory import predict
 from checkout_sim.cli import main
-from checkout_sim.observe.batches import FEWEST_BATCHES, Batches
+from checkout_sim.observe.batches import Batches
 from conftest import SCENARIOS
 from logcheck import check
 
@@ -98,7 +99,7 @@ def test_batches_split_busy_and_open_time_at_their_boundaries() -> None:
     batches.served(0, 200.0, 0.0)
     batches.lost(0, 250.0, "balked")
     batches.served(0, 50.0, 5.0)  # arrived during the warm-up: not counted
-    sums = batches._sums
+    sums = batches.sums()
     assert (sums[0].open, sums[1].open) == (200.0, 200.0)
     assert (sums[0].busy, sums[1].busy) == (50.0, 50.0)
     assert (sums[0].served, sums[0].waits, sums[1].served, sums[1].balked) == (1, 10.0, 1, 1)
@@ -111,7 +112,7 @@ def test_correlated_batches_are_merged_and_said_to_be() -> None:
     for second in range(1000):
         batches.served(0, float(second), float(second))
         batches.busy(float(second), second + 0.5)
-    found = batches.means()
+    found = batch_means(batches)
     assert found.batches == FEWEST_BATCHES and not found.independent
     assert found.correlation > found.threshold == pytest.approx(1.6448536269514722 / math.sqrt(10))
 
@@ -138,8 +139,9 @@ def test_batch_means_intervals_cover_the_mm1_truth_as_often_as_they_claim() -> N
     floor = next(k for k in range(runs + 1) if _binomial_cdf(k, runs, 0.95) > 0.001)
     covered = dict.fromkeys(("wait_mean", "wait_probability", "utilisation"), 0)
     for seed in range(runs):
-        means = run(scenario, seed=seed, batch_means=True).batch_means
-        assert means is not None
+        batches = run(scenario, seed=seed, batch_means=True).batches
+        assert batches is not None
+        means = batch_means(batches)
         for figure in covered:
             covered[figure] += truth[figure] in means.intervals[figure]
     assert all(count >= floor for count in covered.values()), (covered, floor)

@@ -23,15 +23,24 @@ from typing import IO, Any, cast
 import orjson
 
 from . import __version__
-from .analysis.display import format_replications, format_summary, format_sweep, format_theory
-from .analysis.goals import GoalError
-from .analysis.report import LiveReport, ReportError, ReportUnwritable, require_plotting
-from .analysis.sweep import SweepError, SweepInterrupted, Variant, run_sweep
-from .config.loader import Override, Problem, ScenarioError, load_scenario
-from .config.scenario import Scenario
-from .engine.clock import SimulationStalled
-from .observe.eventlog import EventLogError
-from .observe.summary import Summary
+from .analysis import (
+    GoalError,
+    LiveReport,
+    ReportError,
+    ReportUnwritable,
+    SweepError,
+    SweepInterrupted,
+    Variant,
+    format_replications,
+    format_summary,
+    format_sweep,
+    format_theory,
+    require_plotting,
+    run_sweep,
+)
+from .config import Override, Problem, Scenario, ScenarioError, load_scenario
+from .engine import SimulationStalled
+from .observe import EventLogError, Summary, events
 from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
 
 __all__ = ["main"]
@@ -520,14 +529,9 @@ def _write_runs(stream: IO[bytes] | None, runs: list[tuple[Variant, int, Summary
     if stream is None:
         return
     for variant, run_number, summary in runs:
-        record = {
-            "t": summary.elapsed,
-            "event": "run_finished",
-            "variant": variant.number,
-            "settings": variant.settings,
-            "run": run_number,
-            **summary.to_dict(),
-        }
+        record = events.sweep_run(
+            summary.elapsed, variant.number, variant.settings, run_number, summary.to_dict()
+        )
         stream.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
 
 

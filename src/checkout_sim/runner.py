@@ -162,9 +162,10 @@ def run(
     the JSON-lines event log (None: no log); ``processors`` are extra structlog
     processors run on each event before it is rendered; ``bind`` adds fields to
     every event (after ``t`` and ``event``); ``progress`` is told the fraction of the
-    arrivals done, every 1,000 arrivals (it reads no clock). ``batch_means`` adds
-    confidence intervals from this one run (:attr:`Summary.batch_means`; the scenario
-    needs a duration). On the wall clock every step happens at its simulated time, as
+    arrivals done, every 1,000 arrivals (it reads no clock). ``batch_means`` keeps the
+    run cut into batches of time (:attr:`Summary.batches`; the scenario needs a
+    duration), from which :func:`checkout_sim.analysis.batch_means` makes confidence
+    intervals. On the wall clock every step happens at its simulated time, as
     on the virtual clock; ``on_behind(lag, when)`` hears once if the computer falls more
     than half a wall second behind, and the summary's ``realtime_lag_max`` says by how
     much at most. Each call makes its own loop, random streams and logger, so runs

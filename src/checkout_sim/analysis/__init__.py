@@ -1,1 +1,36 @@
-"""analysis."""
+"""What is made of runs: theory, confidence intervals, sweeps and goals, reports, summaries for people."""
+
+from .batch_means import BatchMeans, batch_means
+from .confidence import Interval, bounded_interval
+from .display import format_replications, format_summary, format_sweep, format_theory
+from .goals import Goal, GoalError, parse_goal
+from .report import LiveReport, ReportError, ReportUnwritable, build_report, read_events, require_plotting
+from .sweep import SweepError, SweepInterrupted, SweepResult, Variant, run_sweep
+from .theory import Prediction, predict
+
+__all__ = [
+    "BatchMeans",
+    "Goal",
+    "GoalError",
+    "Interval",
+    "LiveReport",
+    "Prediction",
+    "ReportError",
+    "ReportUnwritable",
+    "SweepError",
+    "SweepInterrupted",
+    "SweepResult",
+    "Variant",
+    "batch_means",
+    "bounded_interval",
+    "build_report",
+    "format_replications",
+    "format_summary",
+    "format_sweep",
+    "format_theory",
+    "parse_goal",
+    "predict",
+    "read_events",
+    "require_plotting",
+    "run_sweep",
+]

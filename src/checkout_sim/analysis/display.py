@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config.scenario import Scenario
-from ..observe.batches import BatchMeans
 from ..observe.summary import (
     PERCENTILE_RELATIVE_ERROR,
     SHARES,
@@ -23,6 +22,7 @@ from ..observe.summary import (
     figures,
     pooled_quantile,
 )
+from .batch_means import BatchMeans, batch_means
 from .confidence import Interval, bounded_interval
 
 if TYPE_CHECKING:
@@ -227,7 +227,8 @@ def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
     from .theory import predict
 
     prediction = predict(scenario)
-    batches = summaries[0].batch_means if len(summaries) == 1 else None
+    one = summaries[0].batches if len(summaries) == 1 else None
+    batches = batch_means(one) if one is not None else None
     intervals = across_runs(summaries) if len(summaries) > 1 else batches.intervals if batches else {}
     simulated = figures(summaries[0])
     lines = [f"theory: {prediction.model}"]

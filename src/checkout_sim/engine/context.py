@@ -48,5 +48,4 @@ class Context:
         """Record a customer who leaves without being served: reneged, or unserved at closing."""
         wait = self.loop.time() - customer.arrival
         self.tally.gave_up(customer.segment, wait, reneged=reneged)
-        event = "customer_reneged" if reneged else "customer_unserved"
-        self.emit(event, customer=customer.id, wait=wait)
+        self.emit("customer_reneged" if reneged else "customer_unserved", customer=customer.id, wait=wait)

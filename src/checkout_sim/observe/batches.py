@@ -1,4 +1,4 @@
-"""Batch means: a confidence interval from one long run.
+"""Batch sums: one long run cut into equal stretches of time, for the method of batch means.
 
 Replications give independent runs; one long run gives a series of correlated
 customers. The method of batch means cuts the run (after the warm-up) into equal
@@ -7,35 +7,25 @@ Student-t interval from them, provided the batch figures are not correlated with
 their neighbours (Law, *Simulation Modeling and Analysis*, 5th ed., §9.5.3).
 
 Customers belong to the batch in which they arrived; busy and open till time is
-split at the batch boundaries. Batches start at :data:`FIRST_BATCHES`; while the
-lag-1 correlation of any figure's batch series is positive and significant at the
-5 % level (``r1 > 1.645 / sqrt(k)``: positive correlation is what makes an interval
-too narrow), neighbouring batches are merged in pairs, down to :data:`FEWEST_BATCHES`.
-What was found is reported either way.
+split at the batch boundaries. A run starts with :data:`FIRST_BATCHES`; the intervals
+are built in :mod:`checkout_sim.analysis.batch_means`, which merges neighbours while
+they are correlated.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..analysis.confidence import Interval, cut_interval, t_quantile
-
-__all__ = ["FEWEST_BATCHES", "FIRST_BATCHES", "BatchMeans", "Batches"]
+__all__ = ["FIRST_BATCHES", "Batches", "Sums", "merged", "series"]
 
 #: How many batches a run is cut into at first.
 FIRST_BATCHES = 20
-#: Merging stops here: fewer batches make too wide an interval to be worth it.
-FEWEST_BATCHES = 10
-#: The one-sided 5 % point of the normal: a lag-1 correlation above z / sqrt(k) is significant.
-_Z = 1.6448536269514722
 
 
 @dataclass
-class _Sums:
+class Sums:
     """What one stretch of time saw: counts of its arrivals by fate, waits, till time."""
 
     served: float = 0.0
@@ -50,10 +40,10 @@ class _Sums:
     segment_waits: list[float] = field(default_factory=list)
 
     @classmethod
-    def empty(cls, segments: int) -> _Sums:
+    def empty(cls, segments: int) -> Sums:
         return cls(segment_served=[0.0] * segments, segment_waits=[0.0] * segments)
 
-    def add(self, other: _Sums) -> None:
+    def add(self, other: Sums) -> None:
         for name in ("served", "waits", "waited", "balked", "reneged", "unserved", "busy", "open"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.segment_served = [a + b for a, b in zip(self.segment_served, other.segment_served, strict=True)]
@@ -74,27 +64,6 @@ class _Sums:
         return found
 
 
-@dataclass(frozen=True)
-class BatchMeans:
-    """The batch-means intervals of one run, and how the batches were chosen.
-
-    ``correlation`` is the largest lag-1 correlation of any figure's batch series at
-    the batch count used, ``threshold`` the value above which it is significant;
-    ``independent`` says whether it stayed below.
-    """
-
-    batches: int
-    width: float
-    start: float
-    correlation: float
-    threshold: float
-    intervals: dict[str, Interval]
-
-    @property
-    def independent(self) -> bool:
-        return self.correlation <= self.threshold
-
-
 class Batches:
     """Collects per-batch sums over [start, end) in ``count`` equal stretches of time."""
 
@@ -103,9 +72,9 @@ class Batches:
         self._width = (end - start) / count
         self._count = count
         self._segments = list(segments)
-        self._sums = [_Sums.empty(len(segments)) for _ in range(count)]
+        self._sums = [Sums.empty(len(segments)) for _ in range(count)]
 
-    def _batch(self, when: float) -> _Sums | None:
+    def _batch(self, when: float) -> Sums | None:
         index = math.floor((when - self._start) / self._width)
         return self._sums[index] if 0 <= index < self._count else None
 
@@ -145,33 +114,26 @@ class Batches:
                 sums = self._sums[index]
                 setattr(sums, name, getattr(sums, name) + weight * overlap)
 
-    def means(self, confidence: float = 0.95) -> BatchMeans:
-        """Intervals from the batch series, merging neighbours while they are correlated."""
-        sums, width = self._sums, self._width
-        while True:
-            series = _series(sums, self._segments)
-            correlation = max((_lag1(values) for values in series.values()), default=0.0)
-            threshold = _Z / math.sqrt(len(sums))
-            if correlation <= threshold or len(sums) // 2 < FEWEST_BATCHES:
-                break
-            sums, width = _merged(sums), width * 2
-        whole = _Sums.empty(len(self._segments))
-        for batch in sums:
-            whole.add(batch)
-        overall = whole.figures(self._segments)
-        intervals = {}
-        t = t_quantile(0.5 + confidence / 2, len(sums) - 1)
-        for name, values in series.items():
-            centre = overall[name]
-            if centre is None:
-                continue
-            half = t * statistics.stdev(values) / math.sqrt(len(values))
-            highest = math.inf if name.startswith("wait_mean") else 1.0
-            intervals[name] = cut_interval(centre, half, 0.0, highest)
-        return BatchMeans(len(sums), width, self._start, correlation, threshold, intervals)
+    @property
+    def start(self) -> float:
+        """Where the first batch begins (the end of the warm-up)."""
+        return self._start
+
+    @property
+    def width(self) -> float:
+        """The length of one batch, in simulated seconds."""
+        return self._width
+
+    @property
+    def segments(self) -> list[str]:
+        return list(self._segments)
+
+    def sums(self) -> list[Sums]:
+        """What each batch saw, in time order."""
+        return list(self._sums)
 
 
-def _series(sums: Sequence[_Sums], segments: Sequence[str]) -> dict[str, list[float]]:
+def series(sums: Sequence[Sums], segments: Sequence[str]) -> dict[str, list[float]]:
     """Each figure's value in every batch; a figure undefined in some batch is left out."""
     per_batch = [batch.figures(segments) for batch in sums]
     found: dict[str, list[float]] = {}
@@ -182,21 +144,11 @@ def _series(sums: Sequence[_Sums], segments: Sequence[str]) -> dict[str, list[fl
     return found
 
 
-def _lag1(values: Sequence[float]) -> float:
-    """The lag-1 autocorrelation of a series (0 for a constant one)."""
-    mean = math.fsum(values) / len(values)
-    centred = [value - mean for value in values]
-    variance = math.fsum(c * c for c in centred)
-    if variance == 0:
-        return 0.0
-    return math.fsum(a * b for a, b in itertools.pairwise(centred)) / variance
-
-
-def _merged(sums: Sequence[_Sums]) -> list[_Sums]:
+def merged(sums: Sequence[Sums]) -> list[Sums]:
     """Neighbouring batches added in pairs (an odd last one is dropped with its partner missing)."""
     merged = []
     for index in range(0, len(sums) - 1, 2):
-        pair = _Sums.empty(len(sums[0].segment_served))
+        pair = Sums.empty(len(sums[0].segment_served))
         pair.add(sums[index])
         pair.add(sums[index + 1])
         merged.append(pair)

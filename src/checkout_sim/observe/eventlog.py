@@ -14,10 +14,9 @@ import orjson
 import structlog
 from structlog.typing import Processor
 
-__all__ = ["SCHEMA_VERSION", "EventLog", "EventLogError", "JSONLine", "flush_log"]
+from .events import SCHEMA_VERSION
 
-#: Bumped whenever an event or field changes meaning or disappears.
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "EventLog", "EventLogError", "JSONLine", "flush_log"]
 
 
 class JSONLine:

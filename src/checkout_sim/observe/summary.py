@@ -14,7 +14,7 @@ from functools import partial, reduce
 from operator import add, lt, mul
 from typing import Any, Protocol
 
-from .batches import Batches, BatchMeans
+from .batches import Batches
 from .sketch import RELATIVE_ACCURACY, QuantileSketch
 
 #: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
@@ -85,8 +85,8 @@ class Summary(SegmentSummary):
     realtime_lag_max: float | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
-    #: One run's confidence intervals by the method of batch means, when asked for.
-    batch_means: BatchMeans | None = field(default=None, compare=False, repr=False)
+    #: One run cut into batches of time, for intervals by batch means, when asked for.
+    batches: Batches | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in field order, as written in the ``run_finished`` event.
@@ -104,7 +104,7 @@ class Summary(SegmentSummary):
 
 
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
-_NOT_LOGGED = frozenset({"sketch", "batch_means"})
+_NOT_LOGGED = frozenset({"sketch", "batches"})
 #: Summary fields written only when the run used the feature they belong to.
 _FEATURES = frozenset({"warmup", "realtime_lag_max"})
 
@@ -419,4 +419,4 @@ class BatchTally(Tally):
         found = super().summary(seed=seed, interrupted=interrupted)
         if interrupted:
             return found
-        return replace(found, batch_means=self.batches.means())
+        return replace(found, batches=self.batches)

@@ -1,0 +1,87 @@
+"""Batch means: a confidence interval from one long run.
+
+Replications give independent runs; one long run gives a series of correlated
+customers. The method of batch means cuts the run (after the warm-up) into equal
+stretches of time (:mod:`checkout_sim.observe.batches`), treats each stretch's figure
+as one observation, and builds a Student-t interval from them, provided the batch
+figures are not correlated with their neighbours (Law, *Simulation Modeling and
+Analysis*, 5th ed., §9.5.3). While the lag-1 correlation of any figure's batch series
+is positive and significant at the 5 % level (``r1 > 1.645 / sqrt(k)``: positive
+correlation is what makes an interval too narrow), neighbouring batches are merged in
+pairs, down to :data:`FEWEST_BATCHES`. What was found is reported either way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..observe.batches import Batches, Sums, merged, series
+from .confidence import Interval, cut_interval, t_quantile
+
+__all__ = ["FEWEST_BATCHES", "BatchMeans", "batch_means"]
+
+#: Merging stops here: fewer batches make too wide an interval to be worth it.
+FEWEST_BATCHES = 10
+#: The one-sided 5 % point of the normal: a lag-1 correlation above z / sqrt(k) is significant.
+_Z = 1.6448536269514722
+
+
+@dataclass(frozen=True)
+class BatchMeans:
+    """The batch-means intervals of one run, and how the batches were chosen.
+
+    ``correlation`` is the largest lag-1 correlation of any figure's batch series at
+    the batch count used, ``threshold`` the value above which it is significant;
+    ``independent`` says whether it stayed below.
+    """
+
+    batches: int
+    width: float
+    start: float
+    correlation: float
+    threshold: float
+    intervals: dict[str, Interval]
+
+    @property
+    def independent(self) -> bool:
+        return self.correlation <= self.threshold
+
+
+def batch_means(batches: Batches, confidence: float = 0.95) -> BatchMeans:
+    """Intervals from the batch series, merging neighbours while they are correlated."""
+    sums, width, segments = batches.sums(), batches.width, batches.segments
+    while True:
+        found = series(sums, segments)
+        correlation = max((_lag1(values) for values in found.values()), default=0.0)
+        threshold = _Z / math.sqrt(len(sums))
+        if correlation <= threshold or len(sums) // 2 < FEWEST_BATCHES:
+            break
+        sums, width = merged(sums), width * 2
+    whole = Sums.empty(len(segments))
+    for batch in sums:
+        whole.add(batch)
+    overall = whole.figures(segments)
+    intervals = {}
+    t = t_quantile(0.5 + confidence / 2, len(sums) - 1)
+    for name, values in found.items():
+        centre = overall[name]
+        if centre is None:
+            continue
+        half = t * statistics.stdev(values) / math.sqrt(len(values))
+        highest = math.inf if name.startswith("wait_mean") else 1.0
+        intervals[name] = cut_interval(centre, half, 0.0, highest)
+    return BatchMeans(len(sums), width, batches.start, correlation, threshold, intervals)
+
+
+def _lag1(values: Sequence[float]) -> float:
+    """The lag-1 autocorrelation of a series (0 for a constant one)."""
+    mean = math.fsum(values) / len(values)
+    centred = [value - mean for value in values]
+    variance = math.fsum(c * c for c in centred)
+    if variance == 0:
+        return 0.0
+    return math.fsum(a * b for a, b in itertools.pairwise(centred)) / variance
