@@ -22,7 +22,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..config.distributions import Constant, ConstantCount, Empirical, Exponential, Gamma, Uniform
+from ..config.scenario import ConstantArrivals, PoissonArrivals
 
 if TYPE_CHECKING:
     from ..config.scenario import Scenario
@@ -143,26 +146,28 @@ class Prediction:
 
 def _moments(dist: object) -> tuple[float, float] | None:
     """(E[S], E[S^2]) of a time distribution, where it has a simple closed form."""
-    from ..config.distributions import Constant, Empirical, Exponential, Gamma, Uniform
+    moments = _MOMENTS.get(type(dist))
+    return None if moments is None else moments(dist)
 
-    if isinstance(dist, Constant):
-        return dist.value, dist.value**2
-    if isinstance(dist, Exponential):
-        return dist.mean, 2 * dist.mean**2
-    if isinstance(dist, Uniform):
-        return dist.mean, (dist.low**2 + dist.low * dist.high + dist.high**2) / 3
-    if isinstance(dist, Gamma):
-        return dist.mean, dist.shape * (dist.shape + 1) * dist.scale**2
-    if isinstance(dist, Empirical):
-        weights = dist.weights or [1.0] * len(dist.values)
-        total = math.fsum(weights)
-        return dist.mean, math.fsum(w * v * v for v, w in zip(dist.values, weights, strict=True)) / total
-    return None
+
+def _empirical_moments(dist: Any) -> tuple[float, float]:
+    weights = dist.weights or [1.0] * len(dist.values)
+    total = math.fsum(weights)
+    return dist.mean, math.fsum(w * v * v for v, w in zip(dist.values, weights, strict=True)) / total
+
+
+#: (E[S], E[S^2]) by distribution, for those with a simple closed form.
+_MOMENTS: dict[type, Callable[[Any], tuple[float, float]]] = {
+    Constant: lambda dist: (dist.value, dist.value**2),
+    Exponential: lambda dist: (dist.mean, 2 * dist.mean**2),
+    Uniform: lambda dist: (dist.mean, (dist.low**2 + dist.low * dist.high + dist.high**2) / 3),
+    Gamma: lambda dist: (dist.mean, dist.shape * (dist.shape + 1) * dist.scale**2),
+    Empirical: _empirical_moments,
+}
 
 
 def _service(scenario: Scenario) -> object | str:
     """The per-customer service distribution, or why it is not a single textbook one."""
-    from ..config.distributions import Constant, ConstantCount
 
     baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
     if not all(isinstance(b, ConstantCount) for b in baskets):
@@ -189,8 +194,6 @@ def predict(scenario: Scenario) -> Prediction:
     FIFO/LIFO/priority (LIFO shares FIFO's mean wait; priorities by Cobham for one till
     or equal exponential service), M/G/1 by Pollaczek-Khinchine, and D/M/1.
     """
-    from ..config.distributions import Constant, Exponential
-    from ..config.scenario import ConstantArrivals, PoissonArrivals
 
     missing: dict[str, str] = {}
     c = scenario.cashiers.count
@@ -304,7 +307,6 @@ def _markov_chain(
 
 def _priority(scenario: Scenario, lam: float, dist: object, mean_s: float, second_s: float) -> Prediction:
     """Non-preemptive priorities: Cobham for M/G/1, and M/M/c with equal service rates."""
-    from ..config.distributions import Exponential
 
     c = scenario.cashiers.count
     shares: dict[int, float] = {}

@@ -301,18 +301,6 @@ def check_most(counts: CountDistribution, at: str, most: int) -> None:
         raise rule_error(f"{at}.{key}" if key else at, f"must be at most {most}")
 
 
-def can_be_positive(counts: CountDistribution) -> bool:
-    """Whether a count distribution can ever draw more than zero."""
-    if isinstance(counts, ConstantCount):
-        return counts.value > 0
-    if isinstance(counts, UniformInt):
-        return counts.high > 0
-    if isinstance(counts, PoissonCount):
-        return counts.mean > 0
-    weights = counts.weights or [1.0] * len(counts.values)
-    return any(value > 0 and weight > 0 for value, weight in zip(counts.values, weights, strict=True))
-
-
 class ConstantCount(Model):
     """Always the same number; written as a bare integer."""
 
@@ -339,6 +327,10 @@ class ConstantCount(Model):
     def largest(self) -> tuple[str, float]:
         """The value itself, at the key itself."""
         return "", self.value
+
+    def can_be_positive(self) -> bool:
+        """Whether a draw can ever be more than zero."""
+        return self.value > 0
 
 
 class UniformInt(Model):
@@ -367,6 +359,10 @@ class UniformInt(Model):
         """``high``, the largest draw."""
         return "high", self.high
 
+    def can_be_positive(self) -> bool:
+        """Whether a draw can ever be more than zero."""
+        return self.high > 0
+
 
 class PoissonCount(Model):
     """A Poisson-distributed whole number with the given mean."""
@@ -381,6 +377,10 @@ class PoissonCount(Model):
     def largest(self) -> tuple[str, float]:
         """The mean: a Poisson draw has no upper limit, and rarely exceeds it by much."""
         return "mean", self.mean
+
+    def can_be_positive(self) -> bool:
+        """Whether a draw can ever be more than zero."""
+        return self.mean > 0
 
 
 class EmpiricalCount(_Empirical, Model):
@@ -409,6 +409,11 @@ class EmpiricalCount(_Empirical, Model):
         """The largest listed value."""
         index = max(range(len(self.values)), key=self.values.__getitem__)
         return f"values.{index}", self.values[index]
+
+    def can_be_positive(self) -> bool:
+        """Whether a draw can ever be more than zero (a value above 0 with a weight above 0)."""
+        weights = self.weights or [1.0] * len(self.values)
+        return any(value > 0 and weight > 0 for value, weight in zip(self.values, weights, strict=True))
 
 
 def poisson(rng: random.Random, mean: float) -> int:

@@ -19,7 +19,6 @@ from .distributions import (
     CountDistribution,
     Distribution,
     Weight,
-    can_be_positive,
     check_most,
 )
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate
@@ -112,6 +111,14 @@ class PoissonArrivals(Model):
     rate: Rate
     limit: Limit = None
 
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening."""
+        return self.rate * duration
+
+    def rates(self) -> list[tuple[str, float]]:
+        """Each stretch's mean arrival rate (per second), by the key that sets it."""
+        return [("arrivals.rate", self.rate)]
+
 
 class ConstantArrivals(Model):
     """Evenly spaced arrivals, the first one gap after opening."""
@@ -119,6 +126,14 @@ class ConstantArrivals(Model):
     pattern: Literal["constant"]
     rate: Rate
     limit: Limit = None
+
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening."""
+        return self.rate * duration
+
+    def rates(self) -> list[tuple[str, float]]:
+        """Each stretch's mean arrival rate (per second), by the key that sets it."""
+        return [("arrivals.rate", self.rate)]
 
 
 class BatchArrivals(Model):
@@ -129,10 +144,18 @@ class BatchArrivals(Model):
     size: CountDistribution
     limit: Limit = None
 
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening (a group at 0 too)."""
+        return self.size.mean * (duration / self.every + 1)
+
+    def rates(self) -> list[tuple[str, float]]:
+        """Each stretch's mean arrival rate (per second), by the key that sets it."""
+        return [("arrivals.size", self.size.mean / self.every)]
+
     @model_validator(mode="after")
     def _someone_comes(self) -> BatchArrivals:
         check_most(self.size, "size", MAX_GROUP)
-        if not can_be_positive(self.size):
+        if not self.size.can_be_positive():
             raise rule_error("size", "is always 0: nobody would ever arrive")
         return self
 
@@ -162,6 +185,18 @@ class ScheduleArrivals(Model):
         if not any(phase.rate > 0 for phase in self.phases):
             raise rule_error("phases", "at least one phase must have a rate above 0")
         return self
+
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening."""
+        expected, start = 0.0, 0.0
+        for phase in self.phases:
+            expected += phase.rate * max(0.0, min(phase.until, duration) - start)
+            start = phase.until
+        return expected
+
+    def rates(self) -> list[tuple[str, float]]:
+        """Each phase's arrival rate (per second), by the key that sets it."""
+        return [(f"arrivals.phases.{index}.rate", phase.rate) for index, phase in enumerate(self.phases)]
 
 
 def _pattern_tag(value: Any) -> str | None:
@@ -295,7 +330,7 @@ class Scenario(Model):
                 "warmup",
                 f"must end before the duration ({self.duration:g}s), or no customer would count",
             )
-        if isinstance(self.arrivals, ScheduleArrivals) and self.duration is not None:
+        if self.arrivals.pattern == "schedule" and self.duration is not None:
             last = self.arrivals.phases[-1].until
             if self.duration > last:
                 raise rule_error(
@@ -331,18 +366,9 @@ class Scenario(Model):
 
     def expected_arrivals(self) -> float:
         """The mean number of arrivals until ``duration`` (ignoring limit and backpressure)."""
-        arrivals, duration = self.arrivals, self.duration
-        if duration is None:
-            return float(arrivals.limit or 0)
-        if isinstance(arrivals, PoissonArrivals | ConstantArrivals):
-            return arrivals.rate * duration
-        if isinstance(arrivals, BatchArrivals):
-            return arrivals.size.mean * (duration / arrivals.every + 1)
-        expected, start = 0.0, 0.0
-        for phase in arrivals.phases:
-            expected += phase.rate * max(0.0, min(phase.until, duration) - start)
-            start = phase.until
-        return expected
+        if self.duration is None:
+            return float(self.arrivals.limit or 0)
+        return self.arrivals.expected(self.duration)
 
     def mean_service(self) -> float:
         """The mean time a customer spends at a till: items × mean checkout time, plus payment.
@@ -362,16 +388,6 @@ class Scenario(Model):
         )
         return items * per_item + _expected(self.cashiers.payment_time)
 
-    def arrival_rates(self) -> list[tuple[str, float]]:
-        """The mean arrival rate (per second) of each stretch of the arrival pattern, by its key."""
-        arrivals = self.arrivals
-        if isinstance(arrivals, ScheduleArrivals):
-            phases = enumerate(arrivals.phases)
-            return [(f"arrivals.phases.{index}.rate", phase.rate) for index, phase in phases]
-        if isinstance(arrivals, BatchArrivals):
-            return [("arrivals.size", arrivals.size.mean / arrivals.every)]
-        return [("arrivals.rate", arrivals.rate)]
-
     def overload(self) -> list[tuple[str, str]]:
         """Stretches whose arrivals bring more work than every till open can do, with a warning each.
 
@@ -384,13 +400,13 @@ class Scenario(Model):
             return []
         service, tills = self.mean_service(), self.cashiers.most
         found = []
-        for key, rate in self.arrival_rates():
+        for key, rate in self.arrivals.rates():
             offered = rate * service
             if rate <= 0 or offered < tills:
                 continue
             growth = "the line will grow without limit"
             where = ""
-            if isinstance(self.arrivals, ScheduleArrivals):
+            if self.arrivals.pattern == "schedule":
                 index = int(key.split(".")[2])
                 start = self.arrivals.phases[index - 1].until if index else 0.0
                 phase = self.arrivals.phases[index]

@@ -10,16 +10,10 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config.distributions import CountDistribution, exponential_draws
-from ..config.scenario import (
-    BatchArrivals,
-    ConstantArrivals,
-    PoissonArrivals,
-    Scenario,
-    ScheduleArrivals,
-)
+from ..config.scenario import Scenario
 
 __all__ = ["ArrivalProcess", "make_arrivals"]
 
@@ -116,14 +110,17 @@ class _Schedule:
         return None
 
 
+#: How each arrival pattern becomes a process, by ``pattern``.
+_PROCESSES: dict[str, Callable[[Any, random.Random], ArrivalProcess]] = {
+    "poisson": lambda arrivals, rng: _Poisson(arrivals.rate, rng),
+    "constant": lambda arrivals, rng: _Regular(1.0 / arrivals.rate, 1, None, rng),
+    "batch": lambda arrivals, rng: _Regular(arrivals.every, 0, arrivals.size, rng),
+    "schedule": lambda arrivals, rng: _Schedule(
+        [(phase.until, phase.rate) for phase in arrivals.phases], rng
+    ),
+}
+
+
 def make_arrivals(scenario: Scenario, rng: random.Random) -> ArrivalProcess:
     """The arrival process a scenario describes, drawing from ``rng``."""
-    arrivals = scenario.arrivals
-    if isinstance(arrivals, PoissonArrivals):
-        return _Poisson(arrivals.rate, rng)
-    if isinstance(arrivals, ConstantArrivals):
-        return _Regular(1.0 / arrivals.rate, 1, None, rng)
-    if isinstance(arrivals, BatchArrivals):
-        return _Regular(arrivals.every, 0, arrivals.size, rng)
-    assert isinstance(arrivals, ScheduleArrivals)
-    return _Schedule([(phase.until, phase.rate) for phase in arrivals.phases], rng)
+    return _PROCESSES[scenario.arrivals.pattern](scenario.arrivals, rng)
