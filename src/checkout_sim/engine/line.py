@@ -170,21 +170,14 @@ class Line(asyncio.Queue[W]):
         self.peak = 0
 
     def put_nowait(self, item: W) -> None:
-        """``Queue.put_nowait``, and :meth:`measure`, written out: it runs for every arrival.
+        """``Queue.put_nowait`` written out (it runs for every arrival), measuring the line first.
 
         A full or shut-down line is left to ``Queue.put_nowait``, which raises.
         """
         if self._is_shutdown or 0 < self._maxsize <= len(self._queue):  # type: ignore[attr-defined]
             super().put_nowait(item)
             return
-        now = self._clock()
-        if now > self._since:
-            elapsed, length = now - self._since, len(self._queue)
-            self.area += length * elapsed
-            self.waiting_area += (length + self._held) * elapsed
-            if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
-                self.peak = length
-            self._since = now
+        self.measure()
         self._queue.push(item)
         if not self._unfinished_tasks:  # type: ignore[attr-defined]  # else ``_finished`` is clear already
             self._finished.clear()  # type: ignore[attr-defined]
@@ -193,20 +186,13 @@ class Line(asyncio.Queue[W]):
             self._wakeup_next(self._getters)  # type: ignore[attr-defined]
 
     def get_nowait(self) -> W:
-        """``Queue.get_nowait``, and :meth:`measure`, written out: it runs for every customer served.
+        """``Queue.get_nowait`` written out (it runs for every customer served), measuring first.
 
         An empty line is left to ``Queue.get_nowait``, which raises.
         """
         if not self._queue:
             return super().get_nowait()
-        now = self._clock()
-        if now > self._since:
-            elapsed, length = now - self._since, len(self._queue)
-            self.area += length * elapsed
-            self.waiting_area += (length + self._held) * elapsed
-            if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
-                self.peak = length
-            self._since = now
+        self.measure()
         item: W = self._queue.pop()  # type: ignore[assignment]
         if self._putters:  # type: ignore[attr-defined]
             self._wakeup_next(self._putters)  # type: ignore[attr-defined]
@@ -237,8 +223,8 @@ class Line(asyncio.Queue[W]):
         self._queue = self._order()
         self.customers = self._queue
 
-    # put_nowait and get_nowait above measure inline (a call fewer per customer); these
-    # two are reached only when the line shuts down (Python 3.13+) or is subclassed.
+    # put_nowait and get_nowait above do these themselves; these two are reached only
+    # through Queue.put and Queue.get, when the line shuts down (Python 3.13+) or is subclassed.
 
     def _put(self, item: W) -> None:
         self.measure()
@@ -255,7 +241,8 @@ class Line(asyncio.Queue[W]):
             elapsed, length = now - self._since, len(self._queue)
             self.area += length * elapsed
             self.waiting_area += (length + self._held) * elapsed
-            self.peak = max(self.peak, length)
+            if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
+                self.peak = length
             self._since = now
 
     def leave(self, customer: W) -> bool:
