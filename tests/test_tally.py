@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from checkout_sim.observe.sketch import QuantileSketch
-from checkout_sim.observe.summary import _BATCH, Tally
+from checkout_sim.observe.tally import _BATCH, Tally
 from test_sketch import waits
 
 

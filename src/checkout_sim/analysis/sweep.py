@@ -22,7 +22,8 @@ import yaml
 
 from ..config.loader import Override, _Loader, parse_scenario
 from ..config.scenario import Scenario
-from ..observe.summary import Summary, Tally, figure_range, figures
+from ..observe.summary import Summary, figure_range, figures
+from ..observe.tally import Tally
 from ..runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .confidence import Interval, bounded_interval
 from .goals import Goal, Verdict, parse_goal

@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ..observe.summary import Tally
+from ..observe.tally import Tally
 from .customers import Customer
 from .plan import Plan
 

@@ -20,7 +20,8 @@ from structlog.typing import Processor
 from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
-from ..observe.summary import BatchTally, Summary, Tally
+from ..observe.summary import Summary
+from ..observe.tally import BatchTally, Tally
 from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
 from .context import Context

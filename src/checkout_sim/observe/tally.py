@@ -1,0 +1,288 @@
+"""The tally: a run's figures accumulated as events happen, read out as a :class:`~.summary.Summary`.
+
+Everything is accumulated as the run goes (sums, maxima, a quantile sketch), so memory
+stays flat however many customers pass through. Wait figures cover served customers:
+the time from arrival to reaching a cashier.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from functools import partial, reduce
+from operator import add, lt, mul
+from typing import Any, Protocol
+
+from .batches import Batches
+from .sketch import QuantileSketch
+from .summary import SegmentSummary, Summary
+
+__all__ = ["BatchTally", "LineMeasure", "Tally"]
+
+#: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
+_BATCH = 4096
+_waited = partial(lt, 0.0)  # waited at all: 0 < wait (a partial of a C function is cheap to call)
+
+
+class _WaitTally:
+    """Running count, sum, sum of squares and sketch of waits.
+
+    Waits are kept as they come (:attr:`pending`, appended to by :meth:`Tally.served`)
+    and folded in a batch at a time by C-level calls; the sums are left folds in
+    arrival order, so they are the very floats that adding one by one gives.
+    """
+
+    __slots__ = ("pending", "sketch", "sum", "sum_squares", "waited")
+
+    def __init__(self) -> None:
+        self.sketch = QuantileSketch()
+        self.pending: list[float] = []
+        self.sum = 0.0
+        self.sum_squares = 0.0
+        self.waited = 0
+
+    def settle(self) -> None:
+        """Fold the pending waits into the sums and the sketch."""
+        pending = self.pending
+        if pending:
+            self.sketch.extend(pending)  # first: it refuses values that are not numbers
+            self.sum = reduce(add, pending, self.sum)
+            self.sum_squares = reduce(add, map(mul, pending, pending), self.sum_squares)
+            self.waited += sum(map(_waited, pending))
+            pending.clear()
+
+    def merge(self, other: _WaitTally) -> None:
+        self.settle()
+        other.settle()
+        self.sketch.merge(other.sketch)
+        self.sum += other.sum
+        self.sum_squares += other.sum_squares
+        self.waited += other.waited
+
+    def figures(self) -> dict[str, Any]:
+        self.settle()
+        n = self.sketch.count
+        if n == 0:
+            return dict.fromkeys(
+                ("wait_mean", "wait_sd", "wait_p50", "wait_p90", "wait_p99", "wait_max"),
+                None,
+            ) | {"waited": 0}
+        mean = self.sum / n
+        variance = max(0.0, self.sum_squares / n - mean * mean) * n / (n - 1) if n > 1 else 0.0
+        return {
+            "waited": self.waited,
+            "wait_mean": mean,
+            "wait_sd": math.sqrt(variance),
+            "wait_p50": self.sketch.quantile(0.50),
+            "wait_p90": self.sketch.quantile(0.90),
+            "wait_p99": self.sketch.quantile(0.99),
+            "wait_max": self.sketch.max,
+        }
+
+
+class _SegmentTally:
+    __slots__ = ("arrived", "balked", "reneged", "unserved", "waits")
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.balked = 0
+        self.reneged = 0
+        self.unserved = 0
+        self.waits = _WaitTally()
+
+    def counts(self) -> dict[str, int]:
+        self.waits.settle()
+        return {
+            "arrived": self.arrived,
+            "served": self.waits.sketch.count,
+            "balked": self.balked,
+            "reneged": self.reneged,
+            "unserved": self.unserved,
+        }
+
+
+class LineMeasure(Protocol):
+    """A line that measures its own length over time (see :class:`~._line.Line`)."""
+
+    area: float
+    waiting_area: float
+    peak: int
+
+    def measure(self) -> None: ...
+
+
+class _NoLine:
+    """No line yet: nothing waited."""
+
+    area = waiting_area = 0.0
+    peak = 0
+
+    def measure(self) -> None:
+        """Nothing to bring up to date."""
+
+
+class Tally:
+    """Accumulates a run's figures as events happen; :meth:`summary` reads them out.
+
+    The line measures its own length over time; the tally reads it at the end. With
+    a warm-up, :meth:`begin_window` starts every figure afresh at its end.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_gave_up_wait",
+        "_lane_area",
+        "_lanes_open",
+        "_lanes_since",
+        "_names",
+        "_origin",
+        "_pending",
+        "_warmup",
+        "busy",
+        "lanes_max",
+        "line",
+        "segments",
+    )
+
+    def __init__(self, segments: Sequence[str], clock: Callable[[], float], *, warmup: bool = False) -> None:
+        self._names = list(segments)
+        self.segments = [_SegmentTally() for _ in self._names]
+        self._pending = [segment.waits.pending for segment in self.segments]
+        self._clock = clock
+        self.line: LineMeasure = _NoLine()
+        self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
+        self.busy = 0.0
+        self._lanes_open = 0
+        self._lane_area = 0.0
+        self._lanes_since = clock()
+        self.lanes_max = 0
+        self._origin = self._lanes_since  # figures count from here: opening, or the warm-up's end
+        self._warmup = warmup  # the scenario has a warm-up (so the summary says where figures start)
+
+    def served(self, segment: int, wait: float, service: float) -> None:
+        """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
+        self.busy += service
+        pending = self._pending[segment]
+        pending.append(wait)
+        if len(pending) >= _BATCH:
+            self.segments[segment].waits.settle()
+
+    def balk(self, segment: int) -> None:
+        """A customer found the line full and left at once."""
+        self.segments[segment].balked += 1
+
+    def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
+        """A customer left unserved after ``wait``: reneged, or sent home at closing."""
+        tally = self.segments[segment]
+        if reneged:
+            tally.reneged += 1
+        else:
+            tally.unserved += 1
+        if segment < len(self._names):  # not one who came during the warm-up
+            self._gave_up_wait += wait
+
+    def lanes_changed(self, delta: int) -> None:
+        """A lane opened (+1) or closed (-1)."""
+        now = self._clock()
+        self._lane_area += self._lanes_open * (now - self._lanes_since)
+        self._lanes_since = now
+        self._lanes_open += delta
+        self.lanes_max = max(self.lanes_max, self._lanes_open)
+
+    def begin_window(self, in_service: Iterable[float]) -> int:
+        """The warm-up is over: every figure starts afresh now.
+
+        ``in_service`` are the start times of the checkouts under way (only their
+        time from now on counts as busy). Returns the segment number to give the
+        customers already in the shop: their fate is tallied apart and never reported.
+        """
+        now = self._clock()
+        line = self.line
+        line.measure()
+        line.area = line.waiting_area = 0.0
+        line.peak = 0
+        self.lanes_changed(0)
+        self._lane_area = 0.0
+        self.lanes_max = self._lanes_open
+        self.busy = -math.fsum(now - start for start in in_service)
+        self.segments = [_SegmentTally() for _ in range(len(self._names) + 1)]
+        self._pending = [segment.waits.pending for segment in self.segments]
+        self._gave_up_wait = 0.0
+        self._origin = now
+        return len(self._names)
+
+    def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
+        """The figures so far, as of the loop's current time."""
+        end = self._clock()
+        span = end - self._origin
+        line = self.line
+        line.measure()
+        self.lanes_changed(0)
+        overall = _WaitTally()
+        totals: dict[str, Any] = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
+        per_segment: dict[str, SegmentSummary] = {}
+        for name, tally in zip(self._names, self.segments, strict=False):
+            overall.merge(tally.waits)
+            counts = tally.counts()
+            for key, value in counts.items():
+                totals[key] += value
+            per_segment[name] = SegmentSummary(**counts, **tally.waits.figures())
+        return Summary(
+            **totals,
+            **overall.figures(),
+            queue_length_mean=line.area / span if span > 0 else 0.0,
+            queue_length_max=line.peak,
+            waiting_mean=line.waiting_area / span if span > 0 else 0.0,
+            wait_mean_all=(
+                (overall.sum + self._gave_up_wait) / totals["arrived"] if totals["arrived"] else None
+            ),
+            utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
+            throughput_per_hour=totals["served"] / span * 3600.0 if span > 0 else None,
+            lanes_max=self.lanes_max,
+            lane_hours=self._lane_area / 3600.0,
+            elapsed=end,
+            seed=seed,
+            interrupted=interrupted,
+            segments=per_segment,
+            warmup=self._origin if self._warmup else None,
+            sketch=overall.sketch,
+        )
+
+
+class BatchTally(Tally):
+    """A tally that also cuts the run into batches for :mod:`batch means <._batches>`."""
+
+    __slots__ = ("batches",)
+
+    def __init__(
+        self, segments: Sequence[str], clock: Callable[[], float], batches: Batches, *, warmup: bool = False
+    ) -> None:
+        super().__init__(segments, clock, warmup=warmup)
+        self.batches = batches
+
+    def served(self, segment: int, wait: float, service: float) -> None:
+        super().served(segment, wait, service)
+        now = self._clock()
+        start = now - service
+        self.batches.served(segment, start - wait, wait)
+        self.batches.busy(start, now)
+
+    def balk(self, segment: int) -> None:
+        super().balk(segment)
+        self.batches.lost(segment, self._clock(), "balked")
+
+    def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
+        super().gave_up(segment, wait, reneged=reneged)
+        self.batches.lost(segment, self._clock() - wait, "reneged" if reneged else "unserved")
+
+    def lanes_changed(self, delta: int) -> None:
+        lanes, since = self._lanes_open, self._lanes_since
+        super().lanes_changed(delta)
+        self.batches.open(since, self._lanes_since, lanes)
+
+    def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
+        found = super().summary(seed=seed, interrupted=interrupted)
+        if interrupted:
+            return found
+        return replace(found, batches=self.batches)
