@@ -20,6 +20,18 @@ EVENT_FIELDS: dict[str, dict[str, type]] = {
     name: fields for name, fields in events.EVENT_FIELDS.items() if name != "run_finished"
 }
 
+
+def expected_fields(event: str, scenario: Scenario) -> dict[str, events.Field] | None:
+    """The fields an event of this scenario has (those of settings it uses), by name; None: unknown."""
+    definition = events.EVENTS.get(event)
+    if definition is None or event == "run_finished":
+        return None
+    used = frozenset({"lanes"} if scenario.lanes is not None else set())
+    return {
+        field.name: field for field in definition.fields if field.only_with is None or field.only_with in used
+    }
+
+
 OUTCOMES = ("customer_balked", "customer_reneged", "customer_unserved", "checkout_finished")
 
 #: Floating-point slack when adding simulated times back up.
@@ -63,11 +75,11 @@ def check(raw: bytes, scenario: Scenario) -> Run:
         last_t = event["t"]
         for key in event:
             assert not key.endswith(("_time", "_at")), key
-        expected = EVENT_FIELDS.get(event["event"])
+        expected = expected_fields(event["event"], scenario)
         if expected is not None:
             assert set(event) == {"t", "event", *expected}, event
-            for key, kind in expected.items():
-                assert type(event[key]) is kind, (key, event)
+            for key, field in expected.items():
+                assert type(event[key]) is field.type or (event[key] is None and field.nullable), (key, event)
     _check_customers(run, scenario)
     _check_cashiers(run, scenario)
     _check_summary(run)
@@ -75,14 +87,16 @@ def check(raw: bytes, scenario: Scenario) -> Run:
 
 
 def _check_customers(run: Run, scenario: Scenario) -> None:
+    capacities = {lane.name: lane.queue.capacity for lane in scenario.tills()}
     capacity = scenario.queue.capacity
     for event in run.events:
         kind, customer = event["event"], event.get("customer", 0)
         if kind == "customer_arrived":
             assert customer == len(run.arrivals) + 1, "ids count up from 1 in arrival order"
             run.arrivals[customer] = event
-            if capacity is not None:
-                assert event["queue_length"] <= capacity
+            limit = capacities.get(event["lane"]) if event.get("lane") is not None else capacity
+            if limit is not None:
+                assert event["queue_length"] <= limit
         elif kind == "checkout_started":
             assert customer in run.arrivals and customer not in run.starts, "served once"
             assert customer not in run.outcomes
@@ -107,7 +121,8 @@ def _check_customers(run: Run, scenario: Scenario) -> None:
 def _check_cashiers(run: Run, scenario: Scenario) -> None:
     open_lanes: set[int] = set()
     busy: dict[int, int] = {}
-    most = scenario.cashiers.count if scenario.cashiers.scaling is None else scenario.cashiers.scaling.max
+    tills = scenario.tills()
+    most, count = sum(lane.most for lane in tills), sum(lane.count for lane in tills)
     for event in run.events:
         kind = event["event"]
         if kind == "cashier_opened":
@@ -124,7 +139,7 @@ def _check_cashiers(run: Run, scenario: Scenario) -> None:
         elif kind == "checkout_finished":
             assert busy.pop(event["cashier"]) == event["customer"]
         if run.events[0]["t"] < event["t"] < run.events[-1]["t"]:
-            assert len(open_lanes) >= scenario.cashiers.count
+            assert len(open_lanes) >= count
     assert not open_lanes and not busy, "every lane is closed at the end"
 
 

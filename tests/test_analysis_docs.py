@@ -393,8 +393,19 @@ def readme_event_fields() -> dict[str, set[str]]:
     summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
     assert summary is not None, "the README lists run_finished's fields"
     fields["run_finished"] = set(IDENTIFIER.findall(summary[1]))
-    assert len(fields) == 12 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
+    assert len(fields) == 16 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
     return fields
+
+
+def readme_lane_fields() -> dict[str, set[str]]:
+    """Event → the fields its README row marks as present only with lanes."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## The event log", 1)[1].split("\n## ", 1)[0]
+    found: dict[str, set[str]] = {}
+    for row in re.findall(r"^\| (`.+?) \| (.*) \|$", section, re.M):
+        for event in IDENTIFIER.findall(row[0]):
+            found[event] = set(re.findall(r"`([a-z_]+)` \(only with lanes", row[1]))
+    return found
 
 
 def readme_optional_fields() -> set[str]:
@@ -456,11 +467,16 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
     optional = readme_optional_fields()
-    assert optional == {"warmup", "realtime_lag_max"}
+    assert optional == {"warmup", "realtime_lag_max", "lanes"}
     used = {"warmup"} if scenario.warmup else set()
     used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
+    used |= {"lanes"} if scenario.lanes is not None else set()
+    lane_fields = readme_lane_fields()
+    assert lane_fields["checkout_started"] == {"lane"}
     for event in events:
         unused = optional - used if event["event"] == "run_finished" else set()
+        if scenario.lanes is None:
+            unused |= lane_fields.get(event["event"], set())
         assert set(event) == {"t", "event", *(listed[event["event"]] - unused), *extra}, event
         assert {key for key, value in event.items() if value is None} <= nullable, event
         for key, value in event.items():

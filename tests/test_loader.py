@@ -84,7 +84,7 @@ def test_overrides_set_nested_keys_and_list_items() -> None:
             "drain=false",
         ],
     )
-    assert scenario.cashiers.count == 5
+    assert scenario.tills()[0].count == 5
     assert scenario.products[0].checkout_time.mean == 10.0
     assert scenario.queue.capacity == 3
     assert scenario.drain is False

@@ -30,13 +30,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
 
 from checkout_sim import Scenario, ScenarioError, parse_scenario, run
 from checkout_sim.config.loader import Override
+from checkout_sim.config.scenario import Cashiers, Lane
 from checkout_sim.engine.shop import Overloaded
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -328,19 +329,31 @@ def _budget(seconds: int) -> Iterator[None]:
 
 
 def _small(scenario: Scenario) -> Scenario:
-    """The scenario on the virtual clock with at most a few customers and lanes.
+    """The scenario on the virtual clock with at most a few customers and tills (in each lane group).
 
-    The lanes are capped because opening n lanes takes time quadratic in n (10,000
-    lanes take seconds), which would spend the test's time on a handful of mutants.
+    The tills are capped so the test's time goes on many mutants, not on a few with
+    thousands of cashier tasks.
     """
     limit = min(scenario.arrivals.limit or CUSTOMERS, CUSTOMERS)
     arrivals = scenario.arrivals.model_copy(update={"limit": limit})
+    if scenario.lanes is not None:
+        lanes = [_few(lane) for lane in scenario.lanes]
+        return scenario.model_copy(update={"arrivals": arrivals, "lanes": lanes, "clock": "virtual"})
     cashiers = scenario.cashiers
-    scaling = cashiers.scaling
+    assert cashiers is not None
+    cashiers = _few(cashiers)
+    return scenario.model_copy(update={"arrivals": arrivals, "cashiers": cashiers, "clock": "virtual"})
+
+
+T = TypeVar("T", Cashiers, Lane)
+
+
+def _few(tills: T) -> T:
+    """Cashiers or a lane group with at most LANES tills, open at first or ever."""
+    scaling = tills.scaling
     if scaling is not None:
         scaling = scaling.model_copy(update={"max": min(scaling.max, LANES)})
-    cashiers = cashiers.model_copy(update={"count": min(cashiers.count, LANES), "scaling": scaling})
-    return scenario.model_copy(update={"arrivals": arrivals, "cashiers": cashiers, "clock": "virtual"})
+    return tills.model_copy(update={"count": min(tills.count, LANES), "scaling": scaling})
 
 
 def _parsed(mutant: Mutant) -> Scenario | ScenarioError:

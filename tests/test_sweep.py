@@ -47,7 +47,7 @@ def test_grid_is_every_combination_in_order() -> None:
     assert result.results[1].variant.written == {"cashiers.count": "1", "queue.capacity": "20"}
     assert all(len(r.summaries) == 2 for r in result.results)
     assert [s.seed for s in result.results[0].summaries] == [11, 12]
-    assert [r.variant.scenario.cashiers.count for r in result.results] == [1, 1, 2, 2, 3, 3]
+    assert [r.variant.scenario.tills()[0].count for r in result.results] == [1, 1, 2, 2, 3, 3]
 
 
 def test_goals_parse_units_arithmetic_and_reject_nonsense() -> None:

@@ -173,7 +173,7 @@ def _service(scenario: Scenario) -> object | str:
     if not all(isinstance(b, ConstantCount) for b in baskets):
         return "the number of items per customer is random"
     counts = {b.value for b in baskets if isinstance(b, ConstantCount)}
-    payment = scenario.cashiers.payment_time
+    payment = scenario.tills()[0].payment_time
     if counts == {0}:
         return payment
     if counts != {1}:
@@ -195,13 +195,17 @@ def predict(scenario: Scenario) -> Prediction:
     or equal exponential service), M/G/1 by Pollaczek-Khinchine, and D/M/1.
     """
 
+    if scenario.lanes is not None:
+        return _predict_lanes(scenario)
+    cashiers = scenario.cashiers
+    assert cashiers is not None
     missing: dict[str, str] = {}
-    c = scenario.cashiers.count
+    c = cashiers.count
 
     def nothing(reason: str) -> Prediction:
         return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
 
-    if scenario.cashiers.scaling is not None:
+    if cashiers.scaling is not None:
         return nothing("lanes open and close (scaling)")
     service = _service(scenario)
     if isinstance(service, str):
@@ -264,7 +268,7 @@ def _markov_chain(
     scenario: Scenario, lam: float, mu: float, theta: float | None, priority: bool
 ) -> Prediction:
     """M/M/c with a capacity (balk or backpressure) and/or exponential patience."""
-    c = scenario.cashiers.count
+    c = scenario.tills()[0].count
     capacity = scenario.queue.capacity
     balk = scenario.queue.when_full == "balk"
     rate = theta or 0.0
@@ -308,7 +312,7 @@ def _markov_chain(
 def _priority(scenario: Scenario, lam: float, dist: object, mean_s: float, second_s: float) -> Prediction:
     """Non-preemptive priorities: Cobham for M/G/1, and M/M/c with equal service rates."""
 
-    c = scenario.cashiers.count
+    c = scenario.tills()[0].count
     shares: dict[int, float] = {}
     total = math.fsum(segment.share for segment in scenario.segments)
     for segment in scenario.segments:
@@ -352,3 +356,9 @@ def _dm1(gap: float, mu: float) -> Prediction:
         "utilisation": 1 / (gap * mu),
     }
     return Prediction("D/M/1 (GI/M/1)", figures, {})
+
+
+def _predict_lanes(scenario: Scenario) -> Prediction:
+    """Lanes: placeholder until the per-group theory is written."""
+    reason = "customers choose among groups by line length"
+    return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))

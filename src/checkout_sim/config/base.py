@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator
+from pydantic import BaseModel, ConfigDict, Discriminator, SerializerFunctionWrapHandler, model_serializer
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -28,7 +28,12 @@ SHOWN_CHARACTERS = 60
 
 
 class Model(BaseModel):
-    """Strict, frozen, closed: a typo is an error and a quoted ``"5"`` is not a number."""
+    """Strict, frozen, closed: a typo is an error and a quoted ``"5"`` is not a number.
+
+    Keys named in ``_features`` came after the event log's format was fixed: a model
+    dumps them only when they differ from their default, so a scenario that does not
+    use them logs exactly the ``config`` it always did.
+    """
 
     model_config = ConfigDict(
         extra="forbid",
@@ -37,6 +42,16 @@ class Model(BaseModel):
         allow_inf_nan=False,
         validate_default=False,
     )
+    _features: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _without_unused_features(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if self._features and isinstance(data, dict):
+            for name in self._features:
+                if getattr(self, name) == type(self).model_fields[name].default:
+                    data.pop(name, None)
+        return data
 
 
 def rule_error(at: str, message: str) -> PydanticCustomError:

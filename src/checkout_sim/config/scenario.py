@@ -91,13 +91,22 @@ class Basket(Model):
 
 
 class Segment(Model):
-    """A class of customers: its share of arrivals, priority, patience and basket."""
+    """A class of customers: its share of arrivals, priority, patience and basket.
+
+    With ``lanes``, ``choice`` says how its customers pick among the groups open to
+    them (``shortest``: fewest people ahead per open till; ``random``), and ``prefer``
+    lists groups to try in order instead (the first open to them with room).
+    """
 
     name: Name
     share: Weight = 1.0
     priority: Annotated[int, Field(ge=-MAX_PRIORITY, le=MAX_PRIORITY)] = 0
     patience: Distribution | None = None
     basket: Basket | None = None
+    choice: Literal["shortest", "random"] = "shortest"
+    prefer: Annotated[list[Name], Field(min_length=1)] | None = None
+
+    _features = ("choice", "prefer")
 
 
 #: ``arrivals.limit``: stop after this many customers.
@@ -263,7 +272,48 @@ class Cashiers(Model):
         return self.count if self.scaling is None else self.scaling.max
 
 
-def _unique(items: Sequence[Product | Segment], key: str) -> None:
+class Assist(Model):
+    """Help at a self-checkout: how often a customer needs an attendant, and for how long."""
+
+    probability: Annotated[float, Field(ge=0, le=1)]
+    time: Distribution
+
+
+class Lane(Model):
+    """A group of identical tills that share one line: staffed tills, express lanes, kiosks."""
+
+    name: Name
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    payment_time: Distribution = Constant(value=0.0)
+    queue: QueueSpec = QueueSpec()
+    scaling: Scaling | None = None
+    max_items: Annotated[int, Field(ge=0, le=MAX_ITEMS)] | None = None
+    scan_factor: Annotated[float, Field(gt=0, le=1000)] = 1.0
+    attendants: Annotated[int, Field(ge=0, le=MAX_CASHIERS)] = 0
+    assist: Assist | None = None
+    segments: Annotated[list[Name], Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Lane:
+        if self.scaling is not None and self.scaling.max < self.count:
+            raise rule_error("scaling.max", "must not be below count")
+        if self.assist is not None and self.attendants == 0:
+            raise rule_error("assist", "needs attendants (at least 1) to give the help")
+        return self
+
+    @property
+    def most(self) -> int:
+        """The most tills of this group that can ever be open."""
+        return self.count if self.scaling is None else self.scaling.max
+
+    def takes(self, segment: str, items: int) -> bool:
+        """Whether a customer of ``segment`` with ``items`` items may use this group."""
+        return (self.segments is None or segment in self.segments) and (
+            self.max_items is None or items <= self.max_items
+        )
+
+
+def _unique(items: Sequence[Product | Segment | Lane], key: str) -> None:
     seen: set[str] = set()
     for index, item in enumerate(items):
         if item.name in seen:
@@ -295,10 +345,6 @@ def _duration_text(seconds: float) -> str:
     return f"{hours}h{rest:02d}m" if rest else f"{hours}h"
 
 
-#: Keys added after the log's format was fixed, logged only when used (see :meth:`Scenario.logged`).
-_FEATURE_KEYS = ("warmup",)
-
-
 class Scenario(Model):
     """A whole scenario file: who arrives, what they buy, how they queue, who serves."""
 
@@ -317,7 +363,18 @@ class Scenario(Model):
     )
     arrivals: Arrivals
     queue: QueueSpec = QueueSpec()
-    cashiers: Cashiers
+    lanes: Annotated[list[Lane], Field(min_length=1)] | None = None
+    cashiers: Cashiers | None
+
+    _features = ("warmup", "lanes")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lanes_stand_for_cashiers(cls, data: Any) -> Any:
+        """With ``lanes`` (and no ``cashiers``), ``cashiers`` is not missing: the lanes are the tills."""
+        if isinstance(data, dict) and "lanes" in data and "cashiers" not in data:
+            return {**data, "cashiers": None}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -339,6 +396,7 @@ class Scenario(Model):
                 )
         _unique(self.products, "products")
         _unique(self.segments, "segments")
+        self._check_tills()
         if sum(product.popularity for product in self.products) <= 0:
             raise rule_error("products", "popularity must add up to more than 0")
         if sum(segment.share for segment in self.segments) <= 0:
@@ -352,16 +410,89 @@ class Scenario(Model):
             )
         return self
 
+    def _check_tills(self) -> None:
+        """``cashiers`` (with ``queue``) or ``lanes``, not both; and lanes every customer can use."""
+        if self.lanes is None:
+            if self.cashiers is None:
+                raise rule_error("cashiers", "required key is missing")
+            return
+        if self.cashiers is not None:
+            raise rule_error("cashiers", "give lanes or cashiers, not both (lanes have their own counts)")
+        if "queue" in self.model_fields_set:
+            raise rule_error("queue", "give lanes or queue, not both (each lane has its own queue)")
+        _unique(self.lanes, "lanes")
+        if sum(lane.most for lane in self.lanes) > MAX_CASHIERS:
+            raise rule_error(
+                "lanes", f"the groups have more than {MAX_CASHIERS:,} tills at most between them"
+            )
+        groups = {lane.name for lane in self.lanes}
+        segments = {segment.name for segment in self.segments}
+        for index, lane in enumerate(self.lanes):
+            for place, name in enumerate(lane.segments or ()):
+                if name not in segments:
+                    raise rule_error(f"lanes.{index}.segments.{place}", f"no segment is called {name!r}")
+        for index, segment in enumerate(self.segments):
+            for place, name in enumerate(segment.prefer or ()):
+                if name not in groups:
+                    raise rule_error(f"segments.{index}.prefer.{place}", f"no lane is called {name!r}")
+            if segment.prefer is not None and not any(
+                lane.name in segment.prefer and lane.takes(segment.name, 0) for lane in self.lanes
+            ):
+                raise rule_error(f"segments.{index}.prefer", f"none of these lanes takes {segment.name!r}")
+            self._check_a_lane_for_every_basket(index, segment)
+
+    def _check_a_lane_for_every_basket(self, index: int, segment: Segment) -> None:
+        """Every basket a segment can draw fits some group open to it."""
+        assert self.lanes is not None
+        open_to = [
+            lane
+            for lane in self.lanes
+            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
+        ]
+        if not open_to:
+            raise rule_error(
+                f"segments.{index}.name", f"no lane takes {segment.name!r} (see each lane's segments)"
+            )
+        limits = [lane.max_items for lane in open_to]
+        if None in limits:
+            return
+        roomiest = max(limit for limit in limits if limit is not None)
+        items = (segment.basket or self.basket).items
+        key, largest = items.largest()
+        unbounded = getattr(items, "dist", None) == "poisson"
+        if unbounded or largest > roomiest:
+            at = f"segments.{index}.basket.items" if segment.basket is not None else "basket.items"
+            at += f".{key}" if key and not unbounded else ""
+            biggest = next(lane for lane in open_to if lane.max_items == roomiest)
+            size = "of any size" if unbounded else f"of up to {largest:g} items"
+            raise rule_error(
+                at,
+                f"baskets {size} have no lane ({biggest.name} takes at most {roomiest})"
+                + (f" for segment {segment.name!r}" if segment.basket is None else ""),
+            )
+
+    def tills(self) -> list[Lane]:
+        """The groups of tills: the ``lanes``, or one group made of ``queue`` and ``cashiers``."""
+        if self.lanes is not None:
+            return list(self.lanes)
+        assert self.cashiers is not None
+        return [
+            Lane(
+                name="tills",
+                count=self.cashiers.count,
+                payment_time=self.cashiers.payment_time,
+                queue=self.queue,
+                scaling=self.cashiers.scaling,
+            )
+        ]
+
     def logged(self) -> dict[str, Any]:
         """The validated scenario as plain data for ``run_started``'s ``config``.
 
-        A key of a newer feature is left out while it has its default (a warm-up of 0),
-        so that a scenario that does not use it logs exactly what it always did.
+        Keys of newer features are left out while at their defaults (see ``Model``), so
+        that a scenario that does not use them logs exactly what it always did.
         """
-        data = self.model_dump(mode="json")
-        for key in _FEATURE_KEYS:
-            if getattr(self, key) == type(self).model_fields[key].default:
-                del data[key]
+        data: dict[str, Any] = self.model_dump(mode="json")
         return data
 
     def expected_arrivals(self) -> float:
@@ -370,23 +501,29 @@ class Scenario(Model):
             return float(self.arrivals.limit or 0)
         return self.arrivals.expected(self.duration)
 
-    def mean_service(self) -> float:
+    def mean_service(self, lane: Lane | None = None) -> float:
         """The mean time a customer spends at a till: items × mean checkout time, plus payment.
 
         Segments weigh in by share, products by popularity; a normal time's mean is
-        taken after clipping at 0, as the draws are.
+        taken after clipping at 0, as the draws are. For ``lane``: its customers (the
+        segments it takes), its scan factor and its payment time; without one, the
+        first group of tills.
         """
+        lane = lane or self.tills()[0]
         popularity = math.fsum(product.popularity for product in self.products)
         per_item = (
             math.fsum(product.popularity * _expected(product.checkout_time) for product in self.products)
             / popularity
         )
-        shares = math.fsum(segment.share for segment in self.segments)
+        segments = [s for s in self.segments if lane.segments is None or s.name in lane.segments]
+        shares = math.fsum(segment.share for segment in segments)
         items = (
-            math.fsum(segment.share * (segment.basket or self.basket).items.mean for segment in self.segments)
+            math.fsum(segment.share * (segment.basket or self.basket).items.mean for segment in segments)
             / shares
+            if shares > 0
+            else 0.0
         )
-        return items * per_item + _expected(self.cashiers.payment_time)
+        return items * per_item * lane.scan_factor + _expected(lane.payment_time)
 
     def overload(self) -> list[tuple[str, str]]:
         """Stretches whose arrivals bring more work than every till open can do, with a warning each.
@@ -396,9 +533,14 @@ class Scenario(Model):
         grows as long as the stretch lasts (unless everyone gives up in the end). A
         bounded line or patience for all is a shop that turns the excess away by design.
         """
-        if self.queue.capacity is not None or all(segment.patience is not None for segment in self.segments):
+        lanes = self.tills()
+        if any(lane.queue.capacity is not None for lane in lanes) or all(
+            segment.patience is not None for segment in self.segments
+        ):
             return []
-        service, tills = self.mean_service(), self.cashiers.most
+        # With several groups, at best everyone goes to the quickest: warn only if even that overloads.
+        service = min(self.mean_service(lane) for lane in lanes)
+        tills = sum(lane.most for lane in lanes)
         found = []
         for key, rate in self.arrivals.rates():
             offered = rate * service
@@ -429,12 +571,25 @@ class Scenario(Model):
         Returned as (dotted key, message) pairs.
         """
         found: list[tuple[str, str]] = self.overload()
-        if self.queue.kind != "priority":
+        kinds = {lane.queue.kind for lane in self.tills()}
+        if "priority" not in kinds:
+            on = f"a {self.queue.kind} queue" if self.lanes is None else "lanes without a priority queue"
             found.extend(
-                (f"segments.{index}.priority", f"has no effect on a {self.queue.kind} queue")
+                (f"segments.{index}.priority", f"has no effect on {on}")
                 for index, segment in enumerate(self.segments)
                 if segment.priority != 0
             )
+        for index, segment in enumerate(self.segments):
+            for key in ("choice", "prefer"):
+                if self.lanes is None and key in segment.model_fields_set:
+                    found.append(
+                        (f"segments.{index}.{key}", "has no effect without lanes (one line for all)")
+                    )
+        for index, lane in enumerate(self.lanes or ()):
+            if lane.attendants and lane.assist is None:
+                found.append(
+                    (f"lanes.{index}.attendants", "have no effect without assist (nobody asks for help)")
+                )
         if self.clock == "virtual" and self.speed != 1.0:
             found.append(("speed", "has no effect in the virtual clock"))
         return found

@@ -18,6 +18,10 @@ __all__ = ["scenario_json_schema"]
 def scenario_json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file, for editors and validators."""
     schema = Scenario.model_json_schema()
+    # ``cashiers`` (with ``queue``) or ``lanes``: the model fills in a missing cashiers for lanes.
+    schema["required"] = [key for key in schema["required"] if key != "cashiers"]
+    schema["properties"]["cashiers"] = {"$ref": "#/$defs/Cashiers"}
+    schema["oneOf"] = [{"required": ["cashiers"]}, {"required": ["lanes"], "not": {"required": ["queue"]}}]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "checkout-sim scenario",

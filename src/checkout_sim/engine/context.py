@@ -32,6 +32,8 @@ class Context:
         self.plan = plan
         self.tally = tally
         self.item_events = item_events
+        #: The scenario has lanes: events say which group (``lane``).
+        self.lanes = plan.groups[0].name is not None
         self.logging = False
         #: ``emit(event, **fields)``, stamped with the time.
         self.emit: Callable[..., None] = _ignore
@@ -44,8 +46,19 @@ class Context:
         """Write the events to an event log."""
         self.emit, self.record, self.logging = emit, record, True
 
-    def give_up(self, customer: Customer, *, reneged: bool) -> None:
-        """Record a customer who leaves without being served: reneged, or unserved at closing."""
+    def give_up(self, customer: Customer, *, reneged: bool, lane: str | None = None) -> None:
+        """Record a customer who leaves without being served: reneged, or unserved at closing.
+
+        With lanes the event says which line they left (``lane``; None: from the door).
+        """
         wait = self.loop.time() - customer.arrival
         self.tally.gave_up(customer.segment, wait, reneged=reneged)
+        if self.lanes:
+            self.emit(
+                "customer_reneged" if reneged else "customer_unserved",
+                customer=customer.id,
+                lane=lane,
+                wait=wait,
+            )
+            return
         self.emit("customer_reneged" if reneged else "customer_unserved", customer=customer.id, wait=wait)

@@ -36,6 +36,8 @@ class Customer:
     leave_timer: asyncio.TimerHandle | None = None
     #: When the checkout began; set by the cashier, read only while the customer is at the till.
     start: float = field(init=False)
+    #: With lanes, at a group with attendants: how long an attendant helps (0: no help); drawn on joining.
+    assist: float = field(init=False)
 
 
 def _picker(weights: list[float]) -> list[float] | None:
@@ -70,7 +72,10 @@ class CustomerFactory:
         self._products = [product.checkout_time for product in scenario.products]
         self._scan_first = sampler(self._products[0], rng)
         self._product_pick = _picker([product.popularity for product in scenario.products])
-        self._payment = scenario.cashiers.payment_time
+        # With lanes each group has its own payment time, drawn when the customer picks one.
+        self._payment = (
+            scenario.cashiers.payment_time if scenario.cashiers is not None else Constant(value=0.0)
+        )
         self._fixed_payment: float | None = _fixed(self._payment)
         # The commonest shape (one segment without patience, a fixed basket of one
         # product, a fixed payment) draws nothing but scan times: its constants once.

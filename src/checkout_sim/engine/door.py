@@ -18,7 +18,7 @@ from .arrivals import ArrivalProcess
 from .clock import waker
 from .customers import Customer, CustomerFactory
 from .lanes import LaneGroup
-from .routing import Router
+from .routing import Router, Rule
 
 if TYPE_CHECKING:
     from .context import Context
@@ -54,6 +54,10 @@ class Door:
         self._customers = customers
         self._router = router
         self._only = router.only
+        if router.only is None:  # several groups: each arrival picks one (the one-group path stays lean)
+            self._arrive = self._arrive_routed  # type: ignore[method-assign]
+        #: With lanes, the groups a customer held at the door may join, and how they pick.
+        self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
         self._progress = progress
         plan = context.plan
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
@@ -77,9 +81,16 @@ class Door:
             self._time_next_arrival(0.0)
             while (customer := await self._door) is not None:
                 self._door = loop.create_future()
-                group = self._only or self._router.route(customer)
-                if await self._wait_at_door(customer, group):
-                    self._joined(customer, group)
+                if self._only is not None:
+                    if await self._wait_at_door(customer, self._only):
+                        self._joined(customer, self._only)
+                else:
+                    assert self._holding is not None
+                    groups, rule = self._holding
+                    self._holding = None
+                    joined = await self._wait_for_room(customer, groups, rule)
+                    if joined is not None:
+                        self._admit(customer, joined)
                 # The next arrival is timed from when this one got in: the arrival
                 # process was blocked. (Otherwise from the last one's scheduled time.)
                 self._reference = loop.time()
@@ -165,7 +176,8 @@ class Door:
         A plain function, not a coroutine: most arrivals never wait, and the producer
         only awaits (:meth:`_wait_at_door`) when one has to.
         """
-        group = self._only or self._router.route(customer)
+        group = self._only
+        assert group is not None
         line = group.line
         self._tally.segments[customer.segment].arrived += 1
         if self._logging:  # the hot path skips building fields nobody will read
@@ -195,6 +207,92 @@ class Door:
         if group.watch_joins:
             self._joined(customer, group)
         return False
+
+    def _arrive_routed(self, customer: Customer) -> bool:
+        """:meth:`_arrive` with lanes: pick a group with room among those open to the customer.
+
+        Only when every group open to them is full does a customer balk, or, if one of
+        those holds arrivals at the door, wait there for the first place in any of them.
+        """
+        self._tally.segments[customer.segment].arrived += 1
+        groups, rule = self._router.open_to(customer)
+        group = self._router.pick(groups, rule)
+        shortest = group if group is not None else min(groups, key=lambda g: len(g.line.customers))
+        if self._logging:
+            self._record(
+                {
+                    "t": customer.arrival,
+                    "event": "customer_arrived",
+                    "customer": customer.id,
+                    "segment": self._segment_names[customer.segment],
+                    "items": len(customer.scans),
+                    "lane": None if group is None else group.name,
+                    "queue_length": len(shortest.line.customers),
+                }
+            )
+        if group is not None:
+            self._join(customer, group)
+            return False
+        if any(g.plan.hold_at_door for g in groups):
+            self._holding = (groups, rule)
+            return True
+        self._tally.balk(customer.segment)
+        self._context.emit("customer_balked", customer=customer.id, queue_length=len(shortest.line.customers))
+        return False
+
+    def _join(self, customer: Customer, group: LaneGroup) -> None:
+        """Into ``group``'s line (lanes): its payment and help drawn, then the manager and patience told."""
+        group.prepare(customer)
+        try:
+            group.line.put_nowait(customer)
+        except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING
+            raise Overloaded(
+                f"the {group.name} line grew past {group.room:,} waiting customers at "
+                f"t={self._loop.time():g}s: the tills cannot keep up; set a capacity or add tills"
+            ) from None
+        if group.watch_joins:
+            self._joined(customer, group)
+
+    def _admit(self, customer: Customer, group: LaneGroup) -> None:
+        """A customer held at the door gets a place in ``group`` (lanes): logged, then joined."""
+        queue_length = len(group.line.customers)
+        self._join(customer, group)
+        self._context.emit(
+            "customer_admitted", customer=customer.id, lane=group.name, queue_length=queue_length
+        )
+
+    async def _wait_for_room(
+        self, customer: Customer, groups: tuple[LaneGroup, ...], rule: Rule
+    ) -> LaneGroup | None:
+        """Backpressure with lanes: wait for the first place in any of ``groups``; None if never.
+
+        As :meth:`_wait_at_door`: patience runs from arrival, and closing time sends them home.
+        """
+        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
+        closing = self._closing if self._closing is not None else math.inf
+        deadline = min(patience, closing)
+        counted = groups[0].line  # the held customer counts as waiting, for Little's law
+        self.held = customer
+        counted.hold()
+        try:
+            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
+                while (group := self._router.pick(groups, rule)) is None:
+                    waiter: asyncio.Future[None] = self._loop.create_future()
+                    for g in groups:
+                        g.line.wake_on_room(waiter)
+                    try:
+                        await waiter
+                    finally:
+                        for g in groups:
+                            g.line.forget(waiter)
+        except TimeoutError:
+            self.held = None
+            counted.release()
+            self._context.give_up(customer, reneged=patience <= closing)
+            return None
+        self.held = None
+        counted.release()
+        return group
 
     def _joined(self, customer: Customer, group: LaneGroup) -> None:
         """In line: start the patience clock and tell the manager the line grew."""

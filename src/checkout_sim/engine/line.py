@@ -12,6 +12,7 @@ leaves early (no customer has patience) keeps them in a ``deque`` instead, whose
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection
 from typing import Literal, Protocol, TypeVar, cast
@@ -207,6 +208,25 @@ class Line(asyncio.Queue[W]):
         finally:
             self.measure()
             self._held -= 1
+
+    def hold(self) -> None:
+        """Count one more customer held at the door for this line (waiting, not yet in it)."""
+        self.measure()
+        self._held += 1
+
+    def release(self) -> None:
+        """A customer counted by :meth:`hold` has left the door."""
+        self.measure()
+        self._held -= 1
+
+    def wake_on_room(self, waiter: asyncio.Future[None]) -> None:
+        """Resolve ``waiter`` when a place frees in this line, as a blocked ``put`` is woken."""
+        self._putters.append(waiter)  # type: ignore[attr-defined]
+
+    def forget(self, waiter: asyncio.Future[None]) -> None:
+        """Stop waking ``waiter`` (it was woken, by this line or another, or gave up)."""
+        with contextlib.suppress(ValueError):
+            self._putters.remove(waiter)  # type: ignore[attr-defined]
 
     def _get_loop(self) -> asyncio.AbstractEventLoop:
         """The loop the line is bound to: found on first use, as asyncio does, then remembered.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..config.distributions import Distribution
 from ..config.scenario import Scenario
 
 __all__ = ["GroupPlan", "Plan", "ScalingPlan", "compile_plan"]
@@ -41,6 +42,12 @@ class GroupPlan:
     hold_at_door: bool  # when_full: wait (backpressure); otherwise a full line turns people away
     scaling: ScalingPlan | None
     first_till: int
+    payment: Distribution | None = None  # with lanes: drawn as the customer joins (else at arrival)
+    scan_factor: float = 1.0
+    max_items: int | None = None
+    attendants: int = 0
+    assist_probability: float = 0.0
+    assist_time: Distribution | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +63,50 @@ class Plan:
     realtime: bool
     segment_names: tuple[str, ...]
     product_names: tuple[str, ...]
+    #: With lanes, for each segment: how its customers pick (``shortest``, ``random`` or
+    #: ``prefer``) and the groups open to it (by index, in the order they are tried).
+    choices: tuple[str, ...] = ()
+    open_to: tuple[tuple[int, ...], ...] = ()
 
 
 def compile_plan(scenario: Scenario) -> Plan:
-    """The plan of a scenario: its one group of tills, its ends, its constants."""
-    cashiers, queue, scaling = scenario.cashiers, scenario.queue, scenario.cashiers.scaling
-    group = GroupPlan(
-        name=None,
-        count=cashiers.count,
-        most=cashiers.most,
-        kind=queue.kind,
-        capacity=queue.capacity,
-        hold_at_door=queue.when_full == "wait",
-        scaling=None if scaling is None else ScalingPlan(scaling.open_at, scaling.close_at, scaling.max),
-        first_till=1,
-    )
+    """The plan of a scenario: its groups of tills, its ends, its constants."""
+    groups, first = [], 1
+    for lane in scenario.tills():
+        rule, assist = lane.scaling, lane.assist
+        groups.append(
+            GroupPlan(
+                name=lane.name if scenario.lanes is not None else None,
+                count=lane.count,
+                most=lane.most,
+                kind=lane.queue.kind,
+                capacity=lane.queue.capacity,
+                hold_at_door=lane.queue.when_full == "wait",
+                scaling=None if rule is None else ScalingPlan(rule.open_at, rule.close_at, rule.max),
+                first_till=first,
+                payment=lane.payment_time if scenario.lanes is not None else None,
+                scan_factor=lane.scan_factor,
+                max_items=lane.max_items,
+                attendants=lane.attendants,
+                assist_probability=assist.probability if assist is not None else 0.0,
+                assist_time=assist.time if assist is not None else None,
+            )
+        )
+        first += lane.most
+    names = [lane.name for lane in scenario.lanes or ()]
+    choices, open_to = [], []
+    for segment in scenario.segments if scenario.lanes is not None else ():
+        allowed = [i for i, lane in enumerate(scenario.lanes or ()) if lane.takes(segment.name, 0)]
+        if segment.prefer is not None:
+            choices.append("prefer")
+            listed = (names.index(name) for name in segment.prefer)
+            open_to.append(tuple(index for index in listed if index in allowed))
+        else:
+            choices.append(segment.choice)
+            open_to.append(tuple(allowed))
     limit = scenario.arrivals.limit
     return Plan(
-        groups=(group,),
+        groups=tuple(groups),
         end=scenario.duration if scenario.duration is not None else math.inf,
         limit=limit if limit is not None else math.inf,
         closing=None if scenario.drain else scenario.duration,
@@ -82,4 +115,6 @@ def compile_plan(scenario: Scenario) -> Plan:
         realtime=scenario.clock == "realtime",
         segment_names=tuple(segment.name for segment in scenario.segments),
         product_names=tuple(product.name for product in scenario.products),
+        choices=tuple(choices),
+        open_to=tuple(open_to),
     )

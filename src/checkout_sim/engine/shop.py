@@ -21,7 +21,7 @@ from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
 from ..observe.summary import Summary
-from ..observe.tally import BatchTally, Tally
+from ..observe.tally import BatchTally, Lines, Tally
 from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
 from .context import Context
@@ -84,8 +84,12 @@ class Shop:
         self._context = context = Context(
             loop, plan, self._make_tally(loop.time), item_events=self._item_events
         )
-        self.groups = [LaneGroup(context, group) for group in plan.groups]
-        context.tally.line = self.groups[0].line
+        customers = random.Random(f"checkout-sim/{seed}/customers")
+        # With lanes, payment and help are drawn from the customers' stream as they join a group.
+        joining = customers if context.lanes else None
+        self.groups = [LaneGroup(context, group, joining) for group in plan.groups]
+        lines = [group.line for group in self.groups]
+        context.tally.line = lines[0] if len(lines) == 1 else Lines(lines)
         if self._stream is not None:
             log = EventLog(
                 self._stream,
@@ -98,8 +102,8 @@ class Shop:
         self._door = Door(
             context,
             make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
-            CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers")),
-            Router(self.groups),
+            CustomerFactory(scenario, customers),
+            Router(self.groups, plan, random.Random(f"checkout-sim/{seed}/routing")),
             self._progress,
         )
         if plan.warmup > 0:
@@ -145,6 +149,8 @@ class Shop:
             for group in self.groups:
                 for _ in range(group.plan.count):
                     group.open_till()
+                if group.help is not None:
+                    group.start_attendants()
             managers = [
                 tasks.create_task(manage(group), name="manager")
                 for group in self.groups
@@ -181,6 +187,9 @@ class Shop:
         in_shop = list(self._in_shop())
         at_tills = (customer.start for group in self.groups for customer in group.at_till.values())
         hidden = self._context.tally.begin_window(at_tills)
+        for group in self.groups:
+            if group.tally is not None:
+                group.tally.begin_window(customer.start for customer in group.at_till.values())
         for customer in in_shop:
             customer.segment = hidden
         assert self._door is not None

@@ -7,14 +7,25 @@ the hot path of the simulation: what it needs is read into locals once.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from .clock import VirtualClockLoop, pauser
+from .customers import Customer
 
 if TYPE_CHECKING:
     from .lanes import LaneGroup
 
-__all__ = ["serve"]
+__all__ = ["HelpRequest", "serve"]
+
+
+class HelpRequest:
+    """A kiosk asks for an attendant: who, at which till, since when; answered with the time help ends."""
+
+    __slots__ = ("answer", "asked", "customer", "till")
+
+    def __init__(self, customer: Customer, till: int, asked: float, answer: asyncio.Future[float]) -> None:
+        self.customer, self.till, self.asked, self.answer = customer, till, asked, answer
 
 
 async def serve(group: LaneGroup, number: int, extra: bool) -> None:
@@ -31,6 +42,7 @@ async def serve(group: LaneGroup, number: int, extra: bool) -> None:
     item_events, logging = context.item_events, context.logging
     product_names = context.plan.product_names
     at_till = group.at_till
+    lane, group_tally, help_queue = group.name, group.tally, group.help
     waiting = line.customers
     pause_until = pauser(loop)
     exact = isinstance(loop, VirtualClockLoop)
@@ -50,33 +62,60 @@ async def serve(group: LaneGroup, number: int, extra: bool) -> None:
             start = when = customer.start = now
             wait = start - customer.arrival
             if logging:
-                record(
-                    {
-                        "t": start,
-                        "event": "checkout_started",
-                        "customer": customer.id,
-                        "cashier": number,
-                        "wait": wait,
-                    }
-                )
+                if lane is None:
+                    record(
+                        {
+                            "t": start,
+                            "event": "checkout_started",
+                            "customer": customer.id,
+                            "cashier": number,
+                            "wait": wait,
+                        }
+                    )
+                else:
+                    record(
+                        {
+                            "t": start,
+                            "event": "checkout_started",
+                            "customer": customer.id,
+                            "lane": lane,
+                            "cashier": number,
+                            "wait": wait,
+                        }
+                    )
             # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
             if item_events:  # otherwise no zip over the products and no check per item (~4%)
                 for product, scan in zip(customer.products, customer.scans, strict=True):
                     if scan > 0:
                         when += scan
                         await pause_until(when)
-                    emit(
-                        "item_scanned",
-                        customer=customer.id,
-                        cashier=number,
-                        product=product_names[product],
-                        scan=scan,
-                    )
+                    if lane is None:
+                        emit(
+                            "item_scanned",
+                            customer=customer.id,
+                            cashier=number,
+                            product=product_names[product],
+                            scan=scan,
+                        )
+                    else:
+                        emit(
+                            "item_scanned",
+                            customer=customer.id,
+                            lane=lane,
+                            cashier=number,
+                            product=product_names[product],
+                            scan=scan,
+                        )
             else:
                 for scan in customer.scans:
                     if scan > 0:
                         when += scan
                         await pause_until(when)
+            if help_queue is not None and customer.assist > 0:  # a kiosk: wait for an attendant's help
+                emit("assist_requested", customer=customer.id, lane=lane, cashier=number)
+                answer: asyncio.Future[float] = loop.create_future()
+                help_queue.put_nowait(HelpRequest(customer, number, when, answer))
+                when = await answer
             if customer.payment > 0:
                 when += customer.payment
                 await pause_until(when)
@@ -84,17 +123,32 @@ async def serve(group: LaneGroup, number: int, extra: bool) -> None:
             service = now - start
             del at_till[number]
             tally.served(customer.segment, wait, service)
+            if group_tally is not None:
+                group_tally.served(wait, service, customer.arrival)
             if logging:
-                record(
-                    {
-                        "t": now,
-                        "event": "checkout_finished",
-                        "customer": customer.id,
-                        "cashier": number,
-                        "service": service,
-                        "items": len(customer.scans),
-                    }
-                )
+                if lane is None:
+                    record(
+                        {
+                            "t": now,
+                            "event": "checkout_finished",
+                            "customer": customer.id,
+                            "cashier": number,
+                            "service": service,
+                            "items": len(customer.scans),
+                        }
+                    )
+                else:
+                    record(
+                        {
+                            "t": now,
+                            "event": "checkout_finished",
+                            "customer": customer.id,
+                            "lane": lane,
+                            "cashier": number,
+                            "service": service,
+                            "items": len(customer.scans),
+                        }
+                    )
             line.task_done()
             if extra and line.qsize() <= close_at:
                 group.close_till(number)

@@ -57,6 +57,10 @@ def _text(value: Any) -> str | None:
     return None if isinstance(value, str) else "is not a string"
 
 
+def _text_or_null(value: Any) -> str | None:
+    return None if value is None or isinstance(value, str) else "is not a string or null"
+
+
 def _flag(value: Any) -> str | None:
     return None if isinstance(value, bool) else "is not true or false"
 
@@ -75,6 +79,7 @@ _KINDS: dict[str, tuple[type, Check]] = {
     "number": (float, _seconds),
     "number or null": (float, _seconds_or_null),
     "text": (str, _text),
+    "text or null": (str, _text_or_null),
     "flag": (bool, _flag),
     "object": (dict, _mapping),
 }
@@ -143,14 +148,24 @@ EVENTS: dict[str, Event] = {
         ),
         Event(
             "cashier_opened",
-            _fields("cashier:count queue_length:count"),
-            meaning="a till opens (its number is the same till all run long)",
+            _fields("lane:text:lanes cashier:count queue_length:count"),
+            meaning="a till opens (its number is the same till all run long, unique in the shop)",
         ),
-        Event("cashier_closed", _fields("cashier:count queue_length:count"), meaning="a till closes"),
+        Event(
+            "cashier_closed",
+            _fields("lane:text:lanes cashier:count queue_length:count"),
+            meaning="a till closes",
+        ),
         Event(
             "customer_arrived",
-            _fields("customer:count segment:text items:count queue_length:count"),
+            _fields("customer:count segment:text items:count lane:text_or_null:lanes queue_length:count"),
             meaning="a customer comes in; queue_length is the line before they join",
+        ),
+        Event(
+            "customer_admitted",
+            _fields("customer:count lane:text queue_length:count"),
+            only_with="lanes",
+            meaning="a customer held at the door gets a place in a line",
         ),
         Event(
             "customer_balked",
@@ -159,24 +174,46 @@ EVENTS: dict[str, Event] = {
         ),
         Event(
             "checkout_started",
-            _fields("customer:count cashier:count wait:seconds"),
+            _fields("customer:count lane:text:lanes cashier:count wait:seconds"),
             meaning="a customer reaches a till after waiting",
         ),
         Event(
             "item_scanned",
-            _fields("customer:count cashier:count product:text scan:seconds"),
+            _fields("customer:count lane:text:lanes cashier:count product:text scan:seconds"),
             only_with="--items",
             meaning="one item scanned",
         ),
         Event(
+            "assist_requested",
+            _fields("customer:count lane:text cashier:count"),
+            only_with="assist",
+            meaning="a customer at a kiosk needs an attendant",
+        ),
+        Event(
+            "assist_started",
+            _fields("customer:count lane:text cashier:count attendant:count wait:seconds"),
+            only_with="assist",
+            meaning="an attendant arrives, after wait",
+        ),
+        Event(
+            "assist_finished",
+            _fields("customer:count lane:text cashier:count attendant:count assist:seconds"),
+            only_with="assist",
+            meaning="the attendant leaves, after helping for assist seconds",
+        ),
+        Event(
             "checkout_finished",
-            _fields("customer:count cashier:count service:seconds items:count"),
+            _fields("customer:count lane:text:lanes cashier:count service:seconds items:count"),
             meaning="a customer leaves the till, served",
         ),
-        Event("customer_reneged", _fields("customer:count wait:seconds"), meaning="patience ran out"),
+        Event(
+            "customer_reneged",
+            _fields("customer:count lane:text_or_null:lanes wait:seconds"),
+            meaning="patience ran out",
+        ),
         Event(
             "customer_unserved",
-            _fields("customer:count wait:seconds"),
+            _fields("customer:count lane:text_or_null:lanes wait:seconds"),
             meaning="still waiting when the shop closed, or when the run was interrupted",
         ),
         Event(
@@ -194,7 +231,7 @@ EVENTS: dict[str, Event] = {
                     "wait_mean_all:seconds_or_null utilisation:number_or_null "
                     "throughput_per_hour:number_or_null lanes_max:count lane_hours:number "
                     "elapsed:seconds seed:count interrupted:flag segments:object "
-                    "warmup:seconds:warmup realtime_lag_max:seconds:realtime"
+                    "warmup:seconds:warmup realtime_lag_max:seconds:realtime lanes:object:lanes"
                 ),
             ),
             meaning="the run's summary",

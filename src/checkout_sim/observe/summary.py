@@ -16,6 +16,7 @@ from .sketch import RELATIVE_ACCURACY, QuantileSketch
 __all__ = [
     "PERCENTILE_RELATIVE_ERROR",
     "SHARES",
+    "LaneSummary",
     "SegmentSummary",
     "Summary",
     "figure_range",
@@ -46,6 +47,31 @@ class SegmentSummary:
 
 
 @dataclass(frozen=True)
+class LaneSummary:
+    """One lane group's figures (``lanes`` in the summary): its customers, tills and line.
+
+    Waits are of the customers it served. ``tills_max`` is the most of its tills open
+    at once; ``assists``, ``assist_wait_mean`` (from asking for help to an attendant
+    arriving) and ``attendant_utilisation`` are for groups with attendants, else null.
+    """
+
+    served: int
+    wait_mean: float | None
+    wait_p50: float | None
+    wait_p90: float | None
+    wait_p99: float | None
+    wait_max: float | None
+    utilisation: float | None
+    tills_max: int
+    queue_length_mean: float
+    queue_length_max: int
+    lane_hours: float
+    assists: int | None
+    assist_wait_mean: float | None
+    attendant_utilisation: float | None
+
+
+@dataclass(frozen=True)
 class Summary(SegmentSummary):
     """The whole run: :class:`SegmentSummary` figures for everyone, plus the shop's.
 
@@ -73,6 +99,8 @@ class Summary(SegmentSummary):
     warmup: float | None = None
     #: On the wall clock: the most simulated seconds the run fell behind it (None: virtual clock).
     realtime_lag_max: float | None = None
+    #: With lanes: each group's figures, by name.
+    lanes: dict[str, LaneSummary] | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
     #: One run cut into batches of time, for intervals by batch means, when asked for.
@@ -90,13 +118,15 @@ class Summary(SegmentSummary):
             if name not in _NOT_LOGGED and not (name in _FEATURES and getattr(self, name) is None)
         }
         data["segments"] = {name: asdict(segment) for name, segment in self.segments.items()}
+        if self.lanes is not None:
+            data["lanes"] = {name: asdict(lane) for name, lane in self.lanes.items()}
         return data
 
 
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
 _NOT_LOGGED = frozenset({"sketch", "batches"})
 #: Summary fields written only when the run used the feature they belong to.
-_FEATURES = frozenset({"warmup", "realtime_lag_max"})
+_FEATURES = frozenset({"warmup", "realtime_lag_max", "lanes"})
 
 
 def pooled_quantile(summaries: Sequence[Summary], q: float) -> float | None:
@@ -118,7 +148,7 @@ SHARES = frozenset({"wait_probability", "loss", "abandonment", "lost_share", "ut
 
 def figure_range(name: str) -> tuple[float, float]:
     """The values a figure can take: every figure is a count, a time, a mean or a share."""
-    return (0.0, 1.0) if name in SHARES else (0.0, math.inf)
+    return (0.0, 1.0) if name.split("[", 1)[0].removeprefix("lane_") in SHARES else (0.0, math.inf)
 
 
 def figures(summary: Summary) -> dict[str, float | None]:
@@ -146,4 +176,8 @@ def figures(summary: Summary) -> dict[str, float | None]:
     if len(summary.segments) > 1:
         for name, segment in summary.segments.items():
             found[f"wait_mean[{name}]"] = segment.wait_mean
+    for name, lane in (summary.lanes or {}).items():
+        found[f"lane_wait_mean[{name}]"] = lane.wait_mean
+        found[f"lane_wait_p90[{name}]"] = lane.wait_p90
+        found[f"lane_utilisation[{name}]"] = lane.utilisation
     return found

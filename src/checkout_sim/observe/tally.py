@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 from .batches import Batches
 from .sketch import QuantileSketch
-from .summary import SegmentSummary, Summary
+from .summary import LaneSummary, SegmentSummary, Summary
 
-__all__ = ["BatchTally", "LineMeasure", "Tally"]
+__all__ = ["BatchTally", "GroupTally", "LineMeasure", "Lines", "Tally"]
 
 #: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
 _BATCH = 4096
@@ -102,6 +102,125 @@ class _SegmentTally:
         }
 
 
+class GroupTally:
+    """One lane group's figures, accumulated as its tills serve (lanes scenarios only)."""
+
+    __slots__ = (
+        "_attendants",
+        "_clock",
+        "_lane_area",
+        "_open",
+        "_origin",
+        "_since",
+        "assist_wait",
+        "assists",
+        "attendant_busy",
+        "busy",
+        "line",
+        "tills_max",
+        "waits",
+    )
+
+    def __init__(self, clock: Callable[[], float], line: LineMeasure, attendants: int) -> None:
+        self._clock = clock
+        self.line = line
+        self._attendants = attendants
+        self.waits = _WaitTally()
+        self.busy = 0.0
+        self._open = 0
+        self._lane_area = 0.0
+        self._since = self._origin = clock()
+        self.tills_max = 0
+        self.assists = 0
+        self.assist_wait = 0.0
+        self.attendant_busy = 0.0
+
+    def served(self, wait: float, service: float, arrival: float) -> None:
+        """A customer of this group who arrived at ``arrival`` waited ``wait`` and was served in ``service``.
+
+        The till's time counts as busy whoever it served; the wait counts only for a
+        customer who arrived after the warm-up.
+        """
+        self.busy += service
+        if arrival >= self._origin:
+            pending = self.waits.pending
+            pending.append(wait)
+            if len(pending) >= _BATCH:
+                self.waits.settle()
+
+    def assisted(self, wait: float, time: float) -> None:
+        """An attendant came after ``wait`` and helped for ``time``."""
+        self.assists += 1
+        self.assist_wait += wait
+        self.attendant_busy += time
+
+    def tills_changed(self, delta: int) -> None:
+        """A till of this group opened (+1) or closed (-1)."""
+        now = self._clock()
+        self._lane_area += self._open * (now - self._since)
+        self._since = now
+        self._open += delta
+        self.tills_max = max(self.tills_max, self._open)
+
+    def begin_window(self, in_service: Iterable[float]) -> None:
+        """The warm-up is over: start afresh (see :meth:`Tally.begin_window`)."""
+        now = self._clock()
+        line = self.line
+        line.measure()
+        line.area = line.waiting_area = 0.0
+        line.peak = 0
+        self.tills_changed(0)
+        self._lane_area = 0.0
+        self.tills_max = self._open
+        self.busy = -math.fsum(now - start for start in in_service)
+        self.waits = _WaitTally()
+        self.assists, self.assist_wait, self.attendant_busy = 0, 0.0, 0.0
+        self._origin = now
+
+    def summary(self) -> LaneSummary:
+        """This group's figures so far."""
+        end = self._clock()
+        span = end - self._origin
+        self.line.measure()
+        self.tills_changed(0)
+        waits = self.waits.figures()
+        helped = self._attendants > 0
+        return LaneSummary(
+            served=self.waits.sketch.count,
+            wait_mean=waits["wait_mean"],
+            wait_p50=waits["wait_p50"],
+            wait_p90=waits["wait_p90"],
+            wait_p99=waits["wait_p99"],
+            wait_max=waits["wait_max"],
+            utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
+            tills_max=self.tills_max,
+            queue_length_mean=self.line.area / span if span > 0 else 0.0,
+            queue_length_max=self.line.peak,
+            lane_hours=self._lane_area / 3600.0,
+            assists=self.assists if helped else None,
+            assist_wait_mean=self.assist_wait / self.assists if helped and self.assists else None,
+            attendant_utilisation=(
+                self.attendant_busy / (self._attendants * span) if helped and span > 0 else None
+            ),
+        )
+
+
+class Lines:
+    """Several groups' lines measured as one: lengths and areas add up, the peak is the longest line."""
+
+    def __init__(self, lines: Sequence[LineMeasure]) -> None:
+        self._lines = list(lines)
+        self.area = self.waiting_area = 0.0
+        self.peak = 0
+
+    def measure(self) -> None:
+        for line in self._lines:
+            line.measure()
+        self.area = math.fsum(line.area for line in self._lines)
+        self.waiting_area = math.fsum(line.waiting_area for line in self._lines)
+        self.peak = max(line.peak for line in self._lines)
+
+
 class LineMeasure(Protocol):
     """A line that measures its own length over time (see :class:`~._line.Line`)."""
 
@@ -140,6 +259,7 @@ class Tally:
         "_pending",
         "_warmup",
         "busy",
+        "groups",
         "lanes_max",
         "line",
         "segments",
@@ -151,6 +271,8 @@ class Tally:
         self._pending = [segment.waits.pending for segment in self.segments]
         self._clock = clock
         self.line: LineMeasure = _NoLine()
+        #: With lanes: each group's own tally, by name (the shop adds them).
+        self.groups: dict[str, GroupTally] = {}
         self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
         self.busy = 0.0
         self._lanes_open = 0
@@ -246,6 +368,7 @@ class Tally:
             interrupted=interrupted,
             segments=per_segment,
             warmup=self._origin if self._warmup else None,
+            lanes={name: group.summary() for name, group in self.groups.items()} or None,
             sketch=overall.sketch,
         )
 
