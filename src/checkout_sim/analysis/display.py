@@ -120,8 +120,33 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
                 f"  {name:<{width}}  served {figures.served:>5}  lost {lost[name]:>{lost_width}}  "
                 f"wait* {_waits(figures)}"
             )
+    lines.extend(_lane_rows(summary))
     lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
     return "\n".join(lines)
+
+
+def _lane_rows(summary: Summary) -> list[str]:
+    """One row per lane group: its customers' waits, its tills, its line, and its attendants' help."""
+    if not summary.lanes:
+        return []
+    width = max(len(name) for name in summary.lanes)
+    rows = []
+    for name, lane in summary.lanes.items():
+        utilisation = "-" if lane.utilisation is None else f"{lane.utilisation:.1%}"
+        row = (
+            f"  lane {name:<{width}}  served {lane.served:>5}  wait* mean {format_seconds(lane.wait_mean)}  "
+            f"p90 {format_seconds(lane.wait_p90)}  max {format_seconds(lane.wait_max)}  "
+            f"tills {lane.tills_max} ({utilisation} busy, {lane.lane_hours:.1f} till-hours)  "
+            f"line mean {lane.queue_length_mean:.2f} max {lane.queue_length_max}"
+        )
+        if lane.assists is not None:
+            attendants = "-" if lane.attendant_utilisation is None else f"{lane.attendant_utilisation:.1%}"
+            row += (
+                f"  help {lane.assists} (waited {format_seconds(lane.assist_wait_mean)} on average, "
+                f"attendants {attendants} busy)"
+            )
+        rows.append(row)
+    return rows
 
 
 # --- several runs --------------------------------------------------------------------

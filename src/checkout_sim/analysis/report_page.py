@@ -428,6 +428,45 @@ def _which_run(digest: RunDigest) -> str:
     )
 
 
+def _lanes_section(lanes: dict[str, Any] | None) -> str:
+    """Waits and tills per lane group (a scenario with lanes)."""
+    if not lanes:
+        return ""
+    rows = []
+    for name, figures in lanes.items():
+        cells = (
+            ("served", figures["served"], f"{figures['served']:,}"),
+            ("wait_mean", figures["wait_mean"], _duration(figures["wait_mean"])),
+            ("wait_p90", figures["wait_p90"], _duration(figures["wait_p90"])),
+            ("tills_max", figures["tills_max"], f"{figures['tills_max']:,}"),
+            ("utilisation", figures["utilisation"], _share_text(figures["utilisation"])),
+            ("lane_hours", figures["lane_hours"], f"{figures['lane_hours']:.1f}"),
+            ("queue_length_mean", figures["queue_length_mean"], f"{figures['queue_length_mean']:.2f}"),
+            ("assists", figures["assists"], "–" if figures["assists"] is None else f"{figures['assists']:,}"),
+        )
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td>"
+            + "".join(
+                f'<td class="num" data-lane="{html.escape(name)}" data-figure="{key}" '
+                f'data-value="{_data(value)}">{text}</td>'
+                for key, value, text in cells
+            )
+            + "</tr>"
+        )
+    return (
+        '<section id="lanes"><h2>Waits and tills by lane group</h2>'
+        '<table><tr><th>lane</th><th class="num">served</th><th class="num">average wait of served</th>'
+        '<th class="num">9 in 10 served waited less than</th><th class="num">tills open at most</th>'
+        '<th class="num">tills busy</th><th class="num">till-hours</th>'
+        '<th class="num">people in line, on average</th><th class="num">helped</th></tr>'
+        f"{''.join(rows)}</table></section>"
+    )
+
+
+def _share_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
 def _segment_rows(segments: dict[str, Any]) -> str:
     rows = []
     for segment, figures in segments.items():
@@ -533,6 +572,7 @@ def render(digest: RunDigest) -> str:
 <section id="segments"><h2>Waits by customer group</h2>
 <table><tr><th>group</th><th class="num">arrived</th><th class="num">served</th><th class="num">average wait of served</th><th class="num">9 in 10 served waited less than</th><th class="num">lost</th><th class="num">lost share of arrivals</th></tr>{_segment_rows(finished.get("segments") or {})}</table>
 {plots["segments"]}</section>
+{_lanes_section(finished.get("lanes"))}
 <section id="lost"><h2>Customers lost</h2>{plots["lost"]}</section>
 <section id="summary"><h2>Summary</h2><table>{rows}</table></section>
 {_runs_section(digest)}

@@ -458,11 +458,10 @@ class Scenario(Model):
             return
         roomiest = max(limit for limit in limits if limit is not None)
         items = (segment.basket or self.basket).items
-        key, largest = items.largest()
+        _, largest = items.largest()
         unbounded = getattr(items, "dist", None) == "poisson"
         if unbounded or largest > roomiest:
             at = f"segments.{index}.basket.items" if segment.basket is not None else "basket.items"
-            at += f".{key}" if key and not unbounded else ""
             biggest = next(lane for lane in open_to if lane.max_items == roomiest)
             size = "of any size" if unbounded else f"of up to {largest:g} items"
             raise rule_error(

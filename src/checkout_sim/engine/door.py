@@ -53,8 +53,9 @@ class Door:
         self._gap = arrivals.gap
         self._customers = customers
         self._router = router
-        self._only = router.only
-        if router.only is None:  # several groups: each arrival picks one (the one-group path stays lean)
+        # The classic one line (queue and cashiers) takes the lean path; lanes, even one, are routed.
+        self._only = router.only if not context.lanes else None
+        if self._only is None:
             self._arrive = self._arrive_routed  # type: ignore[method-assign]
         #: With lanes, the groups a customer held at the door may join, and how they pick.
         self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
