@@ -282,3 +282,57 @@ def test_the_report_has_waits_and_tills_per_lane_group(
             "assists",
         ):
             assert shown[(name, figure)] == getattr(figures, figure), (name, figure)
+
+
+THINNED = """
+name: split
+duration: 150h
+warmup: 5h
+products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
+segments:
+  - {name: big, share: 2}
+  - {name: small, share: 1, basket: {items: 1}}
+arrivals: {pattern: poisson, rate: 2.4/min}
+lanes:
+  - {name: tills, count: 2, segments: [big]}
+  - {name: express, count: 1, scan_factor: 0.5, segments: [small]}
+"""
+
+
+@pytest.mark.slow
+def test_groups_fed_by_their_own_segments_are_the_textbook_queues() -> None:
+    """Segments split a Poisson stream: tills are M/M/2 at 1.6/min, express M/M/1 at 0.8/min, 30 s service.
+
+    Erlang C and M/M/1 are computed here; each lies in the 99.9 % interval of 10 replications.
+    """
+    from checkout_sim.analysis.confidence import mean_interval
+    from checkout_sim.analysis.theory import erlang_c, predict
+
+    scenario = parse_scenario(THINNED)
+    lam_tills, lam_express = 2.4 / 60 * 2 / 3, 2.4 / 60 / 3
+    tills_wait = erlang_c(2, lam_tills * 60) / (2 / 60 - lam_tills)
+    express_wait = (lam_express * 30) / (1 / 30 - lam_express)  # rho / (mu - lambda)
+    prediction = predict(scenario)
+    assert prediction.figures == pytest.approx(
+        {
+            "lane_wait_mean[tills]": tills_wait,
+            "lane_utilisation[tills]": lam_tills * 60 / 2,
+            "lane_wait_mean[express]": express_wait,
+            "lane_utilisation[express]": lam_express * 30,
+        }
+    )
+    summaries = [run(scenario, seed=seed) for seed in range(1, 11)]
+    for name, expected in prediction.figures.items():
+        lane, figure = name[name.index("[") + 1 : -1], name[len("lane_") : name.index("[")]
+        values = [getattr(summary.lanes[lane], figure) for summary in summaries if summary.lanes]
+        mean, half = mean_interval(values, 0.999)
+        assert abs(mean - expected) <= half, (name, mean, half, expected)
+
+
+def test_groups_that_customers_choose_between_have_no_closed_form() -> None:
+    """When a segment may use two groups, the streams depend on the lines: no prediction, and why."""
+    from checkout_sim.analysis.theory import predict
+
+    prediction = predict(parse_scenario(SHOP))
+    assert prediction.figures == {}
+    assert set(prediction.missing.values()) == {"customers choose among groups by line length"}

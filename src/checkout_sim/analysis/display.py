@@ -316,6 +316,7 @@ def _how_simulated(scenario: Scenario, summaries: Sequence[Summary], batches: Ba
 
 def _theory_text(name: str, value: float) -> str:
     """Figures beside theory keep four significant digits, so small differences show."""
+    name = name.removeprefix("lane_")
     if name.startswith("wait_") and name != "wait_probability":
         return f"{value:.4g}s"
     return f"{value:.4f}"

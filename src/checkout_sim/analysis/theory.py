@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..config.distributions import Constant, ConstantCount, Empirical, Exponential, Gamma, Uniform
-from ..config.scenario import ConstantArrivals, PoissonArrivals
+from ..config.scenario import ConstantArrivals, Lane, PoissonArrivals
 
 if TYPE_CHECKING:
     from ..config.scenario import Scenario
@@ -166,14 +166,14 @@ _MOMENTS: dict[type, Callable[[Any], tuple[float, float]]] = {
 }
 
 
-def _service(scenario: Scenario) -> object | str:
-    """The per-customer service distribution, or why it is not a single textbook one."""
+def _service(scenario: Scenario, lane: Lane | None = None) -> object | str:
+    """The per-customer service distribution (before any scan factor), or why it is not a textbook one."""
 
     baskets = [(segment.basket or scenario.basket).items for segment in scenario.segments]
     if not all(isinstance(b, ConstantCount) for b in baskets):
         return "the number of items per customer is random"
     counts = {b.value for b in baskets if isinstance(b, ConstantCount)}
-    payment = scenario.tills()[0].payment_time
+    payment = (lane or scenario.tills()[0]).payment_time
     if counts == {0}:
         return payment
     if counts != {1}:
@@ -359,6 +359,79 @@ def _dm1(gap: float, mu: float) -> Prediction:
 
 
 def _predict_lanes(scenario: Scenario) -> Prediction:
-    """Lanes: placeholder until the per-group theory is written."""
-    reason = "customers choose among groups by line length"
-    return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
+    """Lane groups whose customers are fixed by segment: each its own queue, fed by a thinned Poisson stream.
+
+    Splitting a Poisson stream by a customer's segment (drawn independently at arrival)
+    gives independent Poisson streams, so a group that only its own segments use is an
+    M/M/c queue (Erlang C) for exponential service, or M/G/1 (Pollaczek-Khinchine) with
+    one till. Where customers choose among groups, the streams depend on the lines: no
+    closed form.
+    """
+    lanes = scenario.lanes
+    assert lanes is not None
+
+    def nothing(reason: str) -> Prediction:
+        return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
+
+    open_to = {
+        segment.name: [
+            lane
+            for lane in lanes
+            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
+        ]
+        for segment in scenario.segments
+    }
+    if any(len(groups) != 1 for groups in open_to.values()):
+        return nothing("customers choose among groups by line length")
+    arrivals = scenario.arrivals
+    if not isinstance(arrivals, PoissonArrivals):
+        return nothing(f"{arrivals.pattern} arrivals are not a Poisson process")
+    total = math.fsum(segment.share for segment in scenario.segments)
+    figures: dict[str, float] = {}
+    missing: dict[str, str] = {}
+    for lane in lanes:
+        segments = [segment for segment in scenario.segments if open_to[segment.name][0] is lane]
+        if not segments:
+            continue
+        lam = arrivals.rate * math.fsum(segment.share for segment in segments) / total
+        found = _lane_queue(scenario, lane, segments, lam)
+        if isinstance(found, str):
+            missing[f"lane_wait_mean[{lane.name}]"] = found
+            continue
+        figures[f"lane_wait_mean[{lane.name}]"] = found[0]
+        figures[f"lane_utilisation[{lane.name}]"] = found[1]
+    return Prediction(
+        "lane groups, each its own queue fed by its own segments (Poisson thinning)", figures, missing
+    )
+
+
+def _lane_queue(
+    scenario: Scenario, lane: Any, segments: Sequence[Any], lam: float
+) -> tuple[float, float] | str:
+    """(mean wait, utilisation) of one lane group as M/M/c or M/G/1; or why it has no closed form."""
+    if lane.scaling is not None:
+        return "tills open and close (scaling)"
+    if lane.queue.capacity is not None:
+        return "the line has a capacity"
+    if lane.assist is not None:
+        return "kiosks wait for attendants"
+    if any(segment.patience is not None for segment in segments):
+        return "customers give up (patience)"
+    if lane.queue.kind == "priority" and len({segment.priority for segment in segments}) > 1:
+        return "priorities"
+    service = _service(scenario.model_copy(update={"segments": list(segments), "lanes": None}), lane)
+    if isinstance(service, str):
+        return service
+    moments = _moments(service)
+    if moments is None:
+        return f"service is {type(service).__name__.lower()}"
+    factor = lane.scan_factor
+    mean_s, second_s = moments[0] * factor, moments[1] * factor**2
+    c = lane.count
+    if lam * mean_s >= c:
+        return "unstable: arrivals outpace the tills"
+    if isinstance(service, Exponential):
+        return mmc_wait(lam, 1 / mean_s, c), lam * mean_s / c
+    if c == 1:
+        return mg1_wait(lam, mean_s, second_s), lam * mean_s
+    return "general service with several tills (M/G/c) has no closed form"
