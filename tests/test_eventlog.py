@@ -62,6 +62,7 @@ def test_every_key_keeps_one_type_across_the_log(path: Path) -> None:
     assert {key: kinds for key, kinds in types.items() if len(kinds) > 1} == {}
     finished = log.summary
     optional: dict[str, type] = {"warmup": float} if scenario.warmup else {}  # only where it is used
+    optional |= {"lanes": dict} if scenario.lanes is not None else {}
     assert set(finished) == {"t", "event", *SUMMARY_TYPES, *optional}
     for key, kind in optional.items():
         assert type(finished[key]) is kind, key

@@ -336,3 +336,27 @@ def test_groups_that_customers_choose_between_have_no_closed_form() -> None:
     prediction = predict(parse_scenario(SHOP))
     assert prediction.figures == {}
     assert set(prediction.missing.values()) == {"customers choose among groups by line length"}
+
+
+def test_set_and_sweep_reach_into_the_lanes() -> None:
+    """--set lanes.1.count=3 changes a group; --sweep lanes.2.count=2..3 varies one; errors name the flag."""
+    from checkout_sim import ScenarioError
+    from checkout_sim.analysis import run_sweep
+
+    assert parse_scenario(SHOP, "shop.yaml", ["lanes.1.count=3"]).tills()[1].count == 3
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(SHOP, "shop.yaml", ["lanes.1.max_items=0.5"])
+    assert str(caught.value) == "--set lanes.1.max_items=0.5: lanes.1.max_items: expected a whole number"
+    result = run_sweep(
+        SHOP.replace("duration: 2h", "duration: 30min"),
+        "shop.yaml",
+        sweeps=["lanes.2.count=2..3"],
+        replications=2,
+        goals=["lane_wait_mean[self-checkout] <= 10m"],
+        jobs=1,
+    )
+    assert [r.variant.settings for r in result.results] == [{"lanes.2.count": 2}, {"lanes.2.count": 3}]
+    assert [r.variant.scenario.tills()[2].count for r in result.results] == [2, 3]
+    assert (
+        result.cheapest is not None and result.cheapest.variant.number == 1
+    )  # fewer kiosks, fewer till-hours

@@ -142,10 +142,15 @@ def parse_sweep(text: str) -> tuple[str, list[str]]:
 
 def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> list[str]:
     """The figures a goal may name: the summary's numbers, the derived figures,
-    ``wait_mean[segment]`` for each segment of ``scenario`` when it has several, and
-    the swept keys ``swept`` whose values are numbers."""
+    ``wait_mean[segment]`` for each segment of ``scenario`` when it has several,
+    ``lane_wait_mean[lane]``, ``lane_wait_p90[lane]`` and ``lane_utilisation[lane]`` for
+    each of its lane groups, and the swept keys ``swept`` whose values are numbers."""
     segments = [segment.name for segment in scenario.segments] if scenario is not None else []
-    return sorted({*_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)), *swept})
+    lanes = [lane.name for lane in scenario.lanes or ()] if scenario is not None else []
+    per_lane = {
+        f"lane_{figure}[{lane}]" for lane in lanes for figure in ("wait_mean", "wait_p90", "utilisation")
+    }
+    return sorted({*_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)), *per_lane, *swept})
 
 
 def _run_figures(summary: Summary) -> dict[str, float | None]:

@@ -23,7 +23,7 @@ from .routing import Router, Rule
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["Door", "Overloaded"]
+__all__ = ["Door", "LanesDoor", "Overloaded"]
 
 
 class Overloaded(RuntimeError):
@@ -53,12 +53,7 @@ class Door:
         self._gap = arrivals.gap
         self._customers = customers
         self._router = router
-        # The classic one line (queue and cashiers) takes the lean path; lanes, even one, are routed.
-        self._only = router.only if not context.lanes else None
-        if self._only is None:
-            self._arrive = self._arrive_routed  # type: ignore[method-assign]
-        #: With lanes, the groups a customer held at the door may join, and how they pick.
-        self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
+        self._only = router.only
         self._progress = progress
         plan = context.plan
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
@@ -82,16 +77,7 @@ class Door:
             self._time_next_arrival(0.0)
             while (customer := await self._door) is not None:
                 self._door = loop.create_future()
-                if self._only is not None:
-                    if await self._wait_at_door(customer, self._only):
-                        self._joined(customer, self._only)
-                else:
-                    assert self._holding is not None
-                    groups, rule = self._holding
-                    self._holding = None
-                    joined = await self._wait_for_room(customer, groups, rule)
-                    if joined is not None:
-                        self._admit(customer, joined)
+                await self._let_in(customer)
                 # The next arrival is timed from when this one got in: the arrival
                 # process was blocked. (Otherwise from the last one's scheduled time.)
                 self._reference = loop.time()
@@ -99,6 +85,13 @@ class Door:
                 self._after_arrival()
         finally:
             self.stop()
+
+    async def _let_in(self, customer: Customer) -> None:
+        """A customer the line was full for waits at the door until they get in, or leave."""
+        group = self._only
+        assert group is not None
+        if await self._wait_at_door(customer, group):
+            self._joined(customer, group)
 
     def _time_next_arrival(self, reference: float) -> None:
         """Schedule the next arrival after ``reference``; when there is none, the end of arrivals.
@@ -209,8 +202,65 @@ class Door:
             self._joined(customer, group)
         return False
 
-    def _arrive_routed(self, customer: Customer) -> bool:
-        """:meth:`_arrive` with lanes: pick a group with room among those open to the customer.
+    def _joined(self, customer: Customer, group: LaneGroup) -> None:
+        """In line: start the patience clock and tell the manager the line grew."""
+        if customer.patience is not None:
+            customer.leave_timer = self._loop.call_at(
+                customer.arrival + customer.patience, group.renege, customer
+            )
+        if group.grew is not None:
+            group.grew.set()
+
+    async def _wait_at_door(self, customer: Customer, group: LaneGroup) -> bool:
+        """Backpressure: block on ``await line.put()``; False if they never got in.
+
+        Patience runs from arrival, so a customer held at the door may give up there;
+        with ``drain: false`` anyone still at the door at closing time is unserved.
+        """
+        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
+        closing = self._closing if self._closing is not None else math.inf
+        deadline = min(patience, closing)
+        self.held = customer
+        try:
+            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
+                await group.line.put(customer)
+        except TimeoutError:
+            self.held = None
+            self._context.give_up(customer, reneged=patience <= closing)
+            return False
+        self.held = None
+        return True
+
+
+class LanesDoor(Door):
+    """The door of a shop with lanes: each arrival picks a group (:mod:`.routing`), even if there is one.
+
+    A subclass rather than a branch, so the classic one-line path costs nothing more.
+    """
+
+    def __init__(
+        self,
+        context: Context,
+        arrivals: ArrivalProcess,
+        customers: CustomerFactory,
+        router: Router,
+        progress: Callable[[float], None] | None,
+    ) -> None:
+        super().__init__(context, arrivals, customers, router, progress)
+        #: The groups a customer held at the door may join, and how they pick.
+        self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
+
+    async def _let_in(self, customer: Customer) -> None:
+        """Every group open to the customer was full: wait for the first place in any."""
+        assert self._holding is not None
+        groups, rule = self._holding
+        self._holding = None
+        joined = await self._wait_for_room(customer, groups, rule)
+        if joined is not None:
+            self._admit(customer, joined)
+
+    def _arrive(self, customer: Customer) -> bool:
+        """With lanes: pick a group with room among those open to the customer.
 
         Only when every group open to them is full does a customer balk, or, if one of
         those holds arrivals at the door, wait there for the first place in any of them.
@@ -294,32 +344,3 @@ class Door:
         self.held = None
         counted.release()
         return group
-
-    def _joined(self, customer: Customer, group: LaneGroup) -> None:
-        """In line: start the patience clock and tell the manager the line grew."""
-        if customer.patience is not None:
-            customer.leave_timer = self._loop.call_at(
-                customer.arrival + customer.patience, group.renege, customer
-            )
-        if group.grew is not None:
-            group.grew.set()
-
-    async def _wait_at_door(self, customer: Customer, group: LaneGroup) -> bool:
-        """Backpressure: block on ``await line.put()``; False if they never got in.
-
-        Patience runs from arrival, so a customer held at the door may give up there;
-        with ``drain: false`` anyone still at the door at closing time is unserved.
-        """
-        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
-        closing = self._closing if self._closing is not None else math.inf
-        deadline = min(patience, closing)
-        self.held = customer
-        try:
-            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
-                await group.line.put(customer)
-        except TimeoutError:
-            self.held = None
-            self._context.give_up(customer, reneged=patience <= closing)
-            return False
-        self.held = None
-        return True

@@ -185,6 +185,11 @@ class LaneGroup:
             task.cancel()
 
     def close_all(self) -> None:
-        """The run is over: every till still open closes, in number order."""
+        """The run is over: every till still open closes, in number order; the attendants go home.
+
+        (A finished attendant task keeps its cancellation's traceback, whose frame refers
+        to this group: dropped here, so the run is freed by reference counting.)
+        """
         for number in sorted(self.tills):
             self.close_till(number)
+        self._attendants.clear()

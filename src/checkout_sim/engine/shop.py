@@ -26,7 +26,7 @@ from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
 from .context import Context
 from .customers import Customer, CustomerFactory
-from .door import Door, Overloaded
+from .door import Door, LanesDoor, Overloaded
 from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
@@ -99,7 +99,7 @@ class Shop:
                 bind=self._bind,
             )
             context.log_to(log.emit, log.record)
-        self._door = Door(
+        self._door = (LanesDoor if context.lanes else Door)(
             context,
             make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
             CustomerFactory(scenario, customers),
