@@ -185,6 +185,55 @@ def bare_asyncio(customers: int, seed: int) -> tuple[int, float]:
     return served, total_wait / served
 
 
+#: Case 4: three lane groups (tills, service scale), customers join the shortest, patience.
+LANE_GROUPS = (("tills", 3, 1.0), ("express", 2, 0.5), ("kiosks", 4, 1.5))
+LANES_SERVICE = 60.0  # mean of the base service (exponential), scaled by each group's factor
+LANES_PATIENCE = 300.0  # mean patience (exponential): still waiting after it, a customer leaves
+#: Arrivals at 90 % of the three groups' capacity.
+LANES_LAMBDA = 0.9 * sum(count / (LANES_SERVICE * factor) for _, count, factor in LANE_GROUPS)
+
+
+def simpy_lanes(customers: int, seed: int) -> tuple[int, float]:
+    """SimPy: three Resources, a process per customer joining the one with the fewest people ahead
+    per till (those in line and at the tills; ties to the first), leaving when patience runs out.
+
+    Returns (customers, served or gone), mean wait of the served).
+    """
+    import simpy
+
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    groups = [(simpy.Resource(env, capacity=count), count, factor) for _, count, factor in LANE_GROUPS]
+    served = gone = 0
+    total_wait = 0.0
+
+    def ahead(group: tuple[Any, int, float]) -> float:
+        resource, count, _ = group
+        return (len(resource.queue) + resource.count) / count
+
+    def customer(service: float, patience: float) -> Any:
+        nonlocal served, gone, total_wait
+        arrival = env.now
+        resource, _, factor = min(groups, key=ahead)
+        with resource.request() as request:
+            outcome = yield request | env.timeout(patience)
+            if request not in outcome:
+                gone += 1
+                return
+            total_wait += env.now - arrival
+            yield env.timeout(service * factor)
+        served += 1
+
+    def producer() -> Any:
+        for _ in range(customers):
+            yield env.timeout(rng.expovariate(LANES_LAMBDA))
+            env.process(customer(rng.expovariate(1 / LANES_SERVICE), rng.expovariate(1 / LANES_PATIENCE)))
+
+    env.process(producer())
+    env.run()
+    return served + gone, total_wait / served
+
+
 PEERS: dict[str, Callable[[int, int], tuple[int, float]]] = {
     "SimPy Store": simpy_store,
     "SimPy Resource": simpy_resource,

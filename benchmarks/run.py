@@ -7,7 +7,10 @@ Case 1, summary only: customers per second for checkout-sim (no event log), SimP
 and each one's ratio to checkout-sim. Case 2, full event log to a file: checkout-sim
 against SimPy writing the same three events per customer, with the same fields, with
 orjson (the two logs are the same size to within 0.1 %). Case 3: peak
-memory (max RSS of a fresh process) for N and 10 N customers. Each timing is the best
+memory (max RSS of a fresh process) for N and 10 N customers. Case 4: three lane groups
+(3 tills, 2 express at half the service time, 4 kiosks at 1.5 times it) where each
+customer joins the group with the fewest people ahead per till and leaves when patience
+runs out, against the same model in SimPy. Each timing is the best
 of ``--repeat`` runs, taken in turns (one run of each per round); all runs of a
 case happen in this one process run.
 """
@@ -27,7 +30,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from peers import CASHIERS, LAMBDA, MU, PEERS, simpy_store
+from peers import (
+    CASHIERS,
+    LAMBDA,
+    LANE_GROUPS,
+    LANES_LAMBDA,
+    LANES_PATIENCE,
+    LANES_SERVICE,
+    MU,
+    PEERS,
+    simpy_lanes,
+    simpy_store,
+)
 
 from checkout_sim import Scenario, parse_scenario, run
 
@@ -42,6 +56,34 @@ cashiers: {{count: {cashiers}}}
 def scenario(customers: int) -> Scenario:
     """The benchmark model as a checkout-sim scenario."""
     return parse_scenario(MODEL.format(rate=LAMBDA, customers=customers, mean=1 / MU, cashiers=CASHIERS))
+
+
+LANES_MODEL = """
+name: three-groups-benchmark
+arrivals: {{pattern: poisson, rate: {rate}/s, limit: {customers}}}
+products: [{{name: service, checkout_time: {{dist: exponential, mean: {mean}s}}}}]
+segments: [{{name: regular, patience: {{dist: exponential, mean: {patience}s}}, choice: shortest}}]
+lanes:
+{lanes}
+"""
+
+
+def lanes_scenario(customers: int) -> Scenario:
+    """Case 4's model as a checkout-sim scenario."""
+    lanes = "\n".join(
+        f"  - {{name: {name}, count: {count}, scan_factor: {factor}}}" for name, count, factor in LANE_GROUPS
+    )
+    return parse_scenario(
+        LANES_MODEL.format(
+            rate=LANES_LAMBDA, customers=customers, mean=LANES_SERVICE, patience=LANES_PATIENCE, lanes=lanes
+        )
+    )
+
+
+def ours_lanes(customers: int, seed: int) -> tuple[int, float]:
+    summary = run(lanes_scenario(customers), seed=seed)
+    assert summary.wait_mean is not None
+    return summary.arrived, summary.wait_mean
 
 
 def ours(customers: int, seed: int) -> tuple[int, float]:
@@ -143,6 +185,17 @@ def main() -> int:
                 repeat,
             ),
         )
+
+    table(
+        "Case 4: three lane groups, shortest line, patience (customers/s counts every arrival)",
+        best_rates(
+            {
+                "checkout-sim (lanes, no event log)": lambda: ours_lanes(n, 1),
+                "SimPy: a Resource per group, a process per customer": lambda: simpy_lanes(n, 1),
+            },
+            repeat,
+        ),
+    )
 
     if args.memory:
         small, large = peak_rss(n), peak_rss(10 * n)
