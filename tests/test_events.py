@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 from pathlib import Path
 
 from checkout_sim import load_scenario, replicate
@@ -13,7 +12,6 @@ from conftest import ROOT, SCENARIOS
 from logcheck import parse
 
 SOURCE = ROOT / "src" / "checkout_sim"
-IDENTIFIER = re.compile(r"`([a-z_][a-z0-9_]*)`")
 
 
 def built_events() -> list[tuple[Path, int, str, set[str] | None]]:
@@ -65,17 +63,10 @@ def test_the_engine_builds_only_defined_events_with_exactly_their_fields() -> No
 
 def test_the_readme_table_lists_every_event_with_its_fields() -> None:
     """The README's event table and run_finished paragraph give exactly the fields events.py defines."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## The event log", 1)[1].split("\n## ", 1)[0]
-    listed: dict[str, set[str]] = {}
-    for row in re.findall(r"^\| (`.+?) \| (.*) \|$", section, re.M):
-        for event in IDENTIFIER.findall(row[0]):
-            listed[event] = set(IDENTIFIER.findall(row[1]))
-    summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
-    assert summary is not None
-    listed["run_finished"] = set(IDENTIFIER.findall(summary[1]))
+    from test_analysis_docs import readme_event_fields
+
     defined = {name: {field.name for field in event.fields} for name, event in EVENTS.items()}
-    assert listed == defined
+    assert readme_event_fields() == defined
 
 
 def test_every_line_of_real_logs_passes_the_readers_check() -> None:

@@ -47,11 +47,15 @@ class Model(BaseModel):
     @model_serializer(mode="wrap")
     def _without_unused_features(self, handler: SerializerFunctionWrapHandler) -> Any:
         data = handler(self)
-        if self._features and isinstance(data, dict):
-            for name in self._features:
-                if getattr(self, name) == type(self).model_fields[name].default:
-                    data.pop(name, None)
+        if isinstance(data, dict):
+            for name in self._unused():
+                data.pop(name, None)
         return data
+
+    def _unused(self) -> list[str]:
+        """The keys a dump leaves out: features at their default."""
+        fields = type(self).model_fields
+        return [name for name in self._features if getattr(self, name) == fields[name].default]
 
 
 def rule_error(at: str, message: str) -> PydanticCustomError:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
 
@@ -113,36 +113,35 @@ class Segment(Model):
 Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
 
 
-class PoissonArrivals(Model):
+class _AtOneRate:
+    """Arrivals at one steady mean rate (``rate``, per second), from opening to the end."""
+
+    if TYPE_CHECKING:  # declared by the models that mix this in
+        rate: float
+
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening."""
+        return self.rate * duration
+
+    def rates(self) -> list[tuple[str, float]]:
+        """Each stretch's mean arrival rate (per second), by the key that sets it."""
+        return [("arrivals.rate", self.rate)]
+
+
+class PoissonArrivals(_AtOneRate, Model):
     """Arrivals with exponential gaps: the M in M/M/c."""
 
     pattern: Literal["poisson"]
     rate: Rate
     limit: Limit = None
 
-    def expected(self, duration: float) -> float:
-        """The mean number of arrivals in ``duration`` seconds from opening."""
-        return self.rate * duration
 
-    def rates(self) -> list[tuple[str, float]]:
-        """Each stretch's mean arrival rate (per second), by the key that sets it."""
-        return [("arrivals.rate", self.rate)]
-
-
-class ConstantArrivals(Model):
+class ConstantArrivals(_AtOneRate, Model):
     """Evenly spaced arrivals, the first one gap after opening."""
 
     pattern: Literal["constant"]
     rate: Rate
     limit: Limit = None
-
-    def expected(self, duration: float) -> float:
-        """The mean number of arrivals in ``duration`` seconds from opening."""
-        return self.rate * duration
-
-    def rates(self) -> list[tuple[str, float]]:
-        """Each stretch's mean arrival rate (per second), by the key that sets it."""
-        return [("arrivals.rate", self.rate)]
 
 
 class BatchArrivals(Model):
@@ -375,6 +374,11 @@ class Scenario(Model):
         if isinstance(data, dict) and "lanes" in data and "cashiers" not in data:
             return {**data, "cashiers": None}
         return data
+
+    def _unused(self) -> list[str]:
+        """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out."""
+        unused = super()._unused()
+        return unused if self.lanes is None else [*unused, "queue", "cashiers"]
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -238,17 +238,8 @@ class LanesDoor(Door):
     A subclass rather than a branch, so the classic one-line path costs nothing more.
     """
 
-    def __init__(
-        self,
-        context: Context,
-        arrivals: ArrivalProcess,
-        customers: CustomerFactory,
-        router: Router,
-        progress: Callable[[float], None] | None,
-    ) -> None:
-        super().__init__(context, arrivals, customers, router, progress)
-        #: The groups a customer held at the door may join, and how they pick.
-        self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
+    #: The groups a customer held at the door may join, and how they pick (set as they arrive).
+    _holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
 
     async def _let_in(self, customer: Customer) -> None:
         """Every group open to the customer was full: wait for the first place in any."""

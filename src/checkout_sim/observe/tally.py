@@ -102,22 +102,51 @@ class _SegmentTally:
         }
 
 
+class _OpenTime:
+    """How many tills are open over time: now, at most, and open-till seconds since the window began."""
+
+    __slots__ = ("area", "most", "open", "since")
+
+    def __init__(self, now: float) -> None:
+        self.open = 0
+        self.most = 0
+        self.area = 0.0
+        self.since = now
+
+    def change(self, delta: int, now: float) -> None:
+        """A till opened (+1), closed (-1), or neither (0: bring the area up to now)."""
+        self.area += self.open * (now - self.since)
+        self.since = now
+        self.open += delta
+        self.most = max(self.most, self.open)
+
+    def restart(self, now: float) -> None:
+        """The warm-up is over: the area starts from zero, the most from what is open now."""
+        self.change(0, now)
+        self.area = 0.0
+        self.most = self.open
+
+
+def _restart(line: LineMeasure) -> None:
+    """The warm-up is over: the line's statistics start from zero (brought up to now first)."""
+    line.measure()
+    line.area = line.waiting_area = 0.0
+    line.peak = 0
+
+
 class GroupTally:
     """One lane group's figures, accumulated as its tills serve (lanes scenarios only)."""
 
     __slots__ = (
         "_attendants",
         "_clock",
-        "_lane_area",
-        "_open",
         "_origin",
-        "_since",
+        "_tills",
         "assist_wait",
         "assists",
         "attendant_busy",
         "busy",
         "line",
-        "tills_max",
         "waits",
     )
 
@@ -127,10 +156,8 @@ class GroupTally:
         self._attendants = attendants
         self.waits = _WaitTally()
         self.busy = 0.0
-        self._open = 0
-        self._lane_area = 0.0
-        self._since = self._origin = clock()
-        self.tills_max = 0
+        self._origin = clock()
+        self._tills = _OpenTime(self._origin)
         self.assists = 0
         self.assist_wait = 0.0
         self.attendant_busy = 0.0
@@ -156,22 +183,13 @@ class GroupTally:
 
     def tills_changed(self, delta: int) -> None:
         """A till of this group opened (+1) or closed (-1)."""
-        now = self._clock()
-        self._lane_area += self._open * (now - self._since)
-        self._since = now
-        self._open += delta
-        self.tills_max = max(self.tills_max, self._open)
+        self._tills.change(delta, self._clock())
 
     def begin_window(self, in_service: Iterable[float]) -> None:
         """The warm-up is over: start afresh (see :meth:`Tally.begin_window`)."""
         now = self._clock()
-        line = self.line
-        line.measure()
-        line.area = line.waiting_area = 0.0
-        line.peak = 0
-        self.tills_changed(0)
-        self._lane_area = 0.0
-        self.tills_max = self._open
+        _restart(self.line)
+        self._tills.restart(now)
         self.busy = -math.fsum(now - start for start in in_service)
         self.waits = _WaitTally()
         self.assists, self.assist_wait, self.attendant_busy = 0, 0.0, 0.0
@@ -183,6 +201,7 @@ class GroupTally:
         span = end - self._origin
         self.line.measure()
         self.tills_changed(0)
+        tills = self._tills
         waits = self.waits.figures()
         helped = self._attendants > 0
         return LaneSummary(
@@ -192,11 +211,11 @@ class GroupTally:
             wait_p90=waits["wait_p90"],
             wait_p99=waits["wait_p99"],
             wait_max=waits["wait_max"],
-            utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
-            tills_max=self.tills_max,
+            utilisation=self.busy / tills.area if tills.area > 0 else None,
+            tills_max=tills.most,
             queue_length_mean=self.line.area / span if span > 0 else 0.0,
             queue_length_max=self.line.peak,
-            lane_hours=self._lane_area / 3600.0,
+            lane_hours=tills.area / 3600.0,
             assists=self.assists if helped else None,
             assist_wait_mean=self.assist_wait / self.assists if helped and self.assists else None,
             attendant_utilisation=(
@@ -251,16 +270,13 @@ class Tally:
     __slots__ = (
         "_clock",
         "_gave_up_wait",
-        "_lane_area",
-        "_lanes_open",
-        "_lanes_since",
+        "_lanes",
         "_names",
         "_origin",
         "_pending",
         "_warmup",
         "busy",
         "groups",
-        "lanes_max",
         "line",
         "segments",
     )
@@ -275,11 +291,8 @@ class Tally:
         self.groups: dict[str, GroupTally] = {}
         self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
         self.busy = 0.0
-        self._lanes_open = 0
-        self._lane_area = 0.0
-        self._lanes_since = clock()
-        self.lanes_max = 0
-        self._origin = self._lanes_since  # figures count from here: opening, or the warm-up's end
+        self._origin = clock()  # figures count from here: opening, or the warm-up's end
+        self._lanes = _OpenTime(self._origin)
         self._warmup = warmup  # the scenario has a warm-up (so the summary says where figures start)
 
     def served(self, segment: int, wait: float, service: float) -> None:
@@ -306,11 +319,7 @@ class Tally:
 
     def lanes_changed(self, delta: int) -> None:
         """A lane opened (+1) or closed (-1)."""
-        now = self._clock()
-        self._lane_area += self._lanes_open * (now - self._lanes_since)
-        self._lanes_since = now
-        self._lanes_open += delta
-        self.lanes_max = max(self.lanes_max, self._lanes_open)
+        self._lanes.change(delta, self._clock())
 
     def begin_window(self, in_service: Iterable[float]) -> int:
         """The warm-up is over: every figure starts afresh now.
@@ -320,13 +329,9 @@ class Tally:
         customers already in the shop: their fate is tallied apart and never reported.
         """
         now = self._clock()
-        line = self.line
-        line.measure()
-        line.area = line.waiting_area = 0.0
-        line.peak = 0
-        self.lanes_changed(0)
-        self._lane_area = 0.0
-        self.lanes_max = self._lanes_open
+        _restart(self.line)
+        self.lanes_changed(0)  # (a batching tally records the open time up to now)
+        self._lanes.restart(now)
         self.busy = -math.fsum(now - start for start in in_service)
         self.segments = [_SegmentTally() for _ in range(len(self._names) + 1)]
         self._pending = [segment.waits.pending for segment in self.segments]
@@ -341,6 +346,7 @@ class Tally:
         line = self.line
         line.measure()
         self.lanes_changed(0)
+        lanes = self._lanes
         overall = _WaitTally()
         totals: dict[str, Any] = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
         per_segment: dict[str, SegmentSummary] = {}
@@ -359,10 +365,10 @@ class Tally:
             wait_mean_all=(
                 (overall.sum + self._gave_up_wait) / totals["arrived"] if totals["arrived"] else None
             ),
-            utilisation=self.busy / self._lane_area if self._lane_area > 0 else None,
+            utilisation=self.busy / lanes.area if lanes.area > 0 else None,
             throughput_per_hour=totals["served"] / span * 3600.0 if span > 0 else None,
-            lanes_max=self.lanes_max,
-            lane_hours=self._lane_area / 3600.0,
+            lanes_max=lanes.most,
+            lane_hours=lanes.area / 3600.0,
             elapsed=end,
             seed=seed,
             interrupted=interrupted,
@@ -400,9 +406,9 @@ class BatchTally(Tally):
         self.batches.lost(segment, self._clock() - wait, "reneged" if reneged else "unserved")
 
     def lanes_changed(self, delta: int) -> None:
-        lanes, since = self._lanes_open, self._lanes_since
+        lanes, since = self._lanes.open, self._lanes.since
         super().lanes_changed(delta)
-        self.batches.open(since, self._lanes_since, lanes)
+        self.batches.open(since, self._lanes.since, lanes)
 
     def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
         found = super().summary(seed=seed, interrupted=interrupted)
