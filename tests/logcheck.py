@@ -26,7 +26,11 @@ def expected_fields(event: str, scenario: Scenario) -> dict[str, events.Field] |
     definition = events.EVENTS.get(event)
     if definition is None or event == "run_finished":
         return None
-    used = frozenset({"lanes"} if scenario.lanes is not None else set())
+    used = {"lanes"} if scenario.lanes is not None else set()
+    if any(lane.line == "per_till" for lane in scenario.lanes or ()):
+        used.add("per_till")
+        if any(segment.jockey is not None for segment in scenario.segments):
+            used.add("jockey")
     return {
         field.name: field for field in definition.fields if field.only_with is None or field.only_with in used
     }
@@ -89,8 +93,18 @@ def check(raw: bytes, scenario: Scenario) -> Run:
 def _check_customers(run: Run, scenario: Scenario) -> None:
     capacities = {lane.name: lane.queue.capacity for lane in scenario.tills()}
     capacity = scenario.queue.capacity
+    per_till = {lane.name for lane in scenario.lanes or () if lane.line == "per_till"}
+    line_of: dict[int, int | None] = {}  # with a line per till: the till whose line each customer is in
     for event in run.events:
         kind, customer = event["event"], event.get("customer", 0)
+        if kind in ("customer_arrived", "customer_admitted") and per_till:
+            assert (event["till"] is not None) == (event["lane"] in per_till), event
+            line_of[customer] = event["till"]
+        elif kind == "customer_jockeyed":
+            assert line_of[customer] == event["from"] and event["to"] != event["from"], event
+            line_of[customer] = event["to"]
+        elif kind == "checkout_started" and line_of.get(customer) is not None:
+            assert event["cashier"] == line_of[customer], "served at the till whose line they were in"
         if kind == "customer_arrived":
             assert customer == len(run.arrivals) + 1, "ids count up from 1 in arrival order"
             run.arrivals[customer] = event

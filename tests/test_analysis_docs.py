@@ -393,7 +393,7 @@ def readme_event_fields() -> dict[str, set[str]]:
     summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
     assert summary is not None, "the README lists run_finished's fields"
     fields["run_finished"] = set(IDENTIFIER.findall(summary[1]))
-    assert len(fields) == 16 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
+    assert len(fields) == 17 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
     return fields
 
 
@@ -467,16 +467,20 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
     optional = readme_optional_fields()
-    assert optional == {"warmup", "realtime_lag_max", "lanes"}
+    assert optional == {"warmup", "realtime_lag_max", "lanes", "jockeyed"}
+    per_till = any(lane.line == "per_till" for lane in scenario.lanes or ())
     used = {"warmup"} if scenario.warmup else set()
     used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
     used |= {"lanes"} if scenario.lanes is not None else set()
+    used |= {"jockeyed"} if per_till and any(s.jockey for s in scenario.segments) else set()
     lane_fields = readme_lane_fields()
     assert lane_fields["checkout_started"] == {"lane"}
     for event in events:
         unused = optional - used if event["event"] == "run_finished" else set()
         if scenario.lanes is None:
             unused |= lane_fields.get(event["event"], set())
+        if not per_till and event["event"] in ("customer_arrived", "customer_admitted"):
+            unused.add("till")
         assert set(event) == {"t", "event", *(listed[event["event"]] - unused), *extra}, event
         assert {key for key, value in event.items() if value is None} <= nullable, event
         for key, value in event.items():

@@ -37,6 +37,8 @@ __all__ = [
     "BatchArrivals",
     "Cashiers",
     "ConstantArrivals",
+    "Jockey",
+    "Lane",
     "Phase",
     "PoissonArrivals",
     "Product",
@@ -45,6 +47,7 @@ __all__ = [
     "Scenario",
     "ScheduleArrivals",
     "Segment",
+    "expected_time",
 ]
 
 #: The most lanes a scenario may have open at once; each is an asyncio task.
@@ -90,12 +93,24 @@ class Basket(Model):
         return self
 
 
+class Jockey(Model):
+    """Switching lines: the last in a line moves to one that is ``min_gain`` people shorter.
+
+    A gain of 1 would only swap which line is longer (and back), so the least is 2.
+    """
+
+    min_gain: Annotated[int, Field(ge=2, le=MAX_WAITING)] = 2
+    move_time: Duration = 0.0
+
+
 class Segment(Model):
     """A class of customers: its share of arrivals, priority, patience and basket.
 
-    With ``lanes``, ``choice`` says how its customers pick among the groups open to
-    them (``shortest``: fewest people ahead per open till; ``random``), and ``prefer``
-    lists groups to try in order instead (the first open to them with room).
+    With ``lanes``, ``choice`` says how its customers pick a line among those open to
+    them (``shortest``: fewest people ahead per open till; ``random``; ``fewest_items``:
+    fewest items still to scan ahead; ``least_work``: least expected time ahead), and
+    ``prefer`` lists groups to try in order instead (the first open to them with room).
+    ``jockey`` lets them switch to a shorter line at a till of their own.
     """
 
     name: Name
@@ -103,10 +118,11 @@ class Segment(Model):
     priority: Annotated[int, Field(ge=-MAX_PRIORITY, le=MAX_PRIORITY)] = 0
     patience: Distribution | None = None
     basket: Basket | None = None
-    choice: Literal["shortest", "random"] = "shortest"
+    choice: Literal["shortest", "random", "fewest_items", "least_work"] = "shortest"
     prefer: Annotated[list[Name], Field(min_length=1)] | None = None
+    jockey: Jockey | None = None
 
-    _features = ("choice", "prefer")
+    _features = ("choice", "prefer", "jockey")
 
 
 #: ``arrivals.limit``: stop after this many customers.
@@ -279,10 +295,15 @@ class Assist(Model):
 
 
 class Lane(Model):
-    """A group of identical tills that share one line: staffed tills, express lanes, kiosks."""
+    """A group of identical tills: staffed tills, express lanes, kiosks.
+
+    They share one line (``line: shared``, a snake line), or each has its own
+    (``line: per_till``), its ``queue`` settings applying to every one of them.
+    """
 
     name: Name
     count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    line: Literal["shared", "per_till"] = "shared"
     payment_time: Distribution = Constant(value=0.0)
     queue: QueueSpec = QueueSpec()
     scaling: Scaling | None = None
@@ -291,6 +312,8 @@ class Lane(Model):
     attendants: Annotated[int, Field(ge=0, le=MAX_CASHIERS)] = 0
     assist: Assist | None = None
     segments: Annotated[list[Name], Field(min_length=1)] | None = None
+
+    _features = ("line",)
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
@@ -320,7 +343,7 @@ def _unique(items: Sequence[Product | Segment | Lane], key: str) -> None:
         seen.add(item.name)
 
 
-def _expected(distribution: Distribution) -> float:
+def expected_time(distribution: Distribution) -> float:
     """A time distribution's mean as drawn (a normal's after clipping at 0)."""
     clipped: float | None = getattr(distribution, "clipped_mean", None)
     return clipped if clipped is not None else distribution.mean
@@ -515,7 +538,7 @@ class Scenario(Model):
         lane = lane or self.tills()[0]
         popularity = math.fsum(product.popularity for product in self.products)
         per_item = (
-            math.fsum(product.popularity * _expected(product.checkout_time) for product in self.products)
+            math.fsum(product.popularity * expected_time(product.checkout_time) for product in self.products)
             / popularity
         )
         segments = [s for s in self.segments if lane.segments is None or s.name in lane.segments]
@@ -526,7 +549,7 @@ class Scenario(Model):
             if shares > 0
             else 0.0
         )
-        return items * per_item * lane.scan_factor + _expected(lane.payment_time)
+        return items * per_item * lane.scan_factor + expected_time(lane.payment_time)
 
     def overload(self) -> list[tuple[str, str]]:
         """Stretches whose arrivals bring more work than every till open can do, with a warning each.
@@ -583,10 +606,24 @@ class Scenario(Model):
                 if segment.priority != 0
             )
         for index, segment in enumerate(self.segments):
-            for key in ("choice", "prefer"):
+            for key in ("choice", "prefer", "jockey"):
                 if self.lanes is None and key in segment.model_fields_set:
                     found.append(
                         (f"segments.{index}.{key}", "has no effect without lanes (one line for all)")
+                    )
+            if self.lanes is not None and segment.jockey is not None:
+                lines = sum(
+                    lane.most
+                    for lane in self.lanes
+                    if lane.line == "per_till" and lane.takes(segment.name, 0)
+                )
+                if lines < 2:
+                    found.append(
+                        (
+                            f"segments.{index}.jockey",
+                            "has no effect: customers switch between lines at tills of their own "
+                            f"(line: per_till), and {'only one is' if lines else 'none is'} open to them",
+                        )
                     )
         for index, lane in enumerate(self.lanes or ()):
             if lane.attendants and lane.assist is None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..observe.tally import Tally
 from .customers import Customer
 from .plan import Plan
+
+if TYPE_CHECKING:
+    from .jockeying import Jockeying
 
 __all__ = ["Context"]
 
@@ -41,6 +44,8 @@ class Context:
         self.record: Callable[[dict[str, Any]], None] = _ignore
         #: The run's TaskGroup, once it is open: tills and managers are its tasks.
         self.tasks: asyncio.TaskGroup | None = None
+        #: Customers switching lines (None: no segment does).
+        self.jockeying: Jockeying | None = None
 
     def log_to(self, emit: Callable[..., None], record: Callable[[dict[str, Any]], None]) -> None:
         """Write the events to an event log."""

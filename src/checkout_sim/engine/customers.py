@@ -13,10 +13,13 @@ import random
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config.distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
 from ..config.scenario import Scenario
+
+if TYPE_CHECKING:
+    from .lanes import Place
 
 __all__ = ["Customer", "CustomerFactory"]
 
@@ -38,6 +41,8 @@ class Customer:
     start: float = field(init=False)
     #: With lanes, at a group with attendants: how long an attendant helps (0: no help); drawn on joining.
     assist: float = field(init=False)
+    #: With lanes: the line the customer is in (None: on the way from one line to another).
+    place: Place | None = field(init=False)
 
 
 def _picker(weights: list[float]) -> list[float] | None:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from .arrivals import ArrivalProcess
 from .clock import waker
 from .customers import Customer, CustomerFactory
-from .lanes import LaneGroup
+from .lanes import LaneGroup, Place
+from .line import Line
 from .routing import Router, Rule
 
 if TYPE_CHECKING:
@@ -54,6 +55,9 @@ class Door:
         self._customers = customers
         self._router = router
         self._only = router.only
+        if router.only is not None:  # the classic shop: one group, one line
+            assert router.only.line is not None
+            self._line = router.only.line
         self._progress = progress
         plan = context.plan
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
@@ -90,7 +94,7 @@ class Door:
         """A customer the line was full for waits at the door until they get in, or leave."""
         group = self._only
         assert group is not None
-        if await self._wait_at_door(customer, group):
+        if await self._wait_at_door(customer, self._line):
             self._joined(customer, group)
 
     def _time_next_arrival(self, reference: float) -> None:
@@ -172,7 +176,7 @@ class Door:
         """
         group = self._only
         assert group is not None
-        line = group.line
+        line = self._line
         self._tally.segments[customer.segment].arrived += 1
         if self._logging:  # the hot path skips building fields nobody will read
             self._record(
@@ -211,7 +215,7 @@ class Door:
         if group.grew is not None:
             group.grew.set()
 
-    async def _wait_at_door(self, customer: Customer, group: LaneGroup) -> bool:
+    async def _wait_at_door(self, customer: Customer, line: Line[Customer]) -> bool:
         """Backpressure: block on ``await line.put()``; False if they never got in.
 
         Patience runs from arrival, so a customer held at the door may give up there;
@@ -223,7 +227,7 @@ class Door:
         self.held = customer
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
-                await group.line.put(customer)
+                await line.put(customer)
         except TimeoutError:
             self.held = None
             self._context.give_up(customer, reneged=patience <= closing)
@@ -233,7 +237,7 @@ class Door:
 
 
 class LanesDoor(Door):
-    """The door of a shop with lanes: each arrival picks a group (:mod:`.routing`), even if there is one.
+    """The door of a shop with lanes: each arrival picks a line (:mod:`.routing`), even if there is one.
 
     A subclass rather than a branch, so the classic one-line path costs nothing more.
     """
@@ -241,8 +245,13 @@ class LanesDoor(Door):
     #: The groups a customer held at the door may join, and how they pick (set as they arrive).
     _holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
 
+    @property
+    def _per_till(self) -> bool:
+        """Some group has a line at each till: arrivals say which till's line they joined."""
+        return self._context.plan.per_till
+
     async def _let_in(self, customer: Customer) -> None:
-        """Every group open to the customer was full: wait for the first place in any."""
+        """Every line open to the customer was full: wait for the first place in any."""
         assert self._holding is not None
         groups, rule = self._holding
         self._holding = None
@@ -251,82 +260,135 @@ class LanesDoor(Door):
             self._admit(customer, joined)
 
     def _arrive(self, customer: Customer) -> bool:
-        """With lanes: pick a group with room among those open to the customer.
+        """With lanes: pick a line with room among those open to the customer.
 
-        Only when every group open to them is full does a customer balk, or, if one of
+        Only when every line open to them is full does a customer balk, or, if one of
         those holds arrivals at the door, wait there for the first place in any of them.
         """
         self._tally.segments[customer.segment].arrived += 1
         groups, rule = self._router.open_to(customer)
-        group = self._router.pick(groups, rule)
-        shortest = group if group is not None else min(groups, key=lambda g: len(g.line.customers))
+        place = self._router.pick(groups, rule)
+        found = place.line if place is not None else _shortest_line(groups)
         if self._logging:
-            self._record(
-                {
-                    "t": customer.arrival,
-                    "event": "customer_arrived",
-                    "customer": customer.id,
-                    "segment": self._segment_names[customer.segment],
-                    "items": len(customer.scans),
-                    "lane": None if group is None else group.name,
-                    "queue_length": len(shortest.line.customers),
-                }
-            )
-        if group is not None:
-            self._join(customer, group)
+            lane = None if place is None else place.group.name
+            if self._per_till:
+                self._record(
+                    {
+                        "t": customer.arrival,
+                        "event": "customer_arrived",
+                        "customer": customer.id,
+                        "segment": self._segment_names[customer.segment],
+                        "items": len(customer.scans),
+                        "lane": lane,
+                        "till": None if place is None else place.till,
+                        "queue_length": len(found.customers),
+                    }
+                )
+            else:
+                self._record(
+                    {
+                        "t": customer.arrival,
+                        "event": "customer_arrived",
+                        "customer": customer.id,
+                        "segment": self._segment_names[customer.segment],
+                        "items": len(customer.scans),
+                        "lane": lane,
+                        "queue_length": len(found.customers),
+                    }
+                )
+        if place is not None:
+            self.join(customer, place)
             return False
         if any(g.plan.hold_at_door for g in groups):
             self._holding = (groups, rule)
             return True
         self._tally.balk(customer.segment)
-        self._context.emit("customer_balked", customer=customer.id, queue_length=len(shortest.line.customers))
+        self._context.emit("customer_balked", customer=customer.id, queue_length=len(found.customers))
         return False
 
-    def _join(self, customer: Customer, group: LaneGroup) -> None:
-        """Into ``group``'s line (lanes): its payment and help drawn, then the manager and patience told."""
-        group.prepare(customer)
+    def join(self, customer: Customer, place: Place, previous: LaneGroup | None = None) -> None:
+        """Into the line at ``place`` (lanes): payment and help drawn, then the manager and patience told.
+
+        ``previous``: the group of the line the customer switched from (see :mod:`.jockeying`).
+        """
+        group = place.group
+        group.prepare(customer, previous)
         try:
-            group.line.put_nowait(customer)
+            place.line.put_nowait(customer)
         except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING
             raise Overloaded(
                 f"the {group.name} line grew past {group.room:,} waiting customers at "
                 f"t={self._loop.time():g}s: the tills cannot keep up; set a capacity or add tills"
             ) from None
-        if group.watch_joins:
-            self._joined(customer, group)
+        customer.place = place
+        if previous is None and group.watch_joins:
+            if customer.patience is not None:
+                customer.leave_timer = self._loop.call_at(
+                    customer.arrival + customer.patience, self._renege, customer
+                )
+            if group.grew is not None:
+                group.grew.set()
 
-    def _admit(self, customer: Customer, group: LaneGroup) -> None:
-        """A customer held at the door gets a place in ``group`` (lanes): logged, then joined."""
-        queue_length = len(group.line.customers)
-        self._join(customer, group)
-        self._context.emit(
-            "customer_admitted", customer=customer.id, lane=group.name, queue_length=queue_length
-        )
+    def _renege(self, customer: Customer) -> None:
+        """Patience ran out: leave the line they are in (or the way to another)."""
+        customer.leave_timer = None  # it has fired; it refers to the customer, so drop it
+        place = customer.place
+        if place is None:  # on the way from one line to another
+            jockeying = self._context.jockeying
+            assert jockeying is not None
+            jockeying.give_up(customer)
+            return
+        if place.line.leave(customer):
+            self._context.give_up(customer, reneged=True, lane=place.group.name)
+            if place.till is not None and self._context.jockeying is not None:
+                self._context.jockeying.shorter(place)
+
+    def _admit(self, customer: Customer, place: Place) -> None:
+        """A customer held at the door gets a place in a line (lanes): logged, then joined."""
+        queue_length = len(place.line.customers)
+        self.join(customer, place)
+        if self._per_till:
+            self._context.emit(
+                "customer_admitted",
+                customer=customer.id,
+                lane=place.group.name,
+                till=place.till,
+                queue_length=queue_length,
+            )
+        else:
+            self._context.emit(
+                "customer_admitted", customer=customer.id, lane=place.group.name, queue_length=queue_length
+            )
 
     async def _wait_for_room(
         self, customer: Customer, groups: tuple[LaneGroup, ...], rule: Rule
-    ) -> LaneGroup | None:
-        """Backpressure with lanes: wait for the first place in any of ``groups``; None if never.
+    ) -> Place | None:
+        """Backpressure with lanes: wait for the first place in any line of ``groups``; None if never.
 
         As :meth:`_wait_at_door`: patience runs from arrival, and closing time sends them home.
+        A till opening with a line of its own is a place too.
         """
         patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
         closing = self._closing if self._closing is not None else math.inf
         deadline = min(patience, closing)
-        counted = groups[0].line  # the held customer counts as waiting, for Little's law
+        counted = groups[0].lines[0]  # the held customer counts as waiting, for Little's law
         self.held = customer
         counted.hold()
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
-                while (group := self._router.pick(groups, rule)) is None:
+                while (place := self._router.pick(groups, rule)) is None:
                     waiter: asyncio.Future[None] = self._loop.create_future()
+                    lines = [p.line for g in groups for p in g.open_places]
+                    for line in lines:
+                        line.wake_on_room(waiter)
                     for g in groups:
-                        g.line.wake_on_room(waiter)
+                        if g.per_till:
+                            g.opened.append(waiter)
                     try:
                         await waiter
                     finally:
-                        for g in groups:
-                            g.line.forget(waiter)
+                        for line in lines:
+                            line.forget(waiter)
         except TimeoutError:
             self.held = None
             counted.release()
@@ -334,4 +396,11 @@ class LanesDoor(Door):
             return None
         self.held = None
         counted.release()
-        return group
+        return place
+
+
+def _shortest_line(groups: tuple[LaneGroup, ...]) -> Line[Customer]:
+    """The shortest line open to a customer whom every line turned away (the one they saw)."""
+    return min(
+        (place.line for group in groups for place in group.open_places), key=lambda line: len(line.customers)
+    )

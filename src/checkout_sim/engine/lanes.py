@@ -1,9 +1,13 @@
-"""A lane group at run time: its line, its tills with stable numbers, opening and closing.
+"""A lane group at run time: its line or lines, its tills with stable numbers, opening and closing.
 
 Tills are opened and closed from outside the till tasks (the shop at opening, the
-manager when the line grows, a roster later), and each keeps its number for the whole
+manager when a line grows, a roster later), and each keeps its number for the whole
 run: a group's tills are numbered from its plan's ``first_till``, and opening takes the
 lowest free number, as a manager walking along the row would.
+
+A group's tills share one line (``line: shared``), or each has a line of its own
+(``line: per_till``): a :class:`Place` is where a customer queues, one line and the
+tills that serve it, and is what routing and jockeying compare.
 
 A group with attendants (self-checkout kiosks) runs a second producer-consumer inside
 the first: a kiosk that needs help puts a request into the group's own ``asyncio.Queue``
@@ -15,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import heapq
 import random
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from bisect import insort
+from collections.abc import Callable, Collection, Iterator
+from typing import TYPE_CHECKING, cast
 
 from ..config.distributions import sampler
 from ..config.scenario import MAX_WAITING
-from ..observe.tally import GroupTally
+from ..observe.tally import GroupTally, LineMeasure, Lines
 from .clock import pauser
 from .customers import Customer
 from .line import Line, make_line
@@ -30,11 +35,55 @@ from .till import HelpRequest, serve
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["LaneGroup"]
+__all__ = ["LaneGroup", "Place"]
+
+
+def _till(place: Place) -> int:
+    return place.till or 0
+
+
+class Place:
+    """Where a customer queues: a group's shared line, or the line at one of its tills (``till``)."""
+
+    __slots__ = ("coming", "group", "line", "till")
+
+    def __init__(self, group: LaneGroup, line: Line[Customer], till: int | None) -> None:
+        self.group = group
+        self.line = line
+        self.till = till
+        #: Customers on their way here from another line (jockeying with a move time).
+        self.coming = 0
+
+    def people(self) -> float:
+        """People ahead of a newcomer per till serving this line: in line, at the till, on their way."""
+        group = self.group
+        if self.till is None:
+            return (len(self.line.customers) + len(group.at_till)) / len(group.tills)
+        return len(self.line.customers) + (self.till in group.at_till) + self.coming
+
+    def queue(self) -> Collection[Customer]:
+        """The customers in this line."""
+        return cast("Collection[Customer]", self.line.customers)
+
+    def serving(self) -> list[Customer]:
+        """The customers at the tills this line feeds."""
+        at_till = self.group.at_till
+        if self.till is None:
+            return list(at_till.values())
+        customer = at_till.get(self.till)
+        return [] if customer is None else [customer]
+
+    def tills(self) -> int:
+        """How many open tills this line feeds."""
+        return len(self.group.tills) if self.till is None else 1
+
+    def full(self) -> bool:
+        """No room in this line (an unbounded line is never full)."""
+        return not self.group.unbounded and self.line.full()
 
 
 class LaneGroup:
-    """Identical tills sharing one line: the consumers of one ``asyncio.Queue``."""
+    """Identical tills, sharing one line or each with its own: consumers of ``asyncio.Queue`` lines."""
 
     def __init__(self, context: Context, plan: GroupPlan, rng: random.Random | None = None) -> None:
         self.context = context
@@ -42,28 +91,39 @@ class LaneGroup:
         #: The group's name in the log (``lane``); None in a scenario without lanes.
         self.name = plan.name
         self.max_items = plan.max_items
+        self.per_till = plan.per_till
         # An unbounded line is given MAX_WAITING places, so put_nowait itself says when it
         # has grown out of hand (see Door); it never holds anyone at the door.
         self.unbounded = plan.capacity is None
-        #: The places in the line: its capacity, or MAX_WAITING for an unbounded one.
+        #: The places in a line: its capacity, or MAX_WAITING for an unbounded one.
         self.room = plan.capacity or MAX_WAITING
-        self.line: Line[Customer] = make_line(
-            plan.kind,  # type: ignore[arg-type]  # one of the line kinds, checked by the model
-            self.room,
-            context.loop.time,
-            leaving=context.plan.patient,
-        )
         self.tills: dict[int, asyncio.Task[None]] = {}
         self.at_till: dict[int, Customer] = {}
         self._free = list(range(plan.first_till, plan.first_till + plan.most))  # sorted: a heap already
-        #: Set when someone joins the line, for the manager (None: this group has none).
+        #: Every line the group has had (with a line per till, made as each till first opens).
+        self.lines: list[Line[Customer]] = []
+        #: The places open to newcomers, in till order (a shared line: always its one place).
+        self.open_places: list[Place] = []
+        self._places: dict[int, Place] = {}
+        #: The shared line (None with a line per till).
+        self.line: Line[Customer] | None = None
+        measure: LineMeasure = Lines(self.lines)
+        if not self.per_till:
+            self.line = self._new_line()
+            self.open_places.append(Place(self, self.line, None))
+            measure = self.line
+        #: Futures of customers held at the door, woken when a till (with its own line) opens.
+        self.opened: list[asyncio.Future[None]] = []
+        #: Set when someone joins a line, for the manager (None: this group has none).
         self.grew: asyncio.Event | None = asyncio.Event() if plan.scaling is not None else None
         #: Only patience timers and the manager care that someone joined the line.
         self.watch_joins = self.grew is not None or context.plan.patient
+        #: The group's lines measured as one, for the tally.
+        self.measure = measure
         #: This group's own figures (lanes scenarios), beside the shop's.
         self.tally: GroupTally | None = None
         if plan.name is not None:
-            self.tally = GroupTally(context.loop.time, self.line, plan.attendants)
+            self.tally = GroupTally(context.loop.time, measure, plan.attendants)
             context.tally.groups[plan.name] = self.tally
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None
@@ -76,11 +136,27 @@ class LaneGroup:
         if rng is not None and plan.assist_time is not None and plan.assist_probability > 0:
             self._assist_time = sampler(plan.assist_time, rng)
 
-    def prepare(self, customer: Customer) -> None:
-        """The customer joins this group (lanes): its payment and help are drawn, its scans scaled."""
+    def _new_line(self) -> Line[Customer]:
+        line: Line[Customer] = make_line(
+            self.plan.kind,  # type: ignore[arg-type]  # one of the line kinds, checked by the model
+            self.room,
+            self.context.loop.time,
+            leaving=self.context.plan.patient,
+        )
+        self.lines.append(line)
+        return line
+
+    def prepare(self, customer: Customer, previous: LaneGroup | None = None) -> None:
+        """The customer joins this group (lanes): its payment and help are drawn, its scans scaled.
+
+        A customer who switches here from the line of ``previous`` has their scans
+        rescaled from that group's factor to this one's, and payment and help drawn anew.
+        """
         if self._payment is not None:
             customer.payment = self._payment()
         factor = self.plan.scan_factor
+        if previous is not None:
+            factor /= previous.plan.scan_factor
         if factor != 1.0:
             customer.scans = [scan * factor for scan in customer.scans]
         if self._assist_time is not None:
@@ -91,30 +167,66 @@ class LaneGroup:
         elif self.help is not None:
             customer.assist = 0.0
 
+    def waiting(self) -> int:
+        """How many are in the group's lines."""
+        return sum(len(line.customers) for line in self.lines)
+
+    def shortest_waiting(self) -> int:
+        """The fewest waiting in a line open to newcomers (the shared line's length)."""
+        if self.line is not None:
+            return len(self.line.customers)
+        return min(len(place.line.customers) for place in self.open_places)
+
+    def quiet(self, place: Place, close_at: int) -> bool:
+        """An extra till at ``place`` may close: at most ``close_at`` wait (with its own line: none
+        in it, none on the way, at most ``close_at`` in the group's other lines)."""
+        line = place.line
+        if place.till is None:
+            return line.qsize() <= close_at
+        return not line.customers and not place.coming and self.waiting() <= close_at
+
     def open_till(self, extra: bool = False) -> None:
         """Open the lowest-numbered closed till and start its cashier."""
         number = heapq.heappop(self._free)
         context = self.context
         assert context.tasks is not None, "tills open once the run's TaskGroup is"
+        if self.per_till:
+            place = self._places.get(number)
+            if place is None:
+                place = self._places[number] = Place(self, self._new_line(), number)
+            insort(self.open_places, place, key=_till)
+        else:
+            place = self.open_places[0]
         context.tally.lanes_changed(+1)
         if self.tally is not None:
             self.tally.tills_changed(+1)
-            context.emit("cashier_opened", lane=self.name, cashier=number, queue_length=self.line.qsize())
+            context.emit("cashier_opened", lane=self.name, cashier=number, queue_length=self.waiting())
         else:
-            context.emit("cashier_opened", cashier=number, queue_length=self.line.qsize())
-        self.tills[number] = context.tasks.create_task(serve(self, number, extra), name=f"cashier-{number}")
+            context.emit("cashier_opened", cashier=number, queue_length=self.waiting())
+        self.tills[number] = context.tasks.create_task(
+            serve(self, number, place, extra), name=f"cashier-{number}"
+        )
+        if self.per_till:  # a new line: for whoever waits at the door, and for switching
+            for waiter in self.opened:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self.opened.clear()
+            if context.jockeying is not None:
+                context.jockeying.shorter(place)
 
     def close_till(self, number: int) -> None:
         """Close till ``number`` (its cashier has stopped, or the run is over)."""
         del self.tills[number]
         heapq.heappush(self._free, number)
+        if self.per_till:
+            self.open_places.remove(self._places[number])
         context = self.context
         context.tally.lanes_changed(-1)
         if self.tally is not None:
             self.tally.tills_changed(-1)
-            context.emit("cashier_closed", lane=self.name, cashier=number, queue_length=self.line.qsize())
+            context.emit("cashier_closed", lane=self.name, cashier=number, queue_length=self.waiting())
         else:
-            context.emit("cashier_closed", cashier=number, queue_length=self.line.qsize())
+            context.emit("cashier_closed", cashier=number, queue_length=self.waiting())
 
     def start_attendants(self) -> None:
         """Start the attendants' tasks (a group with kiosks)."""
@@ -159,18 +271,25 @@ class LaneGroup:
             del pause_until  # as a till's: no cycle through a cancelled task's frame
 
     def renege(self, customer: Customer) -> None:
-        """Patience ran out: leave the line, if still in it."""
+        """Patience ran out (the one shared line of a scenario without lanes): leave it, if still in it."""
         customer.leave_timer = None  # it has fired; it refers to the customer, so drop it
+        assert self.line is not None
         if self.line.leave(customer):
             self.context.give_up(customer, reneged=True, lane=self.name)
 
+    def in_line(self) -> Iterator[Customer]:
+        """Everyone in the group's lines."""
+        for line in self.lines:
+            yield from line.waiting()
+
     def close_doors(self) -> None:
         """Closing time without draining: everyone still in line goes home unserved."""
-        for customer in self.line.waiting():
-            self.line.leave(customer)
-            if customer.leave_timer is not None:
-                customer.leave_timer.cancel()
-            self.context.give_up(customer, reneged=False, lane=self.name)
+        for line in self.lines:
+            for customer in line.waiting():
+                line.leave(customer)
+                if customer.leave_timer is not None:
+                    customer.leave_timer.cancel()
+                self.context.give_up(customer, reneged=False, lane=self.name)
 
     def send_tills_home(self) -> None:
         """After an interruption: whoever is at a till is unserved."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import OrderedDict, deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Literal, Protocol, TypeVar, cast
 
 __all__ = ["Line", "Waiting", "make_line"]
@@ -37,6 +37,10 @@ class _Container(Collection[Waiting], Protocol):
 
     def pop(self) -> Waiting: ...
 
+    def pop_last(self) -> Waiting: ...
+
+    def __reversed__(self) -> Iterator[Waiting]: ...
+
     def remove(self, customer: Waiting, /) -> bool: ...
 
 
@@ -53,6 +57,10 @@ class _Waiting(OrderedDict[Waiting, None]):
 
     def pop(self) -> Waiting:  # type: ignore[override]  # the line's next customer
         return self.popitem(last=False)[0]
+
+    def pop_last(self) -> Waiting:
+        """The last to join (the one at the back of the line), taken out."""
+        return self.popitem(last=True)[0]
 
     def remove(self, customer: Waiting) -> bool:
         if customer not in self:
@@ -82,6 +90,7 @@ class _Staying(deque[Waiting]):
 
     push = deque.append
     pop = deque.popleft
+    pop_last = deque.pop
 
     def remove(self, customer: Waiting) -> bool:  # type: ignore[override]
         try:
@@ -117,6 +126,11 @@ class _ByPriority(_Waiting):
             level = self._levels[customer.priority] = OrderedDict()
             self._levels = dict(sorted(self._levels.items()))
         level[customer] = None
+
+    def pop_last(self) -> Waiting:
+        customer = next(reversed(self))
+        self.remove(customer)
+        return customer
 
     def pop(self) -> Waiting:  # type: ignore[override]
         for level in self._levels.values():
@@ -278,6 +292,26 @@ class Line(asyncio.Queue[W]):
         self.task_done()
         self._wakeup_next(self._putters)  # type: ignore[attr-defined]
         return True
+
+    def finished(self) -> bool:
+        """Every customer put in has been served or has left (``join`` would not wait)."""
+        return not self._unfinished_tasks  # type: ignore[attr-defined]
+
+    def last(self) -> W:
+        """The last to join who is still in line (the line must not be empty)."""
+        return cast(W, next(reversed(self._queue)))
+
+    def take_last(self) -> W:
+        """Take the last to join out of the line (they move elsewhere), as :meth:`leave` does."""
+        self.measure()
+        customer = cast(W, self._queue.pop_last())
+        self.task_done()
+        self._wakeup_next(self._putters)  # type: ignore[attr-defined]
+        return customer
+
+    def wake_putter(self) -> None:
+        """A place may have freed elsewhere (a till opened): wake the first blocked ``put``."""
+        self._wakeup_next(self._putters)  # type: ignore[attr-defined]
 
     def waiting(self) -> list[W]:
         """The customers in the line, in arrival order."""

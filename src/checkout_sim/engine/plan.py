@@ -12,9 +12,9 @@ import math
 from dataclasses import dataclass
 
 from ..config.distributions import Distribution
-from ..config.scenario import Scenario
+from ..config.scenario import Scenario, expected_time
 
-__all__ = ["GroupPlan", "Plan", "ScalingPlan", "compile_plan"]
+__all__ = ["GroupPlan", "JockeyPlan", "Plan", "ScalingPlan", "compile_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +27,20 @@ class ScalingPlan:
 
 
 @dataclass(frozen=True, slots=True)
+class JockeyPlan:
+    """A segment's rule for switching lines (see :mod:`.jockeying`)."""
+
+    min_gain: int
+    move_time: float
+
+
+@dataclass(frozen=True, slots=True)
 class GroupPlan:
-    """A group of identical tills sharing one line, as the engine runs it.
+    """A group of identical tills sharing one line (or each with its own), as the engine runs it.
 
     Its tills are numbered ``first_till`` to ``first_till + most - 1``, the same number
-    for the same till all run long.
+    for the same till all run long. ``fixed_work`` is the expected time of a checkout
+    beyond the scans (payment, help), for shoppers who weigh the work ahead.
     """
 
     name: str | None  # None: the scenario's single queue and cashiers (events carry no lane)
@@ -48,6 +57,8 @@ class GroupPlan:
     attendants: int = 0
     assist_probability: float = 0.0
     assist_time: Distribution | None = None
+    per_till: bool = False
+    fixed_work: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,14 @@ class Plan:
     #: ``prefer``) and the groups open to it (by index, in the order they are tried).
     choices: tuple[str, ...] = ()
     open_to: tuple[tuple[int, ...], ...] = ()
+    #: With lanes, for each segment: the groups it may use at all (jockeying checks it),
+    #: and its rule for switching lines (None: it stays put).
+    allowed: tuple[frozenset[int], ...] = ()
+    jockey: tuple[JockeyPlan | None, ...] = ()
+    #: Each product's expected checkout time, for shoppers who weigh the work ahead.
+    product_means: tuple[float, ...] = ()
+    #: Some group has a line at each till: arrivals say which till's line they joined.
+    per_till: bool = False
 
 
 def compile_plan(scenario: Scenario) -> Plan:
@@ -90,13 +109,21 @@ def compile_plan(scenario: Scenario) -> Plan:
                 attendants=lane.attendants,
                 assist_probability=assist.probability if assist is not None else 0.0,
                 assist_time=assist.time if assist is not None else None,
+                per_till=lane.line == "per_till",
+                fixed_work=(
+                    expected_time(lane.payment_time)
+                    + (assist.probability * expected_time(assist.time) if assist is not None else 0.0)
+                ),
             )
         )
         first += lane.most
     names = [lane.name for lane in scenario.lanes or ()]
-    choices, open_to = [], []
+    choices, open_to, allowed_to, jockey = [], [], [], []
     for segment in scenario.segments if scenario.lanes is not None else ():
         allowed = [i for i, lane in enumerate(scenario.lanes or ()) if lane.takes(segment.name, 0)]
+        allowed_to.append(frozenset(allowed))
+        switching = segment.jockey
+        jockey.append(None if switching is None else JockeyPlan(switching.min_gain, switching.move_time))
         if segment.prefer is not None:
             choices.append("prefer")
             listed = (names.index(name) for name in segment.prefer)
@@ -117,4 +144,8 @@ def compile_plan(scenario: Scenario) -> Plan:
         product_names=tuple(product.name for product in scenario.products),
         choices=tuple(choices),
         open_to=tuple(open_to),
+        allowed=tuple(allowed_to),
+        jockey=tuple(jockey),
+        product_means=tuple(expected_time(product.checkout_time) for product in scenario.products),
+        per_till=any(group.per_till for group in groups),
     )

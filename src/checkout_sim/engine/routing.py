@@ -1,11 +1,18 @@
-"""Routing: which lane group an arriving customer joins.
+"""Routing: which line an arriving customer joins.
 
 A customer may use the groups that take their segment and their basket (``max_items``);
-of those with room in line, they pick by their segment's rule: ``shortest`` (fewest
-people ahead per open till, counting those at the tills; ties to the group listed
-first), ``random`` (drawn from the run's own routing stream, so a seed still gives the
-same log), or ``prefer`` (the first in their list). The rules are a registry, so a rule
-for lines at every till slots in beside them.
+of the lines of those groups with room, they pick by their segment's rule:
+
+- ``shortest``: fewest people ahead per till (in line and at the tills);
+- ``random``: any line, drawn from the run's own routing stream;
+- ``fewest_items``: fewest items still to scan ahead, per till;
+- ``least_work``: the least expected time ahead, per till: each customer ahead weighed
+  by that group's expected checkout time for their basket (kiosks are slower);
+- ``prefer``: the first group in their list, and its shortest line.
+
+Equal lines of different groups go to the group listed first; equal lines of one group
+(a line at each till) are drawn at random, so a seed still gives the same log. The
+rules are a registry: each differs only in the figure it scores a line by.
 
 A shop with one group sends everyone there; the door asks :attr:`Router.only` first,
 so that common case costs no call per customer.
@@ -13,6 +20,7 @@ so that common case costs no call per customer.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -21,53 +29,122 @@ from .plan import Plan
 
 if TYPE_CHECKING:
     from .customers import Customer
-    from .lanes import LaneGroup
+    from .lanes import LaneGroup, Place
 
 __all__ = ["RULES", "Router", "Rule"]
 
-Rule = Callable[[Sequence["LaneGroup"], random.Random], "LaneGroup"]
+Rule = Callable[[Sequence["Place"], random.Random], "Place"]
+Score = Callable[["Place"], float]
 
 
-def _ahead_per_till(group: LaneGroup) -> float:
-    """People ahead of a newcomer per open till: those in line and those at the tills."""
-    return (len(group.line.customers) + len(group.at_till)) / len(group.tills)
+def _best(places: Sequence[Place], score: Score, rng: random.Random) -> Place:
+    """The place with the lowest score: the group listed first among equals, then one at random."""
+    best = score(places[0])
+    tied = [places[0]]
+    for place in places[1:]:
+        value = score(place)
+        if value < best:
+            best, tied = value, [place]
+        elif value == best and place.group is tied[0].group:
+            tied.append(place)
+    return tied[0] if len(tied) == 1 else tied[rng.randrange(len(tied))]
 
 
-def _shortest(groups: Sequence[LaneGroup], rng: random.Random) -> LaneGroup:
-    return min(groups, key=_ahead_per_till)  # min keeps the first of equals: the group listed first
+def _unscanned(customer: Customer, now: float) -> int:
+    """How many of the items of a customer at a till are still to scan."""
+    elapsed, done = now - customer.start, 0.0
+    for left, scan in enumerate(customer.scans):
+        done += scan
+        if done > elapsed:
+            return len(customer.scans) - left
+    return 0
 
 
-def _random(groups: Sequence[LaneGroup], rng: random.Random) -> LaneGroup:
-    return groups[0] if len(groups) == 1 else groups[rng.randrange(len(groups))]
+def _items_ahead(place: Place) -> float:
+    """Items still to scan ahead of a newcomer per till: baskets in line and at the till."""
+    now = place.group.context.loop.time()
+    items = sum(len(customer.scans) for customer in place.queue())
+    items += sum(_unscanned(customer, now) for customer in place.serving())
+    return items / place.tills()
 
 
-def _first(groups: Sequence[LaneGroup], rng: random.Random) -> LaneGroup:
-    return groups[0]
+def _work_ahead(place: Place) -> float:
+    """The expected time ahead of a newcomer per till, at this group's pace."""
+    group = place.group
+    means, factor, fixed = group.context.plan.product_means, group.plan.scan_factor, group.plan.fixed_work
+
+    def work(products: Sequence[int]) -> float:
+        return factor * sum(means[product] for product in products) + fixed
+
+    now = group.context.loop.time()
+    total = math.fsum(work(customer.products) for customer in place.queue())
+    for customer in place.serving():
+        products = customer.products
+        total += work(products[len(products) - _unscanned(customer, now) :])
+    return total / place.tills()
 
 
-#: How a customer picks among the groups with room, by the segment's rule.
-RULES: dict[str, Rule] = {"shortest": _shortest, "random": _random, "prefer": _first}
+def _people(place: Place) -> float:
+    return place.people()
+
+
+def _shortest(places: Sequence[Place], rng: random.Random) -> Place:
+    return places[0] if len(places) == 1 else _best(places, _people, rng)
+
+
+def _random(places: Sequence[Place], rng: random.Random) -> Place:
+    return places[0] if len(places) == 1 else places[rng.randrange(len(places))]
+
+
+def _fewest_items(places: Sequence[Place], rng: random.Random) -> Place:
+    return places[0] if len(places) == 1 else _best(places, _items_ahead, rng)
+
+
+def _least_work(places: Sequence[Place], rng: random.Random) -> Place:
+    return places[0] if len(places) == 1 else _best(places, _work_ahead, rng)
+
+
+def _first(places: Sequence[Place], rng: random.Random) -> Place:
+    group = places[0].group
+    return _shortest([place for place in places if place.group is group], rng)
+
+
+#: How a customer picks among the lines with room, by the segment's rule.
+RULES: dict[str, Rule] = {
+    "shortest": _shortest,
+    "random": _random,
+    "fewest_items": _fewest_items,
+    "least_work": _least_work,
+    "prefer": _first,
+}
 
 
 class Router:
-    """Sends each customer to a lane group."""
+    """Sends each customer to a line."""
 
     def __init__(self, groups: Sequence[LaneGroup], plan: Plan, rng: random.Random) -> None:
         self.groups = tuple(groups)
-        #: The one group everyone joins, when there is only one.
-        self.only: LaneGroup | None = self.groups[0] if len(self.groups) == 1 else None
+        #: The one group everyone joins, when there is only one with one shared line.
+        self.only: LaneGroup | None = (
+            self.groups[0] if len(self.groups) == 1 and not self.groups[0].per_till else None
+        )
         self._rng = rng
         self._open_to = [tuple(self.groups[index] for index in indices) for indices in plan.open_to]
         self._rules = [RULES[choice] for choice in plan.choices]
 
-    def open_to(self, customer: Customer) -> tuple[tuple[LaneGroup, ...], Rule]:
-        """The groups this customer may use (their segment and basket allow it), and their rule."""
-        groups = self._open_to[customer.segment]
-        items = len(customer.scans)
-        fits = tuple(group for group in groups if group.max_items is None or items <= group.max_items)
-        return fits, self._rules[customer.segment]
+    def open_to(self, customer: Customer, segment: int | None = None) -> tuple[tuple[LaneGroup, ...], Rule]:
+        """The groups this customer may use (their segment and basket allow it), and their rule.
 
-    def pick(self, groups: Sequence[LaneGroup], rule: Rule) -> LaneGroup | None:
-        """The group joined: by ``rule`` among ``groups`` with room in line; None if all are full."""
-        room = [group for group in groups if group.unbounded or not group.line.full()]
+        ``segment`` stands for the customer's own when the warm-up has renamed it.
+        """
+        index = customer.segment if segment is None else segment
+        items = len(customer.scans)
+        fits = tuple(
+            group for group in self._open_to[index] if group.max_items is None or items <= group.max_items
+        )
+        return fits, self._rules[index]
+
+    def pick(self, groups: Sequence[LaneGroup], rule: Rule) -> Place | None:
+        """The line joined: by ``rule`` among the lines of ``groups`` with room; None if all are full."""
+        room = [place for group in groups for place in group.open_places if not place.full()]
         return rule(room, self._rng) if room else None

@@ -27,6 +27,7 @@ from .clock import RealtimeLoop, sleep_until
 from .context import Context
 from .customers import Customer, CustomerFactory
 from .door import Door, LanesDoor, Overloaded
+from .jockeying import Jockeying
 from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
@@ -88,8 +89,8 @@ class Shop:
         # With lanes, payment and help are drawn from the customers' stream as they join a group.
         joining = customers if context.lanes else None
         self.groups = [LaneGroup(context, group, joining) for group in plan.groups]
-        lines = [group.line for group in self.groups]
-        context.tally.line = lines[0] if len(lines) == 1 else Lines(lines)
+        measures = [group.measure for group in self.groups]
+        context.tally.line = measures[0] if len(measures) == 1 else Lines(measures)
         if self._stream is not None:
             log = EventLog(
                 self._stream,
@@ -99,13 +100,18 @@ class Shop:
                 bind=self._bind,
             )
             context.log_to(log.emit, log.record)
-        self._door = (LanesDoor if context.lanes else Door)(
+        router = Router(self.groups, plan, random.Random(f"checkout-sim/{seed}/routing"))
+        self._door = door = (LanesDoor if context.lanes else Door)(
             context,
             make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
             CustomerFactory(scenario, customers),
-            Router(self.groups, plan, random.Random(f"checkout-sim/{seed}/routing")),
+            router,
             self._progress,
         )
+        if any(rule is not None for rule in plan.jockey) and any(group.per_till for group in self.groups):
+            assert isinstance(door, LanesDoor)
+            context.jockeying = Jockeying(context, self.groups, router, door)
+            context.tally.jockeyed = 0
         if plan.warmup > 0:
             self._warmup_timer = loop.call_at(plan.warmup, self._end_warmup)
         context.emit(
@@ -159,21 +165,49 @@ class Shop:
             producer = tasks.create_task(door.produce(), name="producer")
             if self.plan.closing is not None:
                 await sleep_until(self.plan.closing)
-                for group in self.groups:
-                    group.close_doors()
+                self._close_doors()
             await producer
-            for group in self.groups:
-                await group.line.join()  # everyone who got in has been served or has left
+            await self._everyone_served()
             for manager in managers:
                 manager.cancel()
             for group in self.groups:
                 group.stop()  # idle cashiers wait in line.get(); nobody is coming
 
-    def _in_shop(self) -> Iterator[Customer]:
-        """Everyone in line, at the door or at a till."""
+    async def _everyone_served(self) -> None:
+        """Wait until everyone who got in has been served or has left.
+
+        Where shoppers switch lines, one may move into a line already waited for:
+        then every line is waited for again, until a whole pass finds nothing to wait for.
+        """
+        jockeying = self._context.jockeying
+        lines = [line for group in self.groups for line in group.lines]
+        if jockeying is None:
+            for line in lines:
+                await line.join()
+            return
+        while True:
+            waited = False
+            for line in [line for group in self.groups for line in group.lines]:
+                if not line.finished():
+                    await line.join()
+                    waited = True
+            if not await jockeying.settled() and not waited:
+                return
+
+    def _close_doors(self) -> None:
+        """Everyone still in a line or on the way to one goes home unserved."""
         for group in self.groups:
-            yield from group.line.waiting()
+            group.close_doors()
+        if self._context.jockeying is not None:
+            self._context.jockeying.send_home()
+
+    def _in_shop(self) -> Iterator[Customer]:
+        """Everyone in line, on the way to another, at the door or at a till."""
+        for group in self.groups:
+            yield from group.in_line()
             yield from group.at_till.values()
+        if self._context.jockeying is not None:
+            yield from self._context.jockeying.walking()
         if self._door is not None and self._door.held is not None:
             yield self._door.held
 
@@ -190,16 +224,17 @@ class Shop:
         for group in self.groups:
             if group.tally is not None:
                 group.tally.begin_window(customer.start for customer in group.at_till.values())
+        if self._context.jockeying is not None:
+            self._context.jockeying.remember(in_shop)
         for customer in in_shop:
             customer.segment = hidden
         assert self._door is not None
-        queue_length = sum(group.line.qsize() for group in self.groups)
+        queue_length = sum(group.waiting() for group in self.groups)
         self._context.emit("warmup_ended", last_customer=self._door.made, queue_length=queue_length)
 
     def _send_everyone_home(self) -> None:
         """After an interruption: whoever is still in line, at the door or at a till is unserved."""
-        for group in self.groups:
-            group.close_doors()
+        self._close_doors()
         if self._door is not None and self._door.held is not None:
             self._context.give_up(self._door.held, reneged=False)
         for group in self.groups:

@@ -14,7 +14,7 @@ from .clock import VirtualClockLoop, pauser
 from .customers import Customer
 
 if TYPE_CHECKING:
-    from .lanes import LaneGroup
+    from .lanes import LaneGroup, Place
 
 __all__ = ["HelpRequest", "serve"]
 
@@ -28,14 +28,17 @@ class HelpRequest:
         self.customer, self.till, self.asked, self.answer = customer, till, asked, answer
 
 
-async def serve(group: LaneGroup, number: int, extra: bool) -> None:
-    """A cashier at till ``number``: take the next customer, scan each item, take payment, repeat.
+async def serve(group: LaneGroup, number: int, place: Place, extra: bool) -> None:
+    """A cashier at till ``number``: take the next customer from ``place``'s line, scan each item,
+    take payment, repeat.
 
     An ``extra`` till (opened by the manager) closes when it finishes a customer and at
-    most ``close_at`` are waiting.
+    most ``close_at`` are waiting (with a line of its own: none in it). A till with its
+    own line tells the shoppers who switch lines when it has got shorter.
     """
     context = group.context
-    line = group.line
+    line = place.line
+    jockeying = context.jockeying if place.till is not None else None
     loop, emit, record, tally = context.loop, context.emit, context.record, context.tally
     scaling = group.plan.scaling
     close_at = scaling.close_at if extra and scaling is not None else -1
@@ -150,7 +153,9 @@ async def serve(group: LaneGroup, number: int, extra: bool) -> None:
                         }
                     )
             line.task_done()
-            if extra and line.qsize() <= close_at:
+            if jockeying is not None:
+                jockeying.shorter(place)
+            if extra and group.quiet(place, close_at):
                 group.close_till(number)
                 return
     finally:

@@ -40,6 +40,13 @@ def _count(value: Any) -> str | None:
     return "is negative" if value < 0 else None
 
 
+def _count_or_null(value: Any) -> str | None:
+    if value is None:
+        return None
+    problem = _count(value)
+    return "is not a whole number or null" if problem == "is not a whole number" else problem
+
+
 def _seconds(value: Any) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return "is not a number"
@@ -78,6 +85,7 @@ _KINDS: dict[str, tuple[type, Check]] = {
     "seconds or null": (float, _seconds_or_null),
     "number": (float, _seconds),
     "number or null": (float, _seconds_or_null),
+    "count or null": (int, _count_or_null),
     "text": (str, _text),
     "text or null": (str, _text_or_null),
     "flag": (bool, _flag),
@@ -158,14 +166,29 @@ EVENTS: dict[str, Event] = {
         ),
         Event(
             "customer_arrived",
-            _fields("customer:count segment:text items:count lane:text_or_null:lanes queue_length:count"),
-            meaning="a customer comes in; queue_length is the line before they join",
+            _fields(
+                "customer:count segment:text items:count lane:text_or_null:lanes "
+                "till:count_or_null:per_till queue_length:count"
+            ),
+            meaning=(
+                "a customer comes in; queue_length is the line before they join "
+                "(till: the till whose own line they joined)"
+            ),
         ),
         Event(
             "customer_admitted",
-            _fields("customer:count lane:text queue_length:count"),
+            _fields("customer:count lane:text till:count_or_null:per_till queue_length:count"),
             only_with="lanes",
             meaning="a customer held at the door gets a place in a line",
+        ),
+        Event(
+            "customer_jockeyed",
+            _fields("customer:count from:count to:count lane:text queue_length:count"),
+            only_with="jockey",
+            meaning=(
+                "the last in the line at till from moves to the end of the line at till to "
+                "(in group lane), where queue_length were waiting"
+            ),
         ),
         Event(
             "customer_balked",
@@ -231,7 +254,8 @@ EVENTS: dict[str, Event] = {
                     "wait_mean_all:seconds_or_null utilisation:number_or_null "
                     "throughput_per_hour:number_or_null lanes_max:count lane_hours:number "
                     "elapsed:seconds seed:count interrupted:flag segments:object "
-                    "warmup:seconds:warmup realtime_lag_max:seconds:realtime lanes:object:lanes"
+                    "warmup:seconds:warmup realtime_lag_max:seconds:realtime lanes:object:lanes "
+                    "jockeyed:count:jockey"
                 ),
             ),
             meaning="the run's summary",

@@ -69,6 +69,7 @@ class LaneSummary:
     assists: int | None
     assist_wait_mean: float | None
     attendant_utilisation: float | None
+    jockeyed: int | None = None  # customers who switched into its lines (only where some may)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class Summary(SegmentSummary):
     realtime_lag_max: float | None = None
     #: With lanes: each group's figures, by name.
     lanes: dict[str, LaneSummary] | None = None
+    #: Where shoppers may switch lines: how many did (None: nowhere).
+    jockeyed: int | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
     #: One run cut into batches of time, for intervals by batch means, when asked for.
@@ -119,14 +122,22 @@ class Summary(SegmentSummary):
         }
         data["segments"] = {name: asdict(segment) for name, segment in self.segments.items()}
         if self.lanes is not None:
-            data["lanes"] = {name: asdict(lane) for name, lane in self.lanes.items()}
+            data["lanes"] = {name: _lane_fields(lane) for name, lane in self.lanes.items()}
         return data
 
 
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
 _NOT_LOGGED = frozenset({"sketch", "batches"})
 #: Summary fields written only when the run used the feature they belong to.
-_FEATURES = frozenset({"warmup", "realtime_lag_max", "lanes"})
+_FEATURES = frozenset({"warmup", "realtime_lag_max", "lanes", "jockeyed"})
+
+
+def _lane_fields(lane: LaneSummary) -> dict[str, Any]:
+    """A lane group's figures as logged: ``jockeyed`` only where shoppers may switch lines."""
+    data = asdict(lane)
+    if data["jockeyed"] is None:
+        del data["jockeyed"]
+    return data
 
 
 def pooled_quantile(summaries: Sequence[Summary], q: float) -> float | None:

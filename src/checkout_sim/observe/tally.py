@@ -130,6 +130,9 @@ class _OpenTime:
 def _restart(line: LineMeasure) -> None:
     """The warm-up is over: the line's statistics start from zero (brought up to now first)."""
     line.measure()
+    if isinstance(line, Lines):  # its figures are its lines' added up
+        for member in line.members:
+            _restart(member)
     line.area = line.waiting_area = 0.0
     line.peak = 0
 
@@ -146,6 +149,7 @@ class GroupTally:
         "assists",
         "attendant_busy",
         "busy",
+        "jockeyed",
         "line",
         "waits",
     )
@@ -161,6 +165,8 @@ class GroupTally:
         self.assists = 0
         self.assist_wait = 0.0
         self.attendant_busy = 0.0
+        #: Customers who switched into this group's lines.
+        self.jockeyed = 0
 
     def served(self, wait: float, service: float, arrival: float) -> None:
         """A customer of this group who arrived at ``arrival`` waited ``wait`` and was served in ``service``.
@@ -193,10 +199,11 @@ class GroupTally:
         self.busy = -math.fsum(now - start for start in in_service)
         self.waits = _WaitTally()
         self.assists, self.assist_wait, self.attendant_busy = 0, 0.0, 0.0
+        self.jockeyed = 0
         self._origin = now
 
-    def summary(self) -> LaneSummary:
-        """This group's figures so far."""
+    def summary(self, *, jockeying: bool = False) -> LaneSummary:
+        """This group's figures so far (with ``jockeying``, how many switched into its lines)."""
         end = self._clock()
         span = end - self._origin
         self.line.measure()
@@ -221,23 +228,28 @@ class GroupTally:
             attendant_utilisation=(
                 self.attendant_busy / (self._attendants * span) if helped and span > 0 else None
             ),
+            jockeyed=self.jockeyed if jockeying else None,
         )
 
 
 class Lines:
-    """Several groups' lines measured as one: lengths and areas add up, the peak is the longest line."""
+    """Several lines measured as one: lengths and areas add up, the peak is the longest line.
 
-    def __init__(self, lines: Sequence[LineMeasure]) -> None:
-        self._lines = list(lines)
+    ``members`` is kept, not copied: a group with a line at each till adds a line when
+    a till first opens.
+    """
+
+    def __init__(self, members: list[LineMeasure] | list[Any]) -> None:
+        self.members: list[LineMeasure] = members
         self.area = self.waiting_area = 0.0
         self.peak = 0
 
     def measure(self) -> None:
-        for line in self._lines:
+        for line in self.members:
             line.measure()
-        self.area = math.fsum(line.area for line in self._lines)
-        self.waiting_area = math.fsum(line.waiting_area for line in self._lines)
-        self.peak = max(line.peak for line in self._lines)
+        self.area = math.fsum(line.area for line in self.members)
+        self.waiting_area = math.fsum(line.waiting_area for line in self.members)
+        self.peak = max((line.peak for line in self.members), default=0)
 
 
 class LineMeasure(Protocol):
@@ -277,6 +289,7 @@ class Tally:
         "_warmup",
         "busy",
         "groups",
+        "jockeyed",
         "line",
         "segments",
     )
@@ -294,6 +307,8 @@ class Tally:
         self._origin = clock()  # figures count from here: opening, or the warm-up's end
         self._lanes = _OpenTime(self._origin)
         self._warmup = warmup  # the scenario has a warm-up (so the summary says where figures start)
+        #: Customers who switched lines (None: no segment may).
+        self.jockeyed: int | None = None
 
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
@@ -336,6 +351,8 @@ class Tally:
         self.segments = [_SegmentTally() for _ in range(len(self._names) + 1)]
         self._pending = [segment.waits.pending for segment in self.segments]
         self._gave_up_wait = 0.0
+        if self.jockeyed is not None:
+            self.jockeyed = 0
         self._origin = now
         return len(self._names)
 
@@ -347,6 +364,7 @@ class Tally:
         line.measure()
         self.lanes_changed(0)
         lanes = self._lanes
+        jockeying = self.jockeyed is not None
         overall = _WaitTally()
         totals: dict[str, Any] = dict.fromkeys(("arrived", "served", "balked", "reneged", "unserved"), 0)
         per_segment: dict[str, SegmentSummary] = {}
@@ -374,7 +392,8 @@ class Tally:
             interrupted=interrupted,
             segments=per_segment,
             warmup=self._origin if self._warmup else None,
-            lanes={name: group.summary() for name, group in self.groups.items()} or None,
+            lanes={name: group.summary(jockeying=jockeying) for name, group in self.groups.items()} or None,
+            jockeyed=self.jockeyed,
             sketch=overall.sketch,
         )
 

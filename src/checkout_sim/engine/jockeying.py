@@ -1,0 +1,188 @@
+"""Jockeying: shoppers who switch to a shorter line at another till.
+
+Whenever a line at a till gets shorter (a checkout ends, someone gives up or moves
+away, a till opens), the last person in the longest line that is now at least their
+segment's ``min_gain`` people longer moves to its end, if they may use that till; this
+repeats until no one gains by moving. A length here counts the people in line, at the
+till and on their way. Each move lowers the sum of the squared lengths, so it ends.
+
+With a ``move_time``, the one who moves is on the way for that long, counted in the new
+line's length (and as waiting, held at it) but in no line's queue; if the new line has
+filled or its till closed meanwhile, they pick again among the lines open to them, or leave unserved. Patience
+keeps running from arrival throughout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from .customers import Customer
+from .lanes import LaneGroup, Place
+from .plan import JockeyPlan
+from .routing import Router
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .door import LanesDoor
+
+__all__ = ["Jockeying"]
+
+
+class Jockeying:
+    """Moves customers between the lines at tills of their own, as lines get shorter."""
+
+    def __init__(
+        self, context: Context, groups: Sequence[LaneGroup], router: Router, door: LanesDoor
+    ) -> None:
+        self._context = context
+        self._groups = [group for group in groups if group.per_till]
+        self._index = {group: index for index, group in enumerate(groups)}
+        plan = context.plan
+        self._rules = plan.jockey
+        self._allowed = plan.allowed
+        self._router = router
+        self._door = door
+        #: Customers on their way to another line: the timer of their arrival there, and the place.
+        self._walking: dict[Customer, tuple[asyncio.TimerHandle, Place]] = {}
+        #: Own segments of customers the warm-up renamed (see :meth:`remember`).
+        self._segments: dict[Customer, int] = {}
+        self._everyone_arrived: asyncio.Future[None] | None = None
+
+    def _segment(self, customer: Customer) -> int:
+        segment = customer.segment
+        return segment if segment < len(self._rules) else self._segments[customer]
+
+    def remember(self, customers: Sequence[Customer]) -> None:
+        """The warm-up is about to rename these customers' segment: keep their own, to go on switching."""
+        for customer in customers:
+            self._segments[customer] = customer.segment
+
+    def _may_use(self, customer: Customer, group: LaneGroup, segment: int) -> bool:
+        return self._index[group] in self._allowed[segment] and (
+            group.max_items is None or len(customer.scans) <= group.max_items
+        )
+
+    def shorter(self, place: Place) -> None:
+        """The line at ``place`` got shorter: move people into it (and on) while anyone gains by it."""
+        todo = [place]
+        while todo:
+            target = todo.pop()
+            source = self._move_into(target)
+            if source is not None:
+                todo += (source, target)  # both changed: look again at each
+
+    def _move_into(self, target: Place) -> Place | None:
+        """Move the last person of the longest line that gains by it to ``target``; the line they left."""
+        group = target.group
+        if target.till not in group.tills or target.full():
+            return None
+        here = target.people()
+        best: Place | None = None
+        best_length = here + 1  # a gain of 1 is never enough
+        for other in self._groups:
+            for place in other.open_places:
+                if place is target or not place.line.customers:
+                    continue
+                length = place.people()
+                if length <= best_length:
+                    continue
+                customer = place.line.last()
+                segment = self._segment(customer)
+                rule = self._rules[segment]
+                if (
+                    rule is None
+                    or length - here < rule.min_gain
+                    or not self._may_use(customer, group, segment)
+                ):
+                    continue
+                best, best_length = place, length
+        if best is None:
+            return None
+        customer = best.line.take_last()
+        rule = self._rules[self._segment(customer)]
+        assert rule is not None
+        self._moved(customer, best, target, rule)
+        return best
+
+    def _moved(self, customer: Customer, source: Place, target: Place, rule: JockeyPlan) -> None:
+        context = self._context
+        context.emit(
+            "customer_jockeyed",
+            customer=customer.id,
+            **{"from": source.till, "to": target.till},
+            lane=target.group.name,
+            queue_length=len(target.line.customers),
+        )
+        context.tally.jockeyed = (context.tally.jockeyed or 0) + 1
+        if target.group.tally is not None:
+            target.group.tally.jockeyed += 1
+        previous = source.group if source.group is not target.group else None
+        if rule.move_time <= 0:
+            self._door.join(customer, target, previous)
+            return
+        customer.place = None
+        target.coming += 1
+        target.line.hold()  # waiting all the same: counted, for Little's law
+        loop = context.loop
+        handle = loop.call_at(loop.time() + rule.move_time, self._arrive, customer, target, source.group)
+        self._walking[customer] = (handle, target)
+
+    def _arrive(self, customer: Customer, target: Place, previous: LaneGroup) -> None:
+        """A customer on the way reaches the line they chose, or another, or gives up."""
+        del self._walking[customer]
+        target.coming -= 1
+        target.line.release()
+        place: Place | None = target
+        if target.till not in target.group.tills or target.full():
+            groups, rule = self._router.open_to(customer, self._segment(customer))
+            place = self._router.pick(groups, rule)
+        if place is None:
+            self._context.give_up(customer, reneged=False, lane=target.group.name)
+        else:
+            self._door.join(customer, place, previous if previous is not place.group else None)
+        if place is not target:
+            self.shorter(target)  # the one expected there did not come
+        self._check_arrived()
+
+    def give_up(self, customer: Customer) -> None:
+        """Patience ran out on the way to another line."""
+        handle, target = self._walking.pop(customer)
+        handle.cancel()
+        target.coming -= 1
+        target.line.release()
+        self._context.give_up(customer, reneged=True, lane=target.group.name)
+        self.shorter(target)
+        self._check_arrived()
+
+    def walking(self) -> Iterator[Customer]:
+        """Everyone on the way from one line to another."""
+        return iter(list(self._walking))
+
+    def send_home(self) -> None:
+        """Closing time without draining, or an interruption: whoever is on the way is unserved."""
+        for customer, (handle, target) in list(self._walking.items()):
+            handle.cancel()
+            target.coming -= 1
+            target.line.release()
+            del self._walking[customer]
+            if customer.leave_timer is not None:
+                customer.leave_timer.cancel()
+            self._context.give_up(customer, reneged=False, lane=target.group.name)
+        self._check_arrived()
+
+    async def settled(self) -> bool:
+        """Wait until nobody is on the way; True if somebody was (lines may have grown again)."""
+        if not self._walking:
+            return False
+        self._everyone_arrived = self._context.loop.create_future()
+        await self._everyone_arrived
+        return True
+
+    def _check_arrived(self) -> None:
+        waiter = self._everyone_arrived
+        if not self._walking and waiter is not None:
+            self._everyone_arrived = None
+            if not waiter.done():
+                waiter.set_result(None)
