@@ -15,6 +15,9 @@ Sources:
   customers", M&SOM 4(3), 2002: the M/M/c+M (Erlang-A) birth-death model.
 - L. Kleinrock, *Queueing Systems, Vol. 1* (1975) §3.4 and §5.6: Little's law and
   the LIFO/FIFO mean-wait identity for work-conserving orders without preemption.
+- I. Adan, J. Wessels & W. Zijm, "Analysis of the symmetric shortest queue problem",
+  Stochastic Models 6(4), 1990, 691-713: join-the-shortest-queue, which has no closed
+  form; here its Markov chain is truncated and solved numerically (:func:`jsq_wait`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ __all__ = [
     "birth_death",
     "cobham_waits",
     "erlang_c",
+    "jsq_wait",
     "mg1_wait",
     "mmc_wait",
     "predict",
@@ -45,6 +49,10 @@ __all__ = [
 #: Chains without a natural end are cut where the remaining probability is negligible.
 _TAIL = 1e-15
 _MAX_STATES = 1_000_000
+#: Join-the-shortest-queue is solved for up to this many tills (the chain grows as cap^c).
+_JSQ_TILLS = 3
+#: A truncated chain is cut where the chance of reaching the cut is below this.
+_CUT = 1e-10
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,112 @@ def mg1_wait(arrival_rate: float, mean_service: float, second_moment: float) -> 
     if rho >= 1:
         raise ValueError("unstable: utilisation must be below 1")
     return arrival_rate * second_moment / (2 * (1 - rho))
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A figure from a truncated chain, and the probability that the truncation ignores."""
+
+    value: float
+    error: float
+    cap: int
+
+
+def jsq_wait(arrival_rate: float, service_rate: float, servers: int) -> Solved:
+    """Mean wait in line when each of ``servers`` identical exponential tills has its own line
+    and every arrival joins the shortest (ties at random): join-the-shortest-queue.
+
+    The state is the number at each till (in line and served), sorted, since the tills
+    are alike. The chain is cut twice: at a longest line of ``cap`` and at a gap of
+    ``spread`` between the longest and the shortest line (join-the-shortest keeps the
+    lines close); a move that would cross a cut is not made. Both cuts grow until the
+    chance of being at either is below 1e-10: that chance is :attr:`Solved.error`, a bound
+    on the share of time the cuts matter. Solved with a sparse LU (scipy); the mean wait
+    follows from Little's law.
+    """
+    if servers < 1 or arrival_rate >= servers * service_rate:
+        raise ValueError("unstable: arrivals outpace the tills")
+    cap, spread = 12 * servers, 6
+    while True:
+        solved = _jsq_chain(arrival_rate, service_rate, servers, cap, spread)
+        at_cap, at_spread = solved[1], solved[2]
+        if max(at_cap, at_spread) < _CUT:
+            break
+        if at_cap >= _CUT:
+            cap = cap * 3 // 2
+        if at_spread >= _CUT:
+            spread = spread * 3 // 2
+        if (cap + 1) * (spread + 1) ** (servers - 1) > _MAX_STATES:
+            break
+    return Solved(solved[0], max(at_cap, at_spread), cap)
+
+
+def _jsq_chain(
+    arrival_rate: float, service_rate: float, servers: int, cap: int, spread: int
+) -> tuple[float, float, float]:
+    """(mean wait, chance of a longest line at ``cap``, chance of a gap of ``spread``) of the cut chain."""
+    from itertools import combinations_with_replacement
+
+    import numpy as np  # numpy and scipy load only when a chain is solved
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import spsolve
+
+    states = [
+        state
+        for state in combinations_with_replacement(range(cap + 1), servers)
+        if state[-1] - state[0] <= spread
+    ]
+    index = {state: i for i, state in enumerate(states)}
+    rows: list[int] = []
+    cols: list[int] = []
+    rates: list[float] = []
+
+    def move(i: int, state: tuple[int, ...], rate: float) -> None:
+        j = index.get(state)
+        if j is not None:  # else it would cross a cut
+            rows.append(i)
+            cols.append(j)
+            rates.append(rate)
+
+    for i, state in enumerate(states):
+        lowest = state[0]
+        last = servers - 1  # joins the shortest: the last of the equal shortest, to stay sorted
+        while state[last] != lowest:
+            last -= 1
+        move(i, (*state[:last], lowest + 1, *state[last + 1 :]), arrival_rate)
+        for k in range(servers):
+            if state[k] > 0 and (k == 0 or state[k - 1] != state[k]):  # the first of equals leaves
+                same = state.count(state[k])
+                move(i, (*state[:k], state[k] - 1, *state[k + 1 :]), same * service_rate)
+    n = len(states)
+    outflow = np.zeros(n)
+    np.add.at(outflow, rows, rates)
+    # The balance equations pi Q = 0 are Q^T pi = 0: row j of Q^T holds what flows into j.
+    # Equation 0 gives way to "the probabilities add up to 1".
+    into, out, flow = np.array(cols), np.array(rows), np.array(rates)
+    keep = into != 0
+    diagonal = np.arange(1, n)
+    system = coo_matrix(
+        (
+            np.concatenate([flow[keep], -outflow[1:], np.ones(n)]),
+            (
+                np.concatenate([into[keep], diagonal, np.zeros(n, dtype=int)]),
+                np.concatenate([out[keep], diagonal, np.arange(n)]),
+            ),
+        ),
+        shape=(n, n),
+    ).tocsc()
+    right = np.zeros(n)
+    right[0] = 1.0
+    pi = spsolve(system, right)
+    people = np.array([sum(state) for state in states], dtype=float)
+    longest = np.array([state[-1] for state in states])
+    gap = np.array([state[-1] - state[0] for state in states])
+    # Arrivals are turned away only where the shortest line cannot grow: the states at a cut.
+    blocked = float(pi[(longest == cap) | (gap == spread)].sum()) if servers > 1 else float(pi[-1])
+    accepted = arrival_rate * (1.0 - blocked)
+    wait = float(people @ pi) / accepted - 1.0 / service_rate
+    return wait, float(pi[longest == cap].sum()), float(pi[gap == spread].sum()) if servers > 1 else 0.0
 
 
 def cobham_waits(
@@ -389,6 +503,7 @@ def _predict_lanes(scenario: Scenario) -> Prediction:
     total = math.fsum(segment.share for segment in scenario.segments)
     figures: dict[str, float] = {}
     missing: dict[str, str] = {}
+    models: list[str] = []
     for lane in lanes:
         segments = [segment for segment in scenario.segments if open_to[segment.name][0] is lane]
         if not segments:
@@ -400,15 +515,23 @@ def _predict_lanes(scenario: Scenario) -> Prediction:
             continue
         figures[f"lane_wait_mean[{lane.name}]"] = found[0]
         figures[f"lane_utilisation[{lane.name}]"] = found[1]
+        models.append(f"{lane.name} {found[2]}")
     return Prediction(
-        "lane groups, each its own queue fed by its own segments (Poisson thinning)", figures, missing
+        "lane groups, each its own queue fed by its own segments (Poisson thinning)"
+        + (f": {'; '.join(models)}" if models else ""),
+        figures,
+        missing,
     )
 
 
 def _lane_queue(
     scenario: Scenario, lane: Any, segments: Sequence[Any], lam: float
-) -> tuple[float, float] | str:
-    """(mean wait, utilisation) of one lane group as M/M/c or M/G/1; or why it has no closed form."""
+) -> tuple[float, float, str] | str:
+    """(mean wait, utilisation, model) of one lane group; or why it has no closed form.
+
+    Tills sharing a line: M/M/c (Erlang C) or M/G/1 (Pollaczek-Khinchine). A line at each
+    till: see :func:`_own_lines`.
+    """
     if lane.scaling is not None:
         return "tills open and close (scaling)"
     if lane.queue.capacity is not None:
@@ -430,8 +553,54 @@ def _lane_queue(
     c = lane.count
     if lam * mean_s >= c:
         return "unstable: arrivals outpace the tills"
+    if lane.line == "per_till" and c > 1:
+        return _own_lines(segments, service, lam, (mean_s, second_s), c)
     if isinstance(service, Exponential):
-        return mmc_wait(lam, 1 / mean_s, c), lam * mean_s / c
+        return mmc_wait(lam, 1 / mean_s, c), lam * mean_s / c, f"M/M/{c}"
     if c == 1:
-        return mg1_wait(lam, mean_s, second_s), lam * mean_s
+        return mg1_wait(lam, mean_s, second_s), lam * mean_s, "M/G/1"
     return "general service with several tills (M/G/c) has no closed form"
+
+
+def _own_lines(
+    segments: Sequence[Any], service: object, lam: float, moments: tuple[float, float], c: int
+) -> tuple[float, float, str] | str:
+    """(mean wait, utilisation, model) of ``c`` identical tills each with its own line, by how shoppers pick.
+
+    - ``random``: each till is its own M/G/1 queue fed by a Poisson stream of lam/c.
+    - ``shortest`` with ``jockey: {min_gain: 2}`` and no move time: no line is ever two
+      longer than another, so no till idles while someone waits and the number in the
+      shop is the M/M/c chain: Erlang C (exponential service).
+    - ``shortest`` alone: join-the-shortest-queue, solved as a Markov chain (exponential
+      service, up to 3 tills). With one item per customer and one kind of till,
+      ``fewest_items`` and ``least_work`` rank the lines as ``shortest`` does.
+    """
+    rules = {("shortest" if s.prefer is not None else s.choice, s.jockey) for s in segments}
+    if len(rules) > 1:
+        return "segments pick or switch lines by different rules"
+    choice, jockey = rules.pop()
+    mean_s, second_s = moments
+    utilisation = lam * mean_s / c
+    if choice == "random":
+        if jockey is not None:
+            return "shoppers pick at random, then switch lines"
+        return mg1_wait(lam / c, mean_s, second_s), utilisation, f"{c} × M/G/1 (random choice)"
+    if not isinstance(service, Exponential):
+        return "general service with a line at each till has no closed form"
+    if jockey is not None:
+        if jockey.min_gain == 2 and jockey.move_time == 0:
+            return (
+                mmc_wait(lam, 1 / mean_s, c),
+                utilisation,
+                f"M/M/{c} (switching at a gain of 2 keeps every till busy while anyone waits)",
+            )
+        return "switching at a gain above 2, or with a move time, has no closed form"
+    if c > _JSQ_TILLS:
+        return f"join-the-shortest-queue is solved here for up to {_JSQ_TILLS} tills"
+    solved = jsq_wait(lam, 1 / mean_s, c)
+    return (
+        solved.value,
+        utilisation,
+        f"join-the-shortest-queue, {c} tills: a Markov chain, cut where it spends {solved.error:.0e}"
+        " of the time",
+    )
