@@ -103,7 +103,7 @@ class Lines:
         self.line_of: dict[int, int] = {}
 
     def apply(self, event: dict[str, Any]) -> None:
-        kind, customer = event["event"], event.get("customer")
+        kind, customer = event["event"], event.get("customer", 0)
         if kind == "cashier_opened":
             self.open.add(event["cashier"])
         elif kind == "cashier_closed":
