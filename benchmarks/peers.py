@@ -234,6 +234,71 @@ def simpy_lanes(customers: int, seed: int) -> tuple[int, float]:
     return served + gone, total_wait / served
 
 
+#: Case 5: six tills, each with its own line; each arrival joins the line with the fewest
+#: people (in line and at the till), ties at random; exponential service; utilisation 0.9.
+OWN_TILLS = 6
+OWN_SERVICE = 60.0
+OWN_LAMBDA = 0.9 * OWN_TILLS / OWN_SERVICE
+
+
+def simpy_own_lines(customers: int, seed: int) -> tuple[int, float]:
+    """SimPy: six Resources of one till each, a process per customer joining the one with the
+    fewest people (waiting and served; ties at random). Returns (served, mean wait)."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    tills = [simpy.Resource(env, capacity=1) for _ in range(OWN_TILLS)]
+    served = 0
+    total_wait = 0.0
+
+    def customer(service: float) -> Any:
+        nonlocal served, total_wait
+        arrival = env.now
+        people = [len(till.queue) + till.count for till in tills]
+        fewest = min(people)
+        shortest = [till for till, count in zip(tills, people, strict=True) if count == fewest]
+        till = shortest[0] if len(shortest) == 1 else rng.choice(shortest)
+        with till.request() as request:
+            yield request
+            total_wait += env.now - arrival
+            yield env.timeout(service)
+        served += 1
+
+    def producer() -> Any:
+        for _ in range(customers):
+            yield env.timeout(rng.expovariate(OWN_LAMBDA))
+            env.process(customer(rng.expovariate(1 / OWN_SERVICE)))
+
+    env.process(producer())
+    env.run()
+    return served, total_wait / served
+
+
+def ciw_own_lines(customers: int, seed: int) -> tuple[int, float]:
+    """Ciw 3: a dispatching node with no service time routes each arrival by ``LoadBalancing``
+    (Ciw's join-the-shortest-queue counting those in service, ties at random) to six
+    one-server nodes. Returns (served, mean wait at the tills)."""
+    import ciw as ciw_module
+
+    tills = list(range(2, OWN_TILLS + 2))
+    network = ciw_module.create_network(
+        arrival_distributions=[ciw_module.dists.Exponential(rate=OWN_LAMBDA)] + [None] * OWN_TILLS,
+        service_distributions=[ciw_module.dists.Deterministic(value=0.0)]
+        + [ciw_module.dists.Exponential(rate=1 / OWN_SERVICE) for _ in tills],
+        number_of_servers=[float("inf")] + [1] * OWN_TILLS,
+        routing=ciw_module.routing.NetworkRouting(
+            routers=[ciw_module.routing.LoadBalancing(destinations=tills, tie_break="random")]
+            + [ciw_module.routing.Leave() for _ in tills]
+        ),
+    )
+    ciw_module.seed(seed)
+    simulation = ciw_module.Simulation(network)
+    simulation.simulate_until_max_customers(customers, method="Finish")
+    waits = [record.waiting_time for record in simulation.get_all_records() if record.node != 1]
+    return len(waits), sum(waits) / len(waits)
+
+
 PEERS: dict[str, Callable[[int, int], tuple[int, float]]] = {
     "SimPy Store": simpy_store,
     "SimPy Resource": simpy_resource,

@@ -10,7 +10,10 @@ orjson (the two logs are the same size to within 0.1 %). Case 3: peak
 memory (max RSS of a fresh process) for N and 10 N customers. Case 4: three lane groups
 (3 tills, 2 express at half the service time, 4 kiosks at 1.5 times it) where each
 customer joins the group with the fewest people ahead per till and leaves when patience
-runs out, against the same model in SimPy. Each timing is the best
+runs out, against the same model in SimPy. Case 5: six tills each with its own line,
+every arrival joining the line with the fewest people (ties at random), at utilisation
+0.9, against SimPy (six one-till Resources) and Ciw (``LoadBalancing``, its
+join-the-shortest-queue that counts those in service). Each timing is the best
 of ``--repeat`` runs, taken in turns (one run of each per round); all runs of a
 case happen in this one process run.
 """
@@ -38,8 +41,13 @@ from peers import (
     LANES_PATIENCE,
     LANES_SERVICE,
     MU,
+    OWN_LAMBDA,
+    OWN_SERVICE,
+    OWN_TILLS,
     PEERS,
+    ciw_own_lines,
     simpy_lanes,
+    simpy_own_lines,
     simpy_store,
 )
 
@@ -84,6 +92,28 @@ def ours_lanes(customers: int, seed: int) -> tuple[int, float]:
     summary = run(lanes_scenario(customers), seed=seed)
     assert summary.wait_mean is not None
     return summary.arrived, summary.wait_mean
+
+
+OWN_LINES_MODEL = """
+name: own-lines-benchmark
+arrivals: {{pattern: poisson, rate: {rate}/s, limit: {customers}}}
+products: [{{name: service, checkout_time: {{dist: exponential, mean: {mean}s}}}}]
+segments: [{{name: regular, choice: shortest}}]
+lanes: [{{name: tills, count: {tills}, line: per_till}}]
+"""
+
+
+def own_lines_scenario(customers: int) -> Scenario:
+    """Case 5's model as a checkout-sim scenario."""
+    return parse_scenario(
+        OWN_LINES_MODEL.format(rate=OWN_LAMBDA, customers=customers, mean=OWN_SERVICE, tills=OWN_TILLS)
+    )
+
+
+def ours_own_lines(customers: int, seed: int) -> tuple[int, float]:
+    summary = run(own_lines_scenario(customers), seed=seed)
+    assert summary.wait_mean is not None
+    return summary.served, summary.wait_mean
 
 
 def ours(customers: int, seed: int) -> tuple[int, float]:
@@ -192,6 +222,20 @@ def main() -> int:
             {
                 "checkout-sim (lanes, no event log)": lambda: ours_lanes(n, 1),
                 "SimPy: a Resource per group, a process per customer": lambda: simpy_lanes(n, 1),
+            },
+            repeat,
+        ),
+    )
+
+    table(
+        "Case 5: six tills, a line at each, every arrival joins the shortest (utilisation 0.9)",
+        best_rates(
+            {
+                "checkout-sim (line: per_till, no event log)": lambda: ours_own_lines(n, 1),
+                "SimPy: six one-till Resources, a process per customer": lambda: simpy_own_lines(n, 1),
+                "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes": lambda: ciw_own_lines(
+                    n, 1
+                ),
             },
             repeat,
         ),

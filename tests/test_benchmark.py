@@ -35,12 +35,16 @@ def test_the_benchmark_prints_every_implementation_with_a_rate_and_a_ratio() -> 
         "SimPy Store + orjson, 3 events/customer",
         "checkout-sim (lanes, no event log)",
         "SimPy: a Resource per group, a process per customer",
+        "checkout-sim (line: per_till, no event log)",
+        "SimPy: six one-till Resources, a process per customer",
+        "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes",
     ]
     for row in rows:
         rate, ratio = row.split("|")[2:4]
         assert float(rate.replace(",", "")) > 0 and ratio.strip().endswith("x"), row
     assert "Case 1: summary only" in result.stdout and "Case 2: full event log to a file" in result.stdout
     assert "Case 4: three lane groups" in result.stdout
+    assert "Case 5: six tills, a line at each" in result.stdout
 
 
 @pytest.mark.parametrize("name", list(PEERS))
@@ -80,3 +84,27 @@ def test_the_lanes_peers_model_the_same_shop() -> None:
     ours, our_wait = ours_lanes(20_000, 1)
     assert handled == ours == 20_000
     assert our_wait == pytest.approx(simpy_wait, rel=0.25)
+
+
+def test_the_own_lines_peers_model_the_same_shop() -> None:
+    """Case 5 in checkout-sim, SimPy and Ciw: all served, mean waits alike and between theory's bounds.
+
+    Join-the-shortest-queue waits longer than one pooled line (M/M/6) and less than
+    random choice (six M/M/1 queues); the three streams differ, so the waits are compared
+    with each other loosely (within 25 % over 20,000 customers at utilisation 0.9).
+    """
+    from peers import OWN_LAMBDA, OWN_SERVICE, OWN_TILLS, ciw_own_lines, simpy_own_lines
+    from run import ours_own_lines
+
+    from checkout_sim.analysis.theory import mg1_wait, mmc_wait
+
+    waits = {}
+    for name, model in (("ours", ours_own_lines), ("simpy", simpy_own_lines), ("ciw", ciw_own_lines)):
+        served, waits[name] = model(20_000, 1)
+        assert served == 20_000, name
+    pooled = mmc_wait(OWN_LAMBDA, 1 / OWN_SERVICE, OWN_TILLS)
+    scattered = mg1_wait(OWN_LAMBDA / OWN_TILLS, OWN_SERVICE, 2 * OWN_SERVICE**2)
+    for name, wait in waits.items():
+        assert pooled < wait < scattered, (name, wait, pooled, scattered)
+    assert waits["ours"] == pytest.approx(waits["simpy"], rel=0.25)
+    assert waits["ours"] == pytest.approx(waits["ciw"], rel=0.25)

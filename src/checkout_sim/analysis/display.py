@@ -137,7 +137,7 @@ def _lane_rows(summary: Summary) -> list[str]:
             f"  lane {name:<{width}}  served {lane.served:>5}  wait* mean {format_seconds(lane.wait_mean)}  "
             f"p90 {format_seconds(lane.wait_p90)}  max {format_seconds(lane.wait_max)}  "
             f"tills {lane.tills_max} ({utilisation} busy, {lane.lane_hours:.1f} till-hours)  "
-            f"line mean {lane.queue_length_mean:.2f} max {lane.queue_length_max}"
+            f"waiting mean {lane.queue_length_mean:.2f}, longest line {lane.queue_length_max}"
         )
         if lane.assists is not None:
             attendants = "-" if lane.attendant_utilisation is None else f"{lane.attendant_utilisation:.1%}"
@@ -145,6 +145,8 @@ def _lane_rows(summary: Summary) -> list[str]:
                 f"  help {lane.assists} (waited {format_seconds(lane.assist_wait_mean)} on average, "
                 f"attendants {attendants} busy)"
             )
+        if lane.jockeyed is not None:
+            row += f"  switched in {lane.jockeyed}"
         rows.append(row)
     return rows
 

@@ -123,7 +123,7 @@ class LaneGroup:
         #: This group's own figures (lanes scenarios), beside the shop's.
         self.tally: GroupTally | None = None
         if plan.name is not None:
-            self.tally = GroupTally(context.loop.time, measure, plan.attendants)
+            self.tally = GroupTally(context.loop.time, measure, plan.attendants, per_till=self.per_till)
             context.tally.groups[plan.name] = self.tally
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None
@@ -307,8 +307,11 @@ class LaneGroup:
         """The run is over: every till still open closes, in number order; the attendants go home.
 
         (A finished attendant task keeps its cancellation's traceback, whose frame refers
-        to this group: dropped here, so the run is freed by reference counting.)
+        to this group: dropped here, as are the places, which refer back to the group,
+        so the run is freed by reference counting.)
         """
         for number in sorted(self.tills):
             self.close_till(number)
         self._attendants.clear()
+        self.open_places.clear()
+        self._places.clear()

@@ -247,6 +247,7 @@ class Shop:
         for group in self.groups:
             group.close_all()
         context = self._context
+        context.jockeying = None  # it refers to the door and the groups, which refer to the context
         summary = context.tally.summary(seed=self._seed, interrupted=interrupted)
         if isinstance(context.loop, RealtimeLoop):  # how far the wall clock let the run fall behind
             summary = replace(summary, realtime_lag_max=context.loop.lag_max)

@@ -69,7 +69,9 @@ class LaneSummary:
     assists: int | None
     assist_wait_mean: float | None
     attendant_utilisation: float | None
-    jockeyed: int | None = None  # customers who switched into its lines (only where some may)
+    jockeyed: int | None = (
+        None  # switches into its lines: a group with a line per till, where shoppers may switch
+    )
 
 
 @dataclass(frozen=True)

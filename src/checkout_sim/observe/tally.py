@@ -151,10 +151,13 @@ class GroupTally:
         "busy",
         "jockeyed",
         "line",
+        "per_till",
         "waits",
     )
 
-    def __init__(self, clock: Callable[[], float], line: LineMeasure, attendants: int) -> None:
+    def __init__(
+        self, clock: Callable[[], float], line: LineMeasure, attendants: int, *, per_till: bool = False
+    ) -> None:
         self._clock = clock
         self.line = line
         self._attendants = attendants
@@ -165,8 +168,9 @@ class GroupTally:
         self.assists = 0
         self.assist_wait = 0.0
         self.attendant_busy = 0.0
-        #: Customers who switched into this group's lines.
+        #: Customers who switched into this group's lines (only a group with a line per till has them).
         self.jockeyed = 0
+        self.per_till = per_till
 
     def served(self, wait: float, service: float, arrival: float) -> None:
         """A customer of this group who arrived at ``arrival`` waited ``wait`` and was served in ``service``.
@@ -392,7 +396,11 @@ class Tally:
             interrupted=interrupted,
             segments=per_segment,
             warmup=self._origin if self._warmup else None,
-            lanes={name: group.summary(jockeying=jockeying) for name, group in self.groups.items()} or None,
+            lanes={
+                name: group.summary(jockeying=jockeying and group.per_till)
+                for name, group in self.groups.items()
+            }
+            or None,
             jockeyed=self.jockeyed,
             sketch=overall.sketch,
         )
