@@ -63,6 +63,10 @@ def test_every_key_keeps_one_type_across_the_log(path: Path) -> None:
     finished = log.summary
     optional: dict[str, type] = {"warmup": float} if scenario.warmup else {}  # only where it is used
     optional |= {"lanes": dict} if scenario.lanes is not None else {}
+    switching = any(s.jockey for s in scenario.segments) and any(
+        lane.line == "per_till" for lane in scenario.lanes or ()
+    )
+    optional |= {"jockeyed": int} if switching else {}
     assert set(finished) == {"t", "event", *SUMMARY_TYPES, *optional}
     for key, kind in optional.items():
         assert type(finished[key]) is kind, key
