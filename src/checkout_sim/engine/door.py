@@ -62,6 +62,8 @@ class Door:
         plan = context.plan
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
         self._segment_names = plan.segment_names
+        #: Some group has a line at each till: arrivals say which till's line they joined.
+        self._per_till = plan.per_till
         self._tally = context.tally
         self._record, self._logging = context.record, context.logging
         #: The customer waiting at the door for a place in line, if any.
@@ -245,11 +247,6 @@ class LanesDoor(Door):
     #: The groups a customer held at the door may join, and how they pick (set as they arrive).
     _holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
 
-    @property
-    def _per_till(self) -> bool:
-        """Some group has a line at each till: arrivals say which till's line they joined."""
-        return self._context.plan.per_till
-
     async def _let_in(self, customer: Customer) -> None:
         """Every line open to the customer was full: wait for the first place in any."""
         assert self._holding is not None
@@ -270,32 +267,19 @@ class LanesDoor(Door):
         place = self._router.pick(groups, rule)
         found = place.line if place is not None else _shortest_line(groups)
         if self._logging:
-            lane = None if place is None else place.group.name
-            if self._per_till:
-                self._record(
-                    {
-                        "t": customer.arrival,
-                        "event": "customer_arrived",
-                        "customer": customer.id,
-                        "segment": self._segment_names[customer.segment],
-                        "items": len(customer.scans),
-                        "lane": lane,
-                        "till": None if place is None else place.till,
-                        "queue_length": len(found.customers),
-                    }
-                )
-            else:
-                self._record(
-                    {
-                        "t": customer.arrival,
-                        "event": "customer_arrived",
-                        "customer": customer.id,
-                        "segment": self._segment_names[customer.segment],
-                        "items": len(customer.scans),
-                        "lane": lane,
-                        "queue_length": len(found.customers),
-                    }
-                )
+            event = {
+                "t": customer.arrival,
+                "event": "customer_arrived",
+                "customer": customer.id,
+                "segment": self._segment_names[customer.segment],
+                "items": len(customer.scans),
+                "lane": None if place is None else place.group.name,
+                "till": None if place is None else place.till,
+                "queue_length": len(found.customers),
+            }
+            if not self._per_till:  # the field is there only where some group has a line per till
+                del event["till"]
+            self._record(event)
         if place is not None:
             self.join(customer, place)
             return False

@@ -25,11 +25,12 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from .lanes import Place
 from .plan import Plan
 
 if TYPE_CHECKING:
     from .customers import Customer
-    from .lanes import LaneGroup, Place
+    from .lanes import LaneGroup
 
 __all__ = ["RULES", "Router", "Rule"]
 
@@ -39,14 +40,15 @@ Score = Callable[["Place"], float]
 
 def _best(places: Sequence[Place], score: Score, rng: random.Random) -> Place:
     """The place with the lowest score: the group listed first among equals, then one at random."""
-    best = score(places[0])
-    tied = [places[0]]
-    for place in places[1:]:
-        value = score(place)
-        if value < best:
-            best, tied = value, [place]
-        elif value == best and place.group is tied[0].group:
-            tied.append(place)
+    scores = list(map(score, places))
+    best = min(scores)
+    first = scores.index(best)
+    if scores.count(best) == 1:  # the common case, in C calls alone
+        return places[first]
+    group = places[first].group
+    tied = [
+        place for place, value in zip(places, scores, strict=True) if value == best and place.group is group
+    ]
     return tied[0] if len(tied) == 1 else tied[rng.randrange(len(tied))]
 
 
@@ -84,12 +86,8 @@ def _work_ahead(place: Place) -> float:
     return total / place.tills()
 
 
-def _people(place: Place) -> float:
-    return place.people()
-
-
 def _shortest(places: Sequence[Place], rng: random.Random) -> Place:
-    return places[0] if len(places) == 1 else _best(places, _people, rng)
+    return places[0] if len(places) == 1 else _best(places, Place.people, rng)
 
 
 def _random(places: Sequence[Place], rng: random.Random) -> Place:
@@ -146,5 +144,10 @@ class Router:
 
     def pick(self, groups: Sequence[LaneGroup], rule: Rule) -> Place | None:
         """The line joined: by ``rule`` among the lines of ``groups`` with room; None if all are full."""
-        room = [place for group in groups for place in group.open_places if not place.full()]
+        room = [
+            place
+            for group in groups
+            for place in group.open_places
+            if group.unbounded or not place.line.full()
+        ]
         return rule(room, self._rng) if room else None
