@@ -393,3 +393,26 @@ def test_per_group_counts_of_switches_add_up() -> None:
         "more": into["more"],
     }
     assert summary.jockeyed == sum(into.values()) > 0
+
+
+def test_the_group_summary_agrees_with_the_log() -> None:
+    """A group with a line per till: served, waits, most tills open, mean waiting, the longest line."""
+    _, summary, events = logged(TILLS, *VARIANTS["manager"], "duration=20h")
+    assert summary.lanes is not None
+    figures = summary.lanes["tills"]
+    waits = [e["wait"] for e in events if e["event"] == "checkout_started"]
+    assert figures.served == len(waits) == summary.served
+    assert figures.wait_mean == pytest.approx(math.fsum(waits) / len(waits), rel=1e-9)
+    assert figures.wait_max == max(waits)
+    lines = Lines()
+    area, longest, most, last = 0.0, 0, 0, 0.0
+    for event in events:
+        if event["t"] > last:  # lengths that lasted
+            area += sum(lines.waiting.values()) * (event["t"] - last)
+            longest = max(longest, *lines.waiting.values(), 0)
+            last = event["t"]
+        lines.apply(event)
+        most = max(most, len(lines.open))
+    assert figures.queue_length_mean == pytest.approx(area / summary.elapsed, rel=1e-9)
+    assert figures.queue_length_max == longest == summary.queue_length_max
+    assert figures.tills_max == most > 3
