@@ -40,15 +40,11 @@ Score = Callable[["Place"], float]
 
 def _best(places: Sequence[Place], score: Score, rng: random.Random) -> Place:
     """The place with the lowest score: the group listed first among equals, then one at random."""
-    scores = list(map(score, places))
-    best = min(scores)
-    first = scores.index(best)
-    if scores.count(best) == 1:  # the common case, in C calls alone
-        return places[first]
-    group = places[first].group
-    tied = [
-        place for place, value in zip(places, scores, strict=True) if value == best and place.group is group
-    ]
+    best = min(places, key=score)  # the first of equals: the group listed first
+    if best.till is None:  # a group's one shared line
+        return best
+    value, group = score(best), best.group
+    tied = [place for place in places if place.group is group and score(place) == value]
     return tied[0] if len(tied) == 1 else tied[rng.randrange(len(tied))]
 
 
