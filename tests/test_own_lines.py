@@ -416,3 +416,17 @@ def test_the_group_summary_agrees_with_the_log() -> None:
     assert figures.queue_length_mean == pytest.approx(area / summary.elapsed, rel=1e-9)
     assert figures.queue_length_max == longest == summary.queue_length_max
     assert figures.tills_max == most > 3
+
+
+def test_a_shopper_balks_only_when_every_line_is_full() -> None:
+    """With a capacity of 2 per line, each balk finds every open till's line at 2, and no line passes 2."""
+    _, summary, events = logged(TILLS, *VARIANTS["balk"], "arrivals.rate=0.9/min", "duration=20h")
+    lines = Lines()
+    balks = 0
+    for event in events:
+        if event["event"] == "customer_balked":
+            assert all(lines.waiting[till] == 2 for till in lines.open), (event, lines.waiting)
+            balks += 1
+        lines.apply(event)
+        assert all(count <= 2 for count in lines.waiting.values())
+    assert balks == summary.balked > 20
