@@ -430,3 +430,65 @@ def test_a_shopper_balks_only_when_every_line_is_full() -> None:
         lines.apply(event)
         assert all(count <= 2 for count in lines.waiting.values())
     assert balks == summary.balked > 20
+
+
+def test_a_shopper_who_switches_within_a_group_keeps_their_checkout() -> None:
+    """Switching between two tills of one group neither rescales the scans again nor draws anything new."""
+    shop = TILLS.replace(
+        "line: per_till}", "line: per_till, scan_factor: 2, payment_time: {dist: exponential, mean: 30s}}"
+    )
+    changes = ["products.0.checkout_time=20s", "basket.items=3", "arrivals.rate=1.3/min", "duration=3h"]
+    _, _, switching = logged(shop, *changes)
+    _, _, staying = logged(shop, *changes, "segments.0.jockey=null")
+    assert any(e["event"] == "customer_jockeyed" for e in switching)
+
+    def services(events: list[dict[str, Any]]) -> dict[int, float]:
+        return {e["customer"]: e["service"] for e in events if e["event"] == "checkout_finished"}
+
+    # the same customers, each with the same work at the till, whether anyone switched or not
+    assert services(switching) == pytest.approx(services(staying), rel=1e-12)
+    assert all(service >= 3 * 20 * 2 for service in services(switching).values())
+
+
+def test_switching_follows_prefer_and_fixes_a_random_pick_at_once() -> None:
+    """A segment preferring group a never switches into b; a random pick 2 longer than an idle till moves."""
+    shop = """
+name: two groups
+seed: 1
+duration: 6h
+products: [{name: item, checkout_time: {dist: exponential, mean: 4min}}]
+arrivals: {pattern: poisson, rate: 0.6/min}
+segments:
+  - {name: loyal, prefer: [a], jockey: {min_gain: 2}}
+  - {name: other, prefer: [b], choice: random}
+lanes:
+  - {name: a, count: 2, line: per_till}
+  - {name: b, count: 2, line: per_till}
+"""
+    _, _, events = logged(shop)
+    segment = {e["customer"]: e["segment"] for e in events if e["event"] == "customer_arrived"}
+    moves = [e for e in events if e["event"] == "customer_jockeyed"]
+    assert moves and all(e["lane"] == "a" and segment[e["customer"]] == "loyal" for e in moves)
+    _, _, events = logged(TILLS, "segments.0.choice=random", "duration=20h")
+    lines = Lines()
+    for index, event in enumerate(events[:-1]):
+        lines.apply(event)
+        if events[index + 1]["t"] > event["t"] and lines.open:
+            counts = [lines.people[till] for till in lines.open]
+            assert max(counts) - min(counts) <= 1, (event, counts)
+
+
+def test_on_the_way_a_place_is_kept_and_patience_still_runs() -> None:
+    """With a move time and lines of one, nobody switching is turned away on arrival; patience ends walks."""
+    walk = ["segments.0.jockey={min_gain: 2, move_time: 2min}", "segments.0.choice=random"]
+    _, summary, events = logged(
+        TILLS,
+        *walk,
+        "lanes.0.queue={capacity: 1, when_full: wait}",
+        "products.0.checkout_time={dist: exponential, mean: 4min}",
+    )
+    assert summary.unserved == 0 and summary.served == summary.arrived
+    _, summary, events = logged(TILLS, *walk, "segments.0.patience=12min", "duration=20h")
+    moved = {e["customer"] for e in events if e["event"] == "customer_jockeyed"}
+    gone = {e["customer"] for e in events if e["event"] == "customer_reneged"}
+    assert moved and gone and summary.reneged == len(gone)

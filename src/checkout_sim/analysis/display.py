@@ -137,7 +137,7 @@ def _lane_rows(summary: Summary) -> list[str]:
             f"  lane {name:<{width}}  served {lane.served:>5}  wait* mean {format_seconds(lane.wait_mean)}  "
             f"p90 {format_seconds(lane.wait_p90)}  max {format_seconds(lane.wait_max)}  "
             f"tills {lane.tills_max} ({utilisation} busy, {lane.lane_hours:.1f} till-hours)  "
-            f"waiting mean {lane.queue_length_mean:.2f}, longest line {lane.queue_length_max}"
+            f"in line mean {lane.queue_length_mean:.2f}, longest line {lane.queue_length_max}"
         )
         if lane.assists is not None:
             attendants = "-" if lane.attendant_utilisation is None else f"{lane.attendant_utilisation:.1%}"

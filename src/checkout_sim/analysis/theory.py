@@ -50,6 +50,10 @@ __all__ = [
 #: Chains without a natural end are cut where the remaining probability is negligible.
 _TAIL = 1e-15
 _MAX_STATES = 1_000_000
+#: The most states a join-the-shortest-queue chain may have (built in Python: a few seconds).
+_JSQ_STATES = 40_000
+#: A cut chain whose cut holds more of the time than this is not reported as theory.
+_CUT_ACCEPTED = 1e-6
 #: Join-the-shortest-queue is solved for up to this many tills (the chain grows as cap^c).
 _JSQ_TILLS = 3
 #: A truncated chain is cut where the chance of reaching the cut is below this.
@@ -148,17 +152,21 @@ def jsq_wait(arrival_rate: float, service_rate: float, servers: int) -> Solved:
     rho = arrival_rate / (servers * service_rate)
     cap = max(8, math.ceil(math.log(_CUT) / (servers * math.log(rho))) + 2) if rho > 0 else 8
     spread = 8
+
+    def states(cap: int, spread: int) -> int:  # about how many sorted states lie within both cuts
+        return (cap + 1) * math.comb(spread + servers - 1, servers - 1)
+
+    if states(cap, spread) > _JSQ_STATES:
+        raise ValueError(f"utilisation {rho:.3g} is too close to 1 for the chain to be solved here")
     while True:
         solved = _jsq_chain(arrival_rate, service_rate, servers, cap, spread)
         at_cap, at_spread = solved[1], solved[2]
         if max(at_cap, at_spread) < _CUT:
             break
-        if at_cap >= _CUT:
-            cap = cap * 3 // 2
-        if at_spread >= _CUT:
-            spread = spread * 3 // 2
-        if (cap + 1) * (spread + 1) ** (servers - 1) > _MAX_STATES:
-            break
+        larger = (cap * 3 // 2 if at_cap >= _CUT else cap, spread * 3 // 2 if at_spread >= _CUT else spread)
+        if states(*larger) > _JSQ_STATES:
+            break  # the best this size allows: its error says how good
+        cap, spread = larger
     return Solved(solved[0], max(at_cap, at_spread), cap)
 
 
@@ -172,10 +180,10 @@ def _jsq_chain(
     from scipy.sparse import coo_matrix
     from scipy.sparse.linalg import spsolve
 
-    states = [
-        state
-        for state in combinations_with_replacement(range(cap + 1), servers)
-        if state[-1] - state[0] <= spread
+    states = [  # sorted, the longest within ``spread`` of the shortest: in lexicographic order
+        (lowest, *rest)
+        for lowest in range(cap + 1)
+        for rest in combinations_with_replacement(range(lowest, min(lowest + spread, cap) + 1), servers - 1)
     ]
     index = {state: i for i, state in enumerate(states)}
     rows: list[int] = []
@@ -575,7 +583,7 @@ def _own_lines(
     """(mean wait, utilisation, model) of ``c`` identical tills each with its own line, by how shoppers pick.
 
     - ``random``: each till is its own M/G/1 queue fed by a Poisson stream of lam/c.
-    - ``shortest`` with ``jockey: {min_gain: 2}`` and no move time: no line is ever two
+    - any pick with ``jockey: {min_gain: 2}`` and no move time: no line is ever two
       longer than another, so no till idles while someone waits and the number in the
       shop is the M/M/c chain: Erlang C (exponential service).
     - ``shortest`` alone: join-the-shortest-queue, solved as a Markov chain (exponential
@@ -588,13 +596,11 @@ def _own_lines(
     choice, jockey = rules.pop()
     mean_s, second_s = moments
     utilisation = lam * mean_s / c
-    if choice == "random":
-        if jockey is not None:
-            return "shoppers pick at random, then switch lines"
+    if choice == "random" and jockey is None:
         return mg1_wait(lam / c, mean_s, second_s), utilisation, f"{c} × M/G/1 (random choice)"
     if not isinstance(service, Exponential):
         return "general service with a line at each till has no closed form"
-    if jockey is not None:
+    if jockey is not None:  # whatever the first pick, switching at once evens the lines out
         if jockey.min_gain == 2 and jockey.move_time == 0:
             return (
                 mmc_wait(lam, 1 / mean_s, c),
@@ -604,7 +610,15 @@ def _own_lines(
         return "switching at a gain above 2, or with a move time, has no closed form"
     if c > _JSQ_TILLS:
         return f"join-the-shortest-queue is solved here for up to {_JSQ_TILLS} tills"
-    solved = jsq_wait(lam, 1 / mean_s, c)
+    try:
+        solved = jsq_wait(lam, 1 / mean_s, c)
+    except ValueError as error:
+        return f"join-the-shortest-queue: {error}"
+    if solved.error > _CUT_ACCEPTED:
+        return (
+            f"join-the-shortest-queue: at this utilisation the chain, cut at {solved.cap} per line, "
+            f"leaves {solved.error:.0e} of the time out"
+        )
     return (
         solved.value,
         utilisation,

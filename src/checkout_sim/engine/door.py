@@ -293,10 +293,14 @@ class LanesDoor(Door):
     def join(self, customer: Customer, place: Place, previous: LaneGroup | None = None) -> None:
         """Into the line at ``place`` (lanes): payment and help drawn, then the manager and patience told.
 
-        ``previous``: the group of the line the customer switched from (see :mod:`.jockeying`).
+        ``previous``: the group of the line the customer switched from (see :mod:`.jockeying`);
+        they were prepared there, and their patience is running already.
         """
         group = place.group
-        group.prepare(customer, previous)
+        if previous is None:
+            group.prepare(customer)
+        elif previous is not group:
+            group.adopt(customer, previous)
         try:
             place.line.put_nowait(customer)
         except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING
@@ -312,6 +316,9 @@ class LanesDoor(Door):
                 )
             if group.grew is not None:
                 group.grew.set()
+        jockeying = self._context.jockeying
+        if previous is None and jockeying is not None and place.till is not None:
+            jockeying.joined(place)
 
     def _renege(self, customer: Customer) -> None:
         """Patience ran out: leave the line they are in (or the way to another)."""

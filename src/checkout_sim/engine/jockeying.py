@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 from .customers import Customer
 from .lanes import LaneGroup, Place
 from .plan import JockeyPlan
-from .routing import Router
 
 if TYPE_CHECKING:
     from .context import Context
@@ -33,16 +32,13 @@ __all__ = ["Jockeying"]
 class Jockeying:
     """Moves customers between the lines at tills of their own, as lines get shorter."""
 
-    def __init__(
-        self, context: Context, groups: Sequence[LaneGroup], router: Router, door: LanesDoor
-    ) -> None:
+    def __init__(self, context: Context, groups: Sequence[LaneGroup], door: LanesDoor) -> None:
         self._context = context
         self._groups = [group for group in groups if group.per_till]
         self._index = {group: index for index, group in enumerate(groups)}
         plan = context.plan
         self._rules = plan.jockey
-        self._allowed = plan.allowed
-        self._router = router
+        self._open_to = [frozenset(indices) for indices in plan.open_to]
         self._door = door
         #: Customers on their way to another line: the timer of their arrival there, and the place.
         self._walking: dict[Customer, tuple[asyncio.TimerHandle, Place]] = {}
@@ -60,9 +56,17 @@ class Jockeying:
             self._segments[customer] = customer.segment
 
     def _may_use(self, customer: Customer, group: LaneGroup, segment: int) -> bool:
-        return self._index[group] in self._allowed[segment] and (
+        """The customer's segment considers the group (``prefer`` narrows it), which takes the basket."""
+        return self._index[group] in self._open_to[segment] and (
             group.max_items is None or len(customer.scans) <= group.max_items
         )
+
+    def joined(self, place: Place) -> None:
+        """Someone joined the line at ``place`` (picked at random, say): look from the shortest line."""
+        group = place.group
+        shortest = min(group.open_places, key=Place.people)
+        if shortest.people() + 2 <= place.people():
+            self.shorter(shortest)
 
     def shorter(self, place: Place) -> None:
         """The line at ``place`` got shorter: move people into it (and on) while anyone gains by it."""
@@ -118,9 +122,8 @@ class Jockeying:
         context.tally.jockeyed = (context.tally.jockeyed or 0) + 1
         if target.group.tally is not None:
             target.group.tally.jockeyed += 1
-        previous = source.group if source.group is not target.group else None
         if rule.move_time <= 0:
-            self._door.join(customer, target, previous)
+            self._door.join(customer, target, source.group)
             return
         customer.place = None
         target.coming += 1
@@ -130,20 +133,12 @@ class Jockeying:
         self._walking[customer] = (handle, target)
 
     def _arrive(self, customer: Customer, target: Place, previous: LaneGroup) -> None:
-        """A customer on the way reaches the line they chose, or another, or gives up."""
+        """A customer on the way reaches the line they chose: a place was kept for them there,
+        and its till stays open while anyone is on the way (see :meth:`.LaneGroup.quiet`)."""
         del self._walking[customer]
         target.coming -= 1
         target.line.release()
-        place: Place | None = target
-        if target.till not in target.group.tills or target.full():
-            groups, rule = self._router.open_to(customer, self._segment(customer))
-            place = self._router.pick(groups, rule)
-        if place is None:
-            self._context.give_up(customer, reneged=False, lane=target.group.name)
-        else:
-            self._door.join(customer, place, previous if previous is not place.group else None)
-        if place is not target:
-            self.shorter(target)  # the one expected there did not come
+        self._door.join(customer, target, previous)
         self._check_arrived()
 
     def give_up(self, customer: Customer) -> None:

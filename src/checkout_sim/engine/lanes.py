@@ -78,8 +78,12 @@ class Place:
         return len(self.group.tills) if self.till is None else 1
 
     def full(self) -> bool:
-        """No room in this line (an unbounded line is never full)."""
-        return not self.group.unbounded and self.line.full()
+        """No room in this line (an unbounded line is never full); those on their way have a place kept."""
+        if self.group.unbounded:
+            return False
+        return self.line.full() or (
+            self.coming > 0 and len(self.line.customers) + self.coming >= self.group.room
+        )
 
 
 class LaneGroup:
@@ -146,17 +150,23 @@ class LaneGroup:
         self.lines.append(line)
         return line
 
-    def prepare(self, customer: Customer, previous: LaneGroup | None = None) -> None:
-        """The customer joins this group (lanes): its payment and help are drawn, its scans scaled.
+    def adopt(self, customer: Customer, previous: LaneGroup) -> None:
+        """A customer switches here from a line of ``previous``: their scans are rescaled to this
+        group's pace; they keep their payment time, and need no help here unless they did there.
 
-        A customer who switches here from the line of ``previous`` has their scans
-        rescaled from that group's factor to this one's, and payment and help drawn anew.
+        Nothing is drawn, so the customers after them stay the same (common random numbers).
         """
+        factor = self.plan.scan_factor / previous.plan.scan_factor
+        if factor != 1.0:
+            customer.scans = [scan * factor for scan in customer.scans]
+        if self.help is not None and previous.help is None:
+            customer.assist = 0.0
+
+    def prepare(self, customer: Customer) -> None:
+        """The customer joins this group (lanes): its payment and help are drawn, its scans scaled."""
         if self._payment is not None:
             customer.payment = self._payment()
         factor = self.plan.scan_factor
-        if previous is not None:
-            factor /= previous.plan.scan_factor
         if factor != 1.0:
             customer.scans = [scan * factor for scan in customer.scans]
         if self._assist_time is not None:

@@ -78,9 +78,7 @@ class Plan:
     #: ``prefer``) and the groups open to it (by index, in the order they are tried).
     choices: tuple[str, ...] = ()
     open_to: tuple[tuple[int, ...], ...] = ()
-    #: With lanes, for each segment: the groups it may use at all (jockeying checks it),
-    #: and its rule for switching lines (None: it stays put).
-    allowed: tuple[frozenset[int], ...] = ()
+    #: With lanes, for each segment: its rule for switching lines (None: it stays put).
     jockey: tuple[JockeyPlan | None, ...] = ()
     #: Each product's expected checkout time, for shoppers who weigh the work ahead.
     product_means: tuple[float, ...] = ()
@@ -118,10 +116,9 @@ def compile_plan(scenario: Scenario) -> Plan:
         )
         first += lane.most
     names = [lane.name for lane in scenario.lanes or ()]
-    choices, open_to, allowed_to, jockey = [], [], [], []
+    choices, open_to, jockey = [], [], []
     for segment in scenario.segments if scenario.lanes is not None else ():
         allowed = [i for i, lane in enumerate(scenario.lanes or ()) if lane.takes(segment.name, 0)]
-        allowed_to.append(frozenset(allowed))
         switching = segment.jockey
         jockey.append(None if switching is None else JockeyPlan(switching.min_gain, switching.move_time))
         if segment.prefer is not None:
@@ -144,7 +141,6 @@ def compile_plan(scenario: Scenario) -> Plan:
         product_names=tuple(product.name for product in scenario.products),
         choices=tuple(choices),
         open_to=tuple(open_to),
-        allowed=tuple(allowed_to),
         jockey=tuple(jockey),
         product_means=tuple(expected_time(product.checkout_time) for product in scenario.products),
         per_till=any(group.per_till for group in groups),

@@ -126,24 +126,17 @@ class Router:
         self._open_to = [tuple(self.groups[index] for index in indices) for indices in plan.open_to]
         self._rules = [RULES[choice] for choice in plan.choices]
 
-    def open_to(self, customer: Customer, segment: int | None = None) -> tuple[tuple[LaneGroup, ...], Rule]:
-        """The groups this customer may use (their segment and basket allow it), and their rule.
-
-        ``segment`` stands for the customer's own when the warm-up has renamed it.
-        """
-        index = customer.segment if segment is None else segment
-        items = len(customer.scans)
+    def open_to(self, customer: Customer) -> tuple[tuple[LaneGroup, ...], Rule]:
+        """The groups this customer may use (their segment and basket allow it), and their rule."""
+        segment, items = customer.segment, len(customer.scans)
         fits = tuple(
-            group for group in self._open_to[index] if group.max_items is None or items <= group.max_items
+            group for group in self._open_to[segment] if group.max_items is None or items <= group.max_items
         )
-        return fits, self._rules[index]
+        return fits, self._rules[segment]
 
     def pick(self, groups: Sequence[LaneGroup], rule: Rule) -> Place | None:
         """The line joined: by ``rule`` among the lines of ``groups`` with room; None if all are full."""
         room = [
-            place
-            for group in groups
-            for place in group.open_places
-            if group.unbounded or not place.line.full()
+            place for group in groups for place in group.open_places if group.unbounded or not place.full()
         ]
         return rule(room, self._rng) if room else None

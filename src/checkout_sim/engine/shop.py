@@ -110,7 +110,7 @@ class Shop:
         )
         if any(rule is not None for rule in plan.jockey) and any(group.per_till for group in self.groups):
             assert isinstance(door, LanesDoor)
-            context.jockeying = Jockeying(context, self.groups, router, door)
+            context.jockeying = Jockeying(context, self.groups, door)
             context.tally.jockeyed = 0
         if plan.warmup > 0:
             self._warmup_timer = loop.call_at(plan.warmup, self._end_warmup)
