@@ -309,10 +309,6 @@ class Line(asyncio.Queue[W]):
         self._wakeup_next(self._putters)  # type: ignore[attr-defined]
         return customer
 
-    def wake_putter(self) -> None:
-        """A place may have freed elsewhere (a till opened): wake the first blocked ``put``."""
-        self._wakeup_next(self._putters)  # type: ignore[attr-defined]
-
     def waiting(self) -> list[W]:
         """The customers in the line, in arrival order."""
         return cast(list[W], list(self._queue))
