@@ -180,18 +180,14 @@ class Shop:
         then every line is waited for again, until a whole pass finds nothing to wait for.
         """
         jockeying = self._context.jockeying
-        lines = [line for group in self.groups for line in group.lines]
-        if jockeying is None:
-            for line in lines:
-                await line.join()
-            return
         while True:
             waited = False
             for line in [line for group in self.groups for line in group.lines]:
                 if not line.finished():
                     await line.join()
                     waited = True
-            if not await jockeying.settled() and not waited:
+            walked = jockeying is not None and await jockeying.settled()
+            if not (waited or walked):
                 return
 
     def _close_doors(self) -> None:
