@@ -382,14 +382,21 @@ OPTIONAL = re.compile(r"`([a-z_][a-z0-9_]*)` \(only with ")
 NULLABLE = re.compile(r"A listed field is `null` only (?P<clause>[^.]*)\.")
 
 
+def _event_log_section() -> str:
+    """The README's section on the event log."""
+    return README.read_text(encoding="utf-8").split("## The event log", 1)[1].split("\n## ", 1)[0]
+
+
+def _event_rows(section: str) -> list[tuple[str, str]]:
+    """(event, the text of its fields) for each event in the section's table."""
+    rows = re.findall(r"^\| (`.+?) \| (.*) \|$", section, re.M)
+    return [(event, text) for names, text in rows for event in IDENTIFIER.findall(names)]
+
+
 def readme_event_fields() -> dict[str, set[str]]:
     """Event → its fields besides ``t`` and ``event``, read from the README's event table."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## The event log", 1)[1].split("\n## ", 1)[0]
-    fields: dict[str, set[str]] = {}
-    for row in re.findall(r"^\| (`.+?) \| (.*) \|$", section, re.M):
-        for event in IDENTIFIER.findall(row[0]):
-            fields[event] = set(IDENTIFIER.findall(row[1]))
+    section = _event_log_section()
+    fields = {event: set(IDENTIFIER.findall(text)) for event, text in _event_rows(section)}
     summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
     assert summary is not None, "the README lists run_finished's fields"
     fields["run_finished"] = set(IDENTIFIER.findall(summary[1]))
@@ -399,13 +406,10 @@ def readme_event_fields() -> dict[str, set[str]]:
 
 def readme_lane_fields() -> dict[str, set[str]]:
     """Event → the fields its README row marks as present only with lanes."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("## The event log", 1)[1].split("\n## ", 1)[0]
-    found: dict[str, set[str]] = {}
-    for row in re.findall(r"^\| (`.+?) \| (.*) \|$", section, re.M):
-        for event in IDENTIFIER.findall(row[0]):
-            found[event] = set(re.findall(r"`([a-z_]+)` \(only with lanes", row[1]))
-    return found
+    return {
+        event: set(re.findall(r"`([a-z_]+)` \(only with lanes", text))
+        for event, text in _event_rows(_event_log_section())
+    }
 
 
 def readme_optional_fields() -> set[str]:
