@@ -1,8 +1,10 @@
-"""Shared fixtures: a clean structlog, small scenarios, and a way to run the CLI."""
+"""Shared fixtures: a clean structlog, small scenarios, a way to run the CLI, and Dask without fixed ports."""
 
 from __future__ import annotations
 
 import copy
+import errno
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,45 @@ MINIMAL: dict[str, Any] = {
     "arrivals": {"pattern": "poisson", "rate": "30/h"},
     "cashiers": {"count": 1},
 }
+
+
+# Dask's default dashboard port. The scheduler always serves HTTP (health, metrics); with
+# `dashboard_address=None` it still binds this port, and when another process holds it Dask's
+# "port in use" warning is an error under warnings-as-errors. So the suite holds it itself.
+DASK_DASHBOARD_PORT = 8787
+
+# LocalCluster options that bind only ports the system picks: the scheduler on 0, and its HTTP
+# server on 127.0.0.1:0 (`None` would mean 8787 in the installed distributed; see
+# Node.start_http_server, `dashboard_address or default_port`). Workers default to port 0.
+DASK_ANY_PORT: dict[str, Any] = {
+    "scheduler_port": 0,
+    "dashboard_address": "127.0.0.1:0",
+    "protocol": "tcp",
+    "host": "127.0.0.1",
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dask_dashboard_port_taken() -> Iterator[bool]:
+    """Hold port 8787 on every IPv4 address for the whole session, so no test can depend on it.
+
+    A test that starts Dask (or anything else) on the fixed port then fails every time, not
+    only on a machine where something happens to use it. When the port is already taken
+    (another session, an xdist worker, a real dashboard) the condition holds anyway; the
+    value says whether this session holds it itself.
+    """
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        holder.bind(("0.0.0.0", DASK_DASHBOARD_PORT))
+        holder.listen()
+    except OSError as error:
+        holder.close()
+        if error.errno != errno.EADDRINUSE:
+            raise
+        yield False
+        return
+    with holder:
+        yield True
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from conftest import SCENARIOS
+from conftest import DASK_ANY_PORT, SCENARIOS
 
 SLOW_SHOP = """
 name: slow-shop
@@ -439,9 +439,7 @@ def test_sigterm_during_a_dask_sweep_keeps_the_finished_runs(tmp_path: Path) -> 
         n_workers=1,
         threads_per_worker=1,  # the runs go one after another, in order
         processes=False,
-        protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=None,
+        **DASK_ANY_PORT,
     ) as cluster:
         code, out, err, took = run_until_signalled(
             hooked(
@@ -467,11 +465,13 @@ def test_sigterm_during_a_dask_sweep_keeps_the_finished_runs(tmp_path: Path) -> 
     assert took < 2.0
 
 
-CLUSTER = """
-import sys
+# A scheduler in its own process, on ports the system picks; its warnings are errors, as in
+# the suite, so a fixed port that happens to be taken fails here too.
+CLUSTER = f"""
+import sys, warnings
+warnings.simplefilter("error")
 from distributed import LocalCluster
-options = {"processes": False, "protocol": "tcp", "host": "127.0.0.1", "dashboard_address": None}
-cluster = LocalCluster(n_workers=1, threads_per_worker=1, **options)
+cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=False, **{DASK_ANY_PORT!r})
 print(cluster.scheduler_address, flush=True)
 sys.stdin.read()
 """

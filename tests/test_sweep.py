@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from checkout_sim.analysis.confidence import mean_interval
 from checkout_sim.analysis.goals import GoalError, parse_goal
 from checkout_sim.analysis.sweep import SweepError, goal_names, parse_sweep, run_sweep
 from checkout_sim.cli import main
-from conftest import SCENARIOS, make_scenario
+from conftest import DASK_ANY_PORT, DASK_DASHBOARD_PORT, SCENARIOS, make_scenario
 
 SHOP = """
 name: sweep-shop
@@ -179,13 +181,24 @@ def test_parallel_processes_give_identical_results() -> None:
     assert [r.summaries for r in serial.results] == [r.summaries for r in parallel.results]
 
 
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0"])
+def test_the_dask_dashboard_port_is_taken_while_the_suite_runs(host: str) -> None:
+    """Port 8787 is held (by conftest, or by someone else), so a Dask test on it would fail here."""
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe,
+        pytest.raises(OSError, match="in use") as raised,
+    ):
+        probe.bind((host, DASK_DASHBOARD_PORT))
+    assert raised.value.errno == errno.EADDRINUSE
+
+
 def test_dask_cluster_gives_identical_results() -> None:
     """Runs sent to a Dask LocalCluster come back equal to local runs, sketches included."""
     distributed = pytest.importorskip("distributed")
     kwargs = {"sweeps": ["cashiers.count=1,2"], "replications": 2}
     local = run_sweep(SHOP, "s.yaml", jobs=1, **kwargs)  # type: ignore[arg-type]
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, **DASK_ANY_PORT
     ) as cluster:
         remote = run_sweep(SHOP, "s.yaml", dask=cluster.scheduler_address, **kwargs)  # type: ignore[arg-type]
     assert [r.summaries for r in local.results] == [r.summaries for r in remote.results]
