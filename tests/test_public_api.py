@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
+import pytest
+
 import checkout_sim
 
 
@@ -21,8 +26,76 @@ def test_all_is_pinned() -> None:
         "replicate",
         "run",
     ]
-    for name in checkout_sim.__all__:
-        assert hasattr(checkout_sim, name)
+
+
+def _relative_imports(path: Path, package: str, *, under_type_checking: bool) -> dict[str, str]:
+    """Each name a module imports with `from .x import name`, and the absolute module it names.
+
+    With under_type_checking, only the imports inside `if TYPE_CHECKING:` (what type checkers
+    see of a lazily importing package); otherwise only the module's top-level imports.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    body: list[ast.stmt] = tree.body
+    if under_type_checking:
+        blocks = [
+            node
+            for node in tree.body
+            if isinstance(node, ast.If)
+            and isinstance(node.test, ast.Name)
+            and node.test.id == "TYPE_CHECKING"
+        ]
+        assert len(blocks) == 1
+        body = blocks[0].body
+    homes: dict[str, str] = {}
+    for node in body:
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            module = f"{package}.{node.module}" if node.module else package
+            for alias in node.names:
+                homes[alias.asname or alias.name] = module
+    return homes
+
+
+# The documented kind of each public name: exceptions to catch, the model, results, functions.
+EXCEPTIONS = {"Interrupted", "ScenarioError", "SimulationStalled"}
+FUNCTIONS = {"load_scenario", "parse_scenario", "replicate", "run"}
+CLASSES = {"Problem", "SegmentSummary", "Summary"}
+
+
+def test_each_public_name_is_the_object_its_module_defines() -> None:
+    """Every name in __all__ resolves, lazily, to the very object type checkers are told it is.
+
+    A lazy name that resolves to None, to a same-named object of another module, or to a
+    copy, fails here; so does a name in __all__ that type checkers cannot see.
+    """
+    import importlib
+    import importlib.metadata
+    import inspect
+
+    import pydantic
+
+    static = _relative_imports(Path(checkout_sim.__file__), "checkout_sim", under_type_checking=True)
+    assert sorted([*static, "__version__"]) == sorted(checkout_sim.__all__)
+    resolve = checkout_sim.__getattr__  # the lazy path, even for names already cached
+    for name, home in static.items():
+        value = resolve(name)
+        assert value is not None, name
+        assert value is getattr(importlib.import_module(home), name), (name, home)
+        assert value is getattr(checkout_sim, name), name
+        # and it is the object its defining module holds, under its own name (not an alias)
+        assert getattr(importlib.import_module(value.__module__), name) is value, name
+        assert value.__name__ == name and value.__module__.startswith("checkout_sim."), name
+        if name in EXCEPTIONS:
+            assert inspect.isclass(value) and issubclass(value, Exception), name
+        elif name in FUNCTIONS:
+            assert inspect.isfunction(value), name
+        elif name == "Scenario":
+            assert inspect.isclass(value) and issubclass(value, pydantic.BaseModel)
+        else:
+            assert name in CLASSES and inspect.isclass(value), name
+    assert resolve("__version__") == importlib.metadata.version("checkout-sim") != "0+unknown"
+    assert set(checkout_sim.__all__) <= set(dir(checkout_sim))
+    with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
+        resolve("no_such_name")
 
 
 def test_package_is_typed() -> None:
@@ -34,9 +107,6 @@ def test_package_is_typed() -> None:
 
 def test_the_cli_imports_only_the_public_api() -> None:
     """cli.py imports only from the package, its four parts' faces and runner, and no private name."""
-    import ast
-    from pathlib import Path
-
     import checkout_sim.cli
 
     tree = ast.parse(Path(checkout_sim.cli.__file__).read_text(encoding="utf-8"))
@@ -55,9 +125,24 @@ def test_the_cli_imports_only_the_public_api() -> None:
 
 
 def test_each_parts_face_lists_what_it_offers() -> None:
-    """config, engine, observe and analysis each offer every name in their __all__."""
+    """config, engine, observe and analysis each offer every name in their __all__.
+
+    Each listed name is imported by the face from one of the part's modules, and is that
+    module's very object (not None, not a stand-in defined in the face).
+    """
     import importlib
 
     for part in ("config", "engine", "observe", "analysis"):
-        module = importlib.import_module(f"checkout_sim.{part}")
-        assert module.__all__ and all(hasattr(module, name) for name in module.__all__), part
+        package = f"checkout_sim.{part}"
+        face = importlib.import_module(package)
+        imported = _relative_imports(Path(str(face.__file__)), package, under_type_checking=False)
+        assert face.__all__ and len(set(face.__all__)) == len(face.__all__), part
+        for name in face.__all__:
+            assert name in imported, (part, name)
+            value = getattr(face, name)
+            assert value is not None, (part, name)
+            home = importlib.import_module(imported[name])
+            if imported[name] == package:  # `from . import events`: the submodule itself
+                assert value is importlib.import_module(f"{package}.{name}"), (part, name)
+            else:
+                assert value is getattr(home, name), (part, name)
