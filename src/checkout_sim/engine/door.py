@@ -373,13 +373,14 @@ class LanesDoor(Door):
                     for line in lines:
                         line.wake_on_room(waiter)
                     for g in groups:
-                        if g.per_till:
-                            g.opened.append(waiter)
+                        g.wake_on_open(waiter)
                     try:
                         await waiter
-                    finally:
+                    finally:  # woken by one, or out of time: no line or group may keep it
                         for line in lines:
                             line.forget(waiter)
+                        for g in groups:
+                            g.forget(waiter)
         except TimeoutError:
             self.held = None
             counted.release()

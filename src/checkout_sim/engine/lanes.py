@@ -17,6 +17,7 @@ and waits; attendant tasks take the requests in turn.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import random
 from bisect import insort
@@ -116,7 +117,9 @@ class LaneGroup:
             self.line = self._new_line()
             self.open_places.append(Place(self, self.line, None))
             measure = self.line
-        #: Futures of customers held at the door, woken when a till (with its own line) opens.
+        #: Futures of customers held at the door, woken when a till (with its own line) opens;
+        #: each is taken out again as soon as it is woken or its customer stops waiting
+        #: (see :meth:`forget`), so it holds at most the customers held at the door.
         self.opened: list[asyncio.Future[None]] = []
         #: Set when someone joins a line, for the manager (None: this group has none).
         self.grew: asyncio.Event | None = asyncio.Event() if plan.scaling is not None else None
@@ -195,6 +198,24 @@ class LaneGroup:
             return line.qsize() <= close_at
         return not line.customers and not place.coming and self.waiting() <= close_at
 
+    def wake_on_open(self, waiter: asyncio.Future[None]) -> None:
+        """Resolve ``waiter`` when a till opens with a line of its own (a new place in line).
+
+        A group with one shared line gets no new place when a till opens: its line's own
+        room wakes the waiter (:meth:`.Line.wake_on_room`), so it keeps none.
+        """
+        if self.per_till:
+            self.opened.append(waiter)
+
+    def forget(self, waiter: asyncio.Future[None]) -> None:
+        """Stop waking ``waiter``: it was woken (by room in a line, or a till opening) or gave up.
+
+        Without this every wait at the door would leave its future here until the next
+        till opened, which may be never: memory would grow with the customers.
+        """
+        with contextlib.suppress(ValueError):
+            self.opened.remove(waiter)
+
     def open_till(self, extra: bool = False) -> None:
         """Open the lowest-numbered closed till and start its cashier."""
         number = heapq.heappop(self._free)
@@ -217,10 +238,10 @@ class LaneGroup:
             serve(self, number, place, extra), name=f"cashier-{number}"
         )
         if self.per_till:  # a new line: for whoever waits at the door, and for switching
-            for waiter in self.opened:
+            woken, self.opened = self.opened, []
+            for waiter in woken:
                 if not waiter.done():
                     waiter.set_result(None)
-            self.opened.clear()
             if context.jockeying is not None:
                 context.jockeying.shorter(place)
 
