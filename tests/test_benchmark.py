@@ -13,38 +13,78 @@ BENCHMARKS = Path(__file__).parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 from peers import PEERS, simpy_store  # type: ignore[import-not-found]  # noqa: E402  # benchmarks/ is no package
+from run import ours  # type: ignore[import-not-found]  # noqa: E402
+
+CASES = {
+    "Case 1: summary only": ["checkout-sim (no event log)", *PEERS],
+    "Case 2: full event log to a file": [
+        "checkout-sim (event log)",
+        "SimPy Store + orjson, 3 events/customer",
+    ],
+    "Case 4: three lane groups, shortest line, patience (customers/s counts every arrival)": [
+        "checkout-sim (lanes, no event log)",
+        "SimPy: a Resource per group, a process per customer",
+    ],
+    "Case 5: six tills, a line at each, every arrival joins the shortest (utilisation 0.9)": [
+        "checkout-sim (line: per_till, no event log)",
+        "SimPy: six one-till Resources, a process per customer",
+        "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes",
+    ],
+}
 
 
 def test_the_benchmark_prints_every_implementation_with_a_rate_and_a_ratio() -> None:
-    """A small run of benchmarks/run.py exits 0 and prints its cases with all nine rows."""
+    """A small run of benchmarks/run.py prints every case and implementation, with consistent numbers.
+
+    The header names the customers and repeats asked for; in each table every ratio is the
+    row's printed rate over the first row's, to the printed precision; the runs that draw
+    the same numbers print the same mean wait; and checkout-sim's wait is the one a run of
+    the asked number of customers gives.
+    """
+    customers = 1500
     result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "run.py"), "--customers", "2000", "--repeat", "1"],
+        [sys.executable, str(BENCHMARKS / "run.py"), "--customers", str(customers), "--repeat", "1"],
         capture_output=True,
         text=True,
         check=True,
         timeout=300,
     )
-    rows = [
-        line for line in result.stdout.splitlines() if line.startswith("| ") and "customers/s" not in line
-    ]
-    names = [row.split("|")[1].strip() for row in rows]
-    assert names == [
-        "checkout-sim (no event log)",
-        *PEERS,
-        "checkout-sim (event log)",
-        "SimPy Store + orjson, 3 events/customer",
-        "checkout-sim (lanes, no event log)",
-        "SimPy: a Resource per group, a process per customer",
-        "checkout-sim (line: per_till, no event log)",
-        "SimPy: six one-till Resources, a process per customer",
-        "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes",
-    ]
-    for row in rows:
-        rate, ratio = row.split("|")[2:4]
-        assert float(rate.replace(",", "")) > 0 and ratio.strip().endswith("x"), row
-    assert "Case 1: summary only" in result.stdout and "Case 2: full event log to a file" in result.stdout
-    assert "Case 4: three lane groups" in result.stdout
-    assert "Case 5: six tills, a line at each" in result.stdout
+    header, *sections = result.stdout.strip().split("\n\n")
+    assert header.startswith(f"M/M/3, lambda 2.7/min, mu 1/min, {customers:,} customers, best of 1; ")
+    tables: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for section in sections:
+        title, columns, rule, *rows = section.splitlines()
+        assert [c.strip() for c in columns.split("|")[1:-1]] == [
+            "implementation",
+            "customers/s",
+            "vs checkout-sim",
+            "mean wait (min)",
+        ]
+        assert set(rule) == {"|", "-"}
+        table: dict[str, tuple[float, float, float]] = {}
+        for row in rows:
+            name, rate_text, ratio_text, wait_text = (cell.strip() for cell in row.split("|")[1:-1])
+            assert ratio_text.endswith("x") and name not in table, row
+            table[name] = (float(rate_text.replace(",", "")), float(ratio_text[:-1]), float(wait_text))
+        tables[title] = table
+    assert {title: list(table) for title, table in tables.items()} == CASES
+    for title, table in tables.items():
+        base, *_ = table.values()
+        assert base[1] == 1.0, title
+        for name, (rate, ratio, wait) in table.items():
+            assert rate > 0 and wait >= 0, (title, name)
+            # rates are printed whole, ratios to 2 places: allow both roundings, nothing more
+            slack = 0.005 + (rate / base[0]) * (0.5 / rate + 0.5 / base[0]) + 1e-9
+            assert abs(ratio - rate / base[0]) <= slack, (title, name, rate, base[0], ratio)
+    case1, case2 = tables["Case 1: summary only"], tables["Case 2: full event log to a file"]
+    same_draws = [case1[name][2] for name in PEERS if name != "Ciw"]
+    assert same_draws == [case2["SimPy Store + orjson, 3 events/customer"][2]] * 3
+    _, wait = ours(customers, 1)
+    assert (
+        case1["checkout-sim (no event log)"][2] == case2["checkout-sim (event log)"][2] == round(wait / 60, 3)
+    )
+    _, wait_of_others = ours(customers + 500, 1)
+    assert round(wait_of_others / 60, 3) != round(wait / 60, 3)  # so the wait pins the count
 
 
 @pytest.mark.parametrize("name", list(PEERS))
@@ -78,7 +118,7 @@ def test_the_lanes_peers_model_the_same_shop() -> None:
     the other over 20,000 customers (the groups run at 90 % of capacity).
     """
     from peers import simpy_lanes
-    from run import ours_lanes  # type: ignore[import-not-found]
+    from run import ours_lanes
 
     handled, simpy_wait = simpy_lanes(20_000, 1)
     ours, our_wait = ours_lanes(20_000, 1)
