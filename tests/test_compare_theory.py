@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
+from pathlib import Path
 
 import orjson
 import pytest
 
-from checkout_sim import load_scenario, parse_scenario, replicate
+from checkout_sim import Summary, load_scenario, parse_scenario, replicate, run
+from checkout_sim.analysis.display import format_theory
 from checkout_sim.analysis.theory import birth_death, erlang_c, mg1_wait, mmc_wait, predict
 from checkout_sim.cli import main
 from conftest import SCENARIOS
@@ -156,3 +159,138 @@ def test_predictions_explain_what_is_not_textbook(overrides: list[str], reason: 
     prediction = predict(parse_scenario(SMALL, overrides=overrides))
     assert prediction.figures == {}
     assert set(prediction.missing.values()) == {reason}
+
+
+# --- one run's batch means for lane groups (issue 19, item 6) ---------------------------
+
+TWO_GROUPS = """
+name: two groups
+seed: 3
+duration: 100h
+warmup: 5h
+products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
+segments:
+  - {name: big, share: 2}
+  - {name: small, share: 1}
+arrivals: {pattern: poisson, rate: 2/min}
+lanes:
+  - {name: tills, count: 2, segments: [big]}
+  - {name: express, count: 1, segments: [small]}
+"""
+
+#: A theory row: figure, simulated ± half-width, theory, difference, verdict.
+_ROW = re.compile(r"^  (\S+)\s+([\d.]+)s? ± ([\d.]+)s?\s+([\d.]+)s?\s+[+-][\d.]+%\s+(.+)$", re.MULTILINE)
+
+
+def test_one_run_gives_every_lane_figure_an_interval_and_a_verdict(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Two groups, each fed only by its own segment (M/M/2 and M/M/1 at utilisation 2/3): one run
+    with --compare-theory gives each lane figure a batch-means ± and a verdict, and each interval
+    holds its Erlang C value, computed here (the tolerance is the interval itself)."""
+    path = tmp_path / "two.yaml"
+    path.write_text(TWO_GROUPS)
+    assert main([str(path), "--compare-theory", "--log", "none", "--quiet"]) == 0
+    err = capfd.readouterr().err
+    assert "one run: " in err and "batch means" in err, err
+    tills, express = 2 / 3 * 2 / 60, 1 / 3 * 2 / 60  # arrivals per second to each group
+    theory = {
+        "lane_wait_mean[tills]": mmc_wait(tills, 1 / 60, 2),
+        "lane_utilisation[tills]": tills * 60 / 2,
+        "lane_wait_mean[express]": mmc_wait(express, 1 / 60, 1),
+        "lane_utilisation[express]": express * 60,
+    }
+    rows = {name: rest for name, *rest in _ROW.findall(err)}
+    assert set(rows) == set(theory), err
+    for name, expected in theory.items():
+        simulated, half, shown, verdict = rows[name]
+        assert float(shown) == pytest.approx(expected, rel=1e-3), (name, err)
+        assert float(half) > 0, (name, err)
+        assert abs(float(simulated) - expected) <= float(half), (name, err)
+        assert verdict == "within CI", (name, err)
+
+
+# --- what keeps a figure from the steady state (issue 19, item 14) ----------------------
+
+#: The issue's case: 8 tills each with its own line picked at random (8 × M/M/1) at utilisation 0.9.
+EIGHT_LINES = """
+name: eight lines
+seed: 7
+duration: 2h
+warmup: 30min
+products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
+segments: [{name: shoppers, choice: random}]
+arrivals: {pattern: poisson, rate: 7.2/min}
+lanes:
+  - {name: tills, count: 8, line: per_till}
+"""
+
+
+def _theory_of(path: Path, capfd: pytest.CaptureFixture[str], *overrides: str) -> str:
+    sets = [part for override in overrides for part in ("--set", override)]
+    command = [str(path), "--compare-theory", "--replications", "8", *sets, "--log", "none", "--quiet"]
+    assert main(command) == 0
+    return capfd.readouterr().err
+
+
+def test_compare_theory_names_the_drain_tail_and_what_to_set(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """8 replications of 8 × M/M/1 with drain: true: the utilisation counts the tail after the
+    arrivals stop, where tills idle while the longest lines are served out; the table says so
+    under it, and the utilisation's verdict names the cause and the setting. With drain: false
+    (and the warm-up it has) no note, and the utilisation is within its interval."""
+    path = tmp_path / "eight.yaml"
+    path.write_text(EIGHT_LINES)
+    utilisation = 7.2 / 60 * 60 / 8  # lambda E[S] / c
+    drained = _theory_of(path, capfd)
+    row = next(line for line in drained.splitlines() if line.startswith("  lane_utilisation[tills]"))
+    assert f"{utilisation:.4f}" in row, drained
+    assert row.endswith("outside CI (drain tail; set drain: false)"), drained
+    assert "  note: drain tail: utilisation includes the time after arrivals stop at 2h00m" in drained
+    assert "set drain: false" in drained and "empty start" not in drained, drained
+    stopped = _theory_of(path, capfd, "drain=false")
+    assert "note:" not in stopped and "drain tail" not in stopped, stopped
+    row = next(line for line in stopped.splitlines() if line.startswith("  lane_utilisation[tills]"))
+    assert row.endswith("within CI"), stopped
+
+
+def test_compare_theory_names_the_empty_start_and_what_to_set(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """No warm-up: a note says the run starts empty (waits, losses, utilisation low) and to set
+    a warm-up; figures below theory and outside their interval name both causes."""
+    path = tmp_path / "eight.yaml"
+    path.write_text(EIGHT_LINES)
+    err = _theory_of(path, capfd, "warmup=0")
+    assert "  note: empty start: with no warm-up the run starts empty and idle" in err, err
+    assert "(e.g. a tenth of the duration, warmup: 12m00s)" in err, err
+    assert "  note: drain tail: " in err, err
+    row = next(line for line in err.splitlines() if line.startswith("  lane_utilisation[tills]"))
+    assert row.endswith("outside CI (empty start, drain tail; set warmup, drain: false)"), err
+
+
+def test_a_figure_above_theory_is_not_blamed_on_the_empty_start() -> None:
+    """The empty start only pushes figures down: a wait above theory gets a bare verdict."""
+    scenario = parse_scenario(SMALL, overrides=["arrivals.limit=null", "duration=1h"])
+    high = dataclasses.replace(_a_run(1), wait_mean=1000.0)
+    text = format_theory(scenario, [high, dataclasses.replace(high, seed=2, wait_mean=1001.0)])
+    row = next(line for line in text.splitlines() if line.startswith("  wait_mean"))
+    assert row.endswith("outside CI"), text
+    assert "  note: empty start" in text, text
+
+
+def test_one_run_without_a_duration_is_flagged_for_the_drain_tail() -> None:
+    """One run of 100 customers and no duration: no batches, so the utilisation is the summary's,
+    tail included, and the note says to set a duration too. (One run with a duration is not
+    flagged: its batches end there; see test_warmup.py's bank test.)"""
+    scenario = parse_scenario(SMALL)  # 100 customers, no duration
+    summary = run(scenario)
+    text = format_theory(scenario, [summary])
+    assert "  note: drain tail: utilisation includes the time after the last arrival" in text, text
+    assert "set a duration and drain: false to end the figures there" in text, text
+
+
+def _a_run(seed: int) -> Summary:
+    """A plain one-run summary for the table (no batches)."""
+    return run(parse_scenario(SMALL, overrides=["arrivals.limit=null", "duration=1h"]), seed=seed)

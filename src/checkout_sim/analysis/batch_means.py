@@ -9,6 +9,10 @@ Analysis*, 5th ed., §9.5.3). While the lag-1 correlation of any figure's batch 
 is positive and significant at the 5 % level (``r1 > 1.645 / sqrt(k)``: positive
 correlation is what makes an interval too narrow), neighbouring batches are merged in
 pairs, down to :data:`FEWEST_BATCHES`. What was found is reported either way.
+
+Lane groups fed only by their own segments (see :class:`~checkout_sim.observe.batches.Group`)
+get intervals for their mean wait and utilisation too, so that every figure theory has
+a closed form for can be judged from one run.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..observe.batches import Batches, Sums, merged, series
+from ..observe.batches import Batches, Group, Sums, merged, series
+from ..observe.summary import figure_range
 from .confidence import Interval, cut_interval, t_quantile
 
 __all__ = ["FEWEST_BATCHES", "BatchMeans", "batch_means"]
@@ -51,11 +56,17 @@ class BatchMeans:
         return self.correlation <= self.threshold
 
 
-def batch_means(batches: Batches, confidence: float = 0.95) -> BatchMeans:
-    """Intervals from the batch series, merging neighbours while they are correlated."""
+def batch_means(
+    batches: Batches, confidence: float = 0.95, groups: Mapping[str, Group] | None = None
+) -> BatchMeans:
+    """Intervals from the batch series, merging neighbours while they are correlated.
+
+    ``groups``: the lane groups fed only by their own segments, by name, whose figures
+    (``lane_wait_mean[name]``, ``lane_utilisation[name]``) get intervals too.
+    """
     sums, width, segments = batches.sums(), batches.width, batches.segments
     while True:
-        found = series(sums, segments)
+        found = series(sums, segments, groups)
         correlation = max((_lag1(values) for values in found.values()), default=0.0)
         threshold = _Z / math.sqrt(len(sums))
         if correlation <= threshold or len(sums) // 2 < FEWEST_BATCHES:
@@ -64,7 +75,7 @@ def batch_means(batches: Batches, confidence: float = 0.95) -> BatchMeans:
     whole = Sums.empty(len(segments))
     for batch in sums:
         whole.add(batch)
-    overall = whole.figures(segments)
+    overall = whole.figures(segments, groups)
     intervals = {}
     t = t_quantile(0.5 + confidence / 2, len(sums) - 1)
     for name, values in found.items():
@@ -72,8 +83,7 @@ def batch_means(batches: Batches, confidence: float = 0.95) -> BatchMeans:
         if centre is None:
             continue
         half = t * statistics.stdev(values) / math.sqrt(len(values))
-        highest = math.inf if name.startswith("wait_mean") else 1.0
-        intervals[name] = cut_interval(centre, half, 0.0, highest)
+        intervals[name] = cut_interval(centre, half, *figure_range(name))
     return BatchMeans(len(sums), width, batches.start, correlation, threshold, intervals)
 
 

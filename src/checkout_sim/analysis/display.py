@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..config.scenario import Scenario
+from ..observe.batches import Batches, Group
 from ..observe.summary import (
     PERCENTILE_RELATIVE_ERROR,
     SHARES,
@@ -249,33 +250,36 @@ def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
     """Theory beside the simulation: each predicted figure, simulated and analytic.
 
     Several runs give intervals across replications; one run gives intervals by the
-    method of batch means when the run has them (see :mod:`checkout_sim.observe.batches`).
+    method of batch means when the run has them (see :mod:`checkout_sim.observe.batches`),
+    lane groups fed only by their own segments included. Where the scenario makes a
+    figure differ from the steady state that theory describes (the drain tail, an empty
+    start), a note under the table says so and what to set, and the figure's verdict
+    names the cause when it is outside its interval.
     """
     from .theory import predict
 
     prediction = predict(scenario)
     one = summaries[0].batches if len(summaries) == 1 else None
-    batches = batch_means(one) if one is not None else None
+    batches = batch_means(one, groups=_lane_groups(scenario, one)) if one is not None else None
     intervals = across_runs(summaries) if len(summaries) > 1 else batches.intervals if batches else {}
     simulated = figures(summaries[0])
+    biases = _biases(scenario, summaries)
     lines = [f"theory: {prediction.model}"]
     if prediction.figures:
         lines.extend(_how_simulated(scenario, summaries, batches))
         header = "simulated (95% CI)" if intervals else "simulated"
         lines.append(f"  {'figure':<24}{header:>30}{'theory':>14}{'difference':>12}")
+    noted: dict[str, _Bias] = {}
     for name, expected in prediction.figures.items():
         interval = intervals.get(name)
-        if interval is not None:
-            mean = interval.mean
-            shown = f"{_theory_text(name, mean)} ± {_theory_text(name, interval.half_width)}"
-            verdict = "  within CI" if expected in interval else "  outside CI"
-        else:
-            value = simulated.get(name)
-            if value is None:
-                continue
-            mean, shown, verdict = value, _theory_text(name, value), ""
-        difference = f"{(mean - expected) / expected:+.1%}" if expected else f"{mean - expected:+.3g}"
-        lines.append(f"  {name:<24}{shown:>30}{_theory_text(name, expected):>14}{difference:>12}{verdict}")
+        value = interval.mean if interval is not None else simulated.get(name)
+        if value is None:
+            continue
+        # One run's batch means stop at the duration: the drain tail is not in them.
+        from_summaries = batches is None or interval is None
+        applies = [bias for bias in biases if bias.affects(name) and (bias.in_batches or from_summaries)]
+        noted.update((bias.cause, bias) for bias in applies)
+        lines.append(_theory_row(name, expected, value, interval, applies))
     reasons = set(prediction.missing.values())
     if not prediction.figures and len(reasons) == 1:
         lines.append(f"  no figure has a closed form here: {reasons.pop()}")
@@ -289,10 +293,109 @@ def format_theory(scenario: Scenario, summaries: Sequence[Summary]) -> str:
                 f"{format_seconds(summaries[0].warmup)} warm-up"
             )
         else:
-            lines.append(
-                "  theory is the steady state; a finite run starts empty: set a warmup to leave it out"
-            )
+            lines.append("  theory is the steady state; figures count the whole run, from an empty shop")
+        lines.extend(f"  note: {bias.note}" for bias in noted.values())
     return "\n".join(lines)
+
+
+def _theory_row(
+    name: str, expected: float, value: float, interval: Interval | None, biases: Sequence[_Bias]
+) -> str:
+    """One figure: simulated (± the interval's half-width), theory, the difference, and the verdict.
+
+    Outside its interval, the verdict names the biases that push the figure that way.
+    """
+    shown, verdict = _theory_text(name, value), ""
+    if interval is not None:
+        shown += f" ± {_theory_text(name, interval.half_width)}"
+        explains = [bias for bias in biases if bias.explains(value - expected)]
+        if expected in interval:
+            verdict = "  within CI"
+        elif explains:
+            causes = ", ".join(bias.cause for bias in explains)
+            remedies = ", ".join(bias.remedy for bias in explains)
+            verdict = f"  outside CI ({causes}; set {remedies})"
+        else:
+            verdict = "  outside CI"
+    difference = f"{(value - expected) / expected:+.1%}" if expected else f"{value - expected:+.3g}"
+    return f"  {name:<24}{shown:>30}{_theory_text(name, expected):>14}{difference:>12}{verdict}"
+
+
+@dataclass(frozen=True)
+class _Bias:
+    """Something in the scenario that keeps a figure from the steady state theory describes.
+
+    ``cause`` and ``remedy`` go into the verdict of an affected figure outside its
+    interval on the side the bias pushes it (``low``: below theory only; else either
+    side); ``note`` under the table says why and what to set. ``figures``: the figures
+    affected (empty: all). ``in_batches``: one run's batch means have it too (the drain
+    tail falls after their last batch).
+    """
+
+    cause: str
+    remedy: str
+    note: str
+    figures: tuple[str, ...]
+    in_batches: bool
+    low: bool
+
+    def affects(self, name: str) -> bool:
+        """Whether the figure ``name`` (``lane_utilisation[tills]`` counts as utilisation) is biased."""
+        base = name.split("[", 1)[0].removeprefix("lane_")
+        return not self.figures or base in self.figures
+
+    def explains(self, difference: float) -> bool:
+        """Whether a figure this far from theory (simulated − theory) is off the way this bias pushes it."""
+        return difference < 0 or not self.low
+
+
+def _biases(scenario: Scenario, summaries: Sequence[Summary]) -> list[_Bias]:
+    """What in this scenario biases its figures against theory's steady state.
+
+    - ``drain: true``: after arrivals stop (at the duration, or after the last arrival
+      of a limited stream) the tills stay open until the line is served out; that
+      tail is in the run's utilisation (each till busy to the end with one till, idle
+      while others finish with several), not the steady state's. Waits are not
+      affected: every customer in them arrived before the tail.
+    - no warm-up: the run starts empty and idle, so the first stretch of it has waits,
+      losses and utilisation below the steady state's.
+    """
+    found = []
+    if not summaries[0].warmup:
+        duration = scenario.duration
+        example = (
+            f" (e.g. a tenth of the duration, warmup: {format_seconds(duration / 10)})" if duration else ""
+        )
+        found.append(
+            _Bias(
+                "empty start",
+                "warmup",
+                "empty start: with no warm-up the run starts empty and idle, so its waits, losses and "
+                "utilisation come out low; set warmup: to a time by which the lines have settled" + example,
+                (),
+                in_batches=True,
+                low=True,
+            )
+        )
+    if scenario.drain:
+        stop = (
+            f"arrivals stop at {format_seconds(scenario.duration)}"
+            if scenario.duration is not None
+            else "the last arrival"
+        )
+        remedy = "drain: false" if scenario.duration is not None else "a duration and drain: false"
+        found.append(
+            _Bias(
+                "drain tail",
+                remedy,
+                f"drain tail: utilisation includes the time after {stop}, while the tills serve out "
+                f"the line (not the steady state); set {remedy} to end the figures there",
+                ("utilisation",),
+                in_batches=False,
+                low=False,
+            )
+        )
+    return found
 
 
 def _how_simulated(scenario: Scenario, summaries: Sequence[Summary], batches: BatchMeans | None) -> list[str]:
@@ -314,6 +417,22 @@ def _how_simulated(scenario: Scenario, summaries: Sequence[Summary], batches: Ba
             "run longer, or use --replications N"
         )
     return lines
+
+
+def _lane_groups(scenario: Scenario, batches: Batches) -> dict[str, Group]:
+    """The lane groups one run's batches can give figures for: fed only by their own
+    segments (so their customers are those segments'), with tills that never open or close."""
+    from .theory import lane_segments
+
+    fed = lane_segments(scenario) if scenario.lanes is not None else None
+    if fed is None or scenario.lanes is None:
+        return {}
+    index = {name: number for number, name in enumerate(batches.segments)}
+    return {
+        lane.name: Group(tuple(index[name] for name in fed[lane.name]), lane.count)
+        for lane in scenario.lanes
+        if fed[lane.name] and lane.scaling is None
+    }
 
 
 def _theory_text(name: str, value: float) -> str:

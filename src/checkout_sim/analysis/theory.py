@@ -42,6 +42,7 @@ __all__ = [
     "cobham_waits",
     "erlang_c",
     "jsq_wait",
+    "lane_segments",
     "mg1_wait",
     "mmc_wait",
     "predict",
@@ -502,15 +503,8 @@ def _predict_lanes(scenario: Scenario) -> Prediction:
     def nothing(reason: str) -> Prediction:
         return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
 
-    open_to = {
-        segment.name: [
-            lane
-            for lane in lanes
-            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
-        ]
-        for segment in scenario.segments
-    }
-    if any(len(groups) != 1 for groups in open_to.values()):
+    fed = lane_segments(scenario)
+    if fed is None:
         return nothing("customers choose among groups by line length")
     arrivals = scenario.arrivals
     if not isinstance(arrivals, PoissonArrivals):
@@ -520,7 +514,7 @@ def _predict_lanes(scenario: Scenario) -> Prediction:
     missing: dict[str, str] = {}
     models: list[str] = []
     for lane in lanes:
-        segments = [segment for segment in scenario.segments if open_to[segment.name][0] is lane]
+        segments = [segment for segment in scenario.segments if segment.name in fed[lane.name]]
         if not segments:
             continue
         lam = arrivals.rate * math.fsum(segment.share for segment in segments) / total
@@ -537,6 +531,27 @@ def _predict_lanes(scenario: Scenario) -> Prediction:
         figures,
         missing,
     )
+
+
+def lane_segments(scenario: Scenario) -> dict[str, list[str]] | None:
+    """Each lane group's segments, when every segment may use just one group; else None.
+
+    Then a customer's group is fixed by their segment, and a group's customers are
+    exactly its segments' (what theory and the batch means of one run rely on).
+    """
+    lanes = scenario.lanes
+    assert lanes is not None
+    fed: dict[str, list[str]] = {lane.name: [] for lane in lanes}
+    for segment in scenario.segments:
+        open_to = [
+            lane.name
+            for lane in lanes
+            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
+        ]
+        if len(open_to) != 1:
+            return None
+        fed[open_to[0]].append(segment.name)
+    return fed
 
 
 def _lane_queue(

@@ -10,23 +10,49 @@ Customers belong to the batch in which they arrived; busy and open till time is
 split at the batch boundaries. A run starts with :data:`FIRST_BATCHES`; the intervals
 are built in :mod:`checkout_sim.analysis.batch_means`, which merges neighbours while
 they are correlated.
+
+Each segment's served customers, waits and busy till time are kept apart too, so that
+a lane group whose customers are exactly some segments' (a :class:`Group`, the groups
+theory has a closed form for) gets its own batch figures: its mean wait and its
+utilisation (its segments' busy time over its fixed tills' open time).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["FIRST_BATCHES", "Batches", "Sums", "merged", "series"]
+__all__ = ["FIRST_BATCHES", "Batches", "Group", "Sums", "merged", "series"]
 
 #: How many batches a run is cut into at first.
 FIRST_BATCHES = 20
 
 
+@dataclass(frozen=True)
+class Group:
+    """A lane group fed only by its own segments (their indices), with a fixed number of tills.
+
+    Its customers are exactly those segments' customers, so its waits and busy time
+    are theirs added up; its tills never open or close, so its open time in a stretch
+    of time is ``tills`` × the stretch's length.
+    """
+
+    segments: tuple[int, ...]
+    tills: int
+
+
+#: The sums kept per segment, each a list with one entry per segment.
+_PER_SEGMENT = ("segment_served", "segment_waits", "segment_busy")
+
+
 @dataclass
 class Sums:
-    """What one stretch of time saw: counts of its arrivals by fate, waits, till time."""
+    """What one stretch of time saw: counts of its arrivals by fate, waits, till time.
+
+    ``span`` is the stretch's length; ``segment_busy`` the till time spent on each
+    segment's customers within it.
+    """
 
     served: float = 0.0
     waits: float = 0.0
@@ -36,20 +62,31 @@ class Sums:
     unserved: float = 0.0
     busy: float = 0.0
     open: float = 0.0
+    span: float = 0.0
     segment_served: list[float] = field(default_factory=list)
     segment_waits: list[float] = field(default_factory=list)
+    segment_busy: list[float] = field(default_factory=list)
 
     @classmethod
-    def empty(cls, segments: int) -> Sums:
-        return cls(segment_served=[0.0] * segments, segment_waits=[0.0] * segments)
+    def empty(cls, segments: int, span: float = 0.0) -> Sums:
+        return cls(
+            span=span,
+            segment_served=[0.0] * segments,
+            segment_waits=[0.0] * segments,
+            segment_busy=[0.0] * segments,
+        )
 
     def add(self, other: Sums) -> None:
-        for name in ("served", "waits", "waited", "balked", "reneged", "unserved", "busy", "open"):
+        for name in ("served", "waits", "waited", "balked", "reneged", "unserved", "busy", "open", "span"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.segment_served = [a + b for a, b in zip(self.segment_served, other.segment_served, strict=True)]
-        self.segment_waits = [a + b for a, b in zip(self.segment_waits, other.segment_waits, strict=True)]
+        for name in _PER_SEGMENT:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            setattr(self, name, [a + b for a, b in zip(mine, theirs, strict=True)])
 
-    def figures(self, segments: Sequence[str]) -> dict[str, float | None]:
+    def figures(
+        self, segments: Sequence[str], groups: Mapping[str, Group] | None = None
+    ) -> dict[str, float | None]:
+        """Each figure of this stretch by the summary's names (``lane_…[name]`` for ``groups``)."""
         arrived = self.served + self.balked + self.reneged + self.unserved
         found: dict[str, float | None] = {
             "wait_mean": self.waits / self.served if self.served else None,
@@ -61,18 +98,32 @@ class Sums:
         if len(segments) > 1:
             for name, served, waits in zip(segments, self.segment_served, self.segment_waits, strict=True):
                 found[f"wait_mean[{name}]"] = waits / served if served else None
+        for name, group in (groups or {}).items():
+            served = math.fsum(self.segment_served[index] for index in group.segments)
+            waits = math.fsum(self.segment_waits[index] for index in group.segments)
+            busy = math.fsum(self.segment_busy[index] for index in group.segments)
+            found[f"lane_wait_mean[{name}]"] = waits / served if served else None
+            found[f"lane_utilisation[{name}]"] = busy / (group.tills * self.span) if self.span else None
         return found
 
 
 class Batches:
-    """Collects per-batch sums over [start, end) in ``count`` equal stretches of time."""
+    """Collects per-batch sums over [start, end) in ``count`` equal stretches of time.
+
+    The tally reports each checkout as :meth:`served` followed at once by :meth:`busy`
+    for the same checkout (see ``BatchTally.served``): the busy time goes to the segment
+    just served as well as to the whole shop. A :meth:`busy` without a :meth:`served`
+    just before it (a checkout of someone who came during the warm-up, whose segment is
+    no longer known) counts for the whole shop only.
+    """
 
     def __init__(self, start: float, end: float, segments: Sequence[str], count: int = FIRST_BATCHES) -> None:
         self._start = start
         self._width = (end - start) / count
         self._count = count
         self._segments = list(segments)
-        self._sums = [Sums.empty(len(segments)) for _ in range(count)]
+        self._sums = [Sums.empty(len(segments), self._width) for _ in range(count)]
+        self._checkout: int | None = None  # the segment whose checkout's busy time comes next
 
     def _batch(self, when: float) -> Sums | None:
         index = math.floor((when - self._start) / self._width)
@@ -80,8 +131,9 @@ class Batches:
 
     def served(self, segment: int, arrival: float, wait: float) -> None:
         """A customer who arrived at ``arrival`` reached a till after ``wait``."""
+        self._checkout = segment if segment < len(self._segments) else None
         sums = self._batch(arrival)
-        if sums is not None and segment < len(self._segments):
+        if sums is not None and self._checkout is not None:
             sums.served += 1
             sums.waits += wait
             sums.waited += wait > 0
@@ -95,8 +147,12 @@ class Batches:
             setattr(sums, fate, getattr(sums, fate) + 1)
 
     def busy(self, start: float, end: float) -> None:
-        """A till was busy from ``start`` to ``end``."""
-        self._spread("busy", start, end, 1.0)
+        """A till was busy from ``start`` to ``end`` (on the checkout :meth:`served` just reported)."""
+        segment, self._checkout = self._checkout, None
+        for sums, overlap in self._overlaps(start, end):
+            sums.busy += overlap
+            if segment is not None:
+                sums.segment_busy[segment] += overlap
 
     def open(self, start: float, end: float, lanes: int) -> None:
         """``lanes`` tills were open from ``start`` to ``end``."""
@@ -105,14 +161,20 @@ class Batches:
 
     def _spread(self, name: str, start: float, end: float, weight: float) -> None:
         """Add ``weight`` × the overlap of [start, end) with each batch to that batch's ``name``."""
+        for sums, overlap in self._overlaps(start, end):
+            setattr(sums, name, getattr(sums, name) + weight * overlap)
+
+    def _overlaps(self, start: float, end: float) -> list[tuple[Sums, float]]:
+        """Each batch that [start, end) overlaps, with the length of the overlap."""
         first = max(0, math.floor((start - self._start) / self._width))
         last = min(self._count - 1, math.floor((end - self._start) / self._width))
+        found = []
         for index in range(first, last + 1):
             low = self._start + index * self._width
             overlap = min(end, low + self._width) - max(start, low)
             if overlap > 0:
-                sums = self._sums[index]
-                setattr(sums, name, getattr(sums, name) + weight * overlap)
+                found.append((self._sums[index], overlap))
+        return found
 
     @property
     def start(self) -> float:
@@ -133,9 +195,11 @@ class Batches:
         return list(self._sums)
 
 
-def series(sums: Sequence[Sums], segments: Sequence[str]) -> dict[str, list[float]]:
+def series(
+    sums: Sequence[Sums], segments: Sequence[str], groups: Mapping[str, Group] | None = None
+) -> dict[str, list[float]]:
     """Each figure's value in every batch; a figure undefined in some batch is left out."""
-    per_batch = [batch.figures(segments) for batch in sums]
+    per_batch = [batch.figures(segments, groups) for batch in sums]
     found: dict[str, list[float]] = {}
     for name in per_batch[0]:
         values = [figures[name] for figures in per_batch]
