@@ -36,8 +36,8 @@ from .analysis import (
     format_sweep,
     format_theory,
     require_plotting,
-    run_sweep,
 )
+from .analysis.sweep import SweepPlan, plan_sweep, run_plan
 from .config import Override, Problem, Scenario, ScenarioError, load_scenario
 from .engine import SimulationStalled
 from .observe import EventLogError, Summary, events
@@ -211,15 +211,20 @@ def _command(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         _check_report(args)
-        scenario = load_scenario(args.path, [*args.set, *_clock_overrides(args)], on_warning=_warn)
-        if args.check:
-            print(f"{args.path}: ok", file=sys.stderr)
-            return EXIT_OK
+        _check_flags(args)
+        warnings: list[Problem] = []
+        scenario = load_scenario(args.path, [*args.set, *_clock_overrides(args)], on_warning=warnings.append)
+        plan = _plan_sweep(args) if args.sweep else None
+        if plan is not None:  # a sweep runs its variants, not the scenario as loaded: theirs are said
+            warnings = plan.warnings()
+        for problem in warnings:
+            _warn(problem)
         _check_outputs(args)
-        if args.sweep:
-            return _sweep(args, scenario)
-        if args.goal or args.minimize or args.jobs or args.dask:
-            raise SweepError("--goal, --minimize, --jobs and --dask go with --sweep")
+        if args.check:
+            _say_checked(args.path, len(warnings))
+            return EXIT_OK
+        if plan is not None:
+            return _sweep(args, scenario, plan)
         with (
             _log_stream(args.log, reader_may_leave=bool(args.report)) as stream,
             _progress_bar("% of the arrivals") as tick,
@@ -294,6 +299,42 @@ def _behind(lag: float, when: float) -> None:
         "clock: this computer cannot keep up at this speed (the results are the same, only slower)",
         file=sys.stderr,
     )
+
+
+def _say_checked(path: str, warnings: int) -> None:
+    """``--check``'s last line: ok, and how many warnings were said above it (a run would say them too)."""
+    counted = "" if not warnings else f" ({warnings} warning{'' if warnings == 1 else 's'})"
+    print(f"{path}: ok{counted}", file=sys.stderr)
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Before any work: flags that go only with --sweep, or not with it; the message names those given."""
+    if args.sweep:
+        given = [
+            flag
+            for flag, value in (("--items", args.items), ("--compare-theory", args.compare_theory))
+            if value
+        ]
+        if given:
+            raise SweepError(f"{_listed(given)} {'does' if len(given) == 1 else 'do'} not go with --sweep")
+        return
+    given = [
+        flag
+        for flag, value in (
+            ("--goal", args.goal or None),
+            ("--minimize", args.minimize),
+            ("--jobs", args.jobs),
+            ("--dask", args.dask),
+        )
+        if value is not None
+    ]
+    if given:
+        raise SweepError(f"{_listed(given)} {'goes' if len(given) == 1 else 'go'} only with --sweep")
+
+
+def _listed(names: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _check_report(args: argparse.Namespace) -> None:
@@ -478,29 +519,31 @@ def _interrupted(args: argparse.Namespace, scenario: Scenario, stop: Interrupted
 # --- sweeps ----------------------------------------------------------------------
 
 
-def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
+def _plan_sweep(args: argparse.Namespace) -> SweepPlan:
+    """Every variant validated, the goals and --minimize read: what a sweep checks before its runs."""
+    return plan_sweep(
+        Path(args.path).read_bytes().decode("utf-8"),
+        args.path,
+        base=[*args.set, *_clock_overrides(args)],
+        sweeps=args.sweep,
+        replications=args.replications,
+        seed=args.seed,
+        goals=args.goal,
+        minimize=args.minimize,
+        dask=args.dask,
+    )
+
+
+def _sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan) -> int:
     """Run the grid; JSON lines of run summaries to the log, the table and answer to stderr."""
-    if args.items or args.compare_theory:
-        raise SweepError("--items and --compare-theory do not go with --sweep")
-    base = [*args.set, *_clock_overrides(args)]
     with _log_stream(args.log) as stream:  # opened first: an unwritable log fails before the runs
         try:
             with _progress_bar("runs") as tick, _quiet_dask(args):
-                result = run_sweep(
-                    Path(args.path).read_bytes().decode("utf-8"),
-                    args.path,
-                    base=base,
-                    sweeps=args.sweep,
-                    replications=args.replications,
-                    seed=args.seed,
-                    goals=args.goal,
-                    minimize=args.minimize,
-                    jobs=args.jobs,
-                    dask=args.dask,
-                    progress=tick,
-                )
+                result = run_plan(plan, jobs=args.jobs, dask=args.dask, progress=tick)
         except SweepInterrupted as stop:
             _write_runs(stream, stop.finished)
+            if not args.quiet:
+                _show_finished(args, scenario, stop)
             return _sweep_interrupted(stop, logged=stream is not None)
         _write_runs(
             stream,
@@ -513,6 +556,26 @@ def _sweep(args: argparse.Namespace, scenario: Scenario) -> int:
     if not args.quiet:
         print(format_sweep(scenario, result, args.replications, args.minimize), file=sys.stderr)
     return EXIT_OK
+
+
+def _show_finished(args: argparse.Namespace, scenario: Scenario, stop: SweepInterrupted) -> None:
+    """The table of the runs that finished before the signal, and which variants it lacks runs of."""
+    result = stop.result()
+    if result is None:
+        return
+    lines = [format_sweep(scenario, result, args.replications, args.minimize)]
+    unfinished = stop.unfinished()
+    partial = [
+        f"#{variant.number} {count} of {args.replications} runs" for variant, count in unfinished if count
+    ]
+    missing = [f"#{variant.number}" for variant, count in unfinished if not count]
+    if partial:
+        lines.append(f"  partial (fewer runs than asked for): {', '.join(partial)}")
+    if missing:
+        lines.append(f"  not shown (no run finished): {', '.join(missing)}")
+    if unfinished and args.goal:
+        lines.append("  goals are not judged: the sweep did not finish")
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _sweep_interrupted(stop: SweepInterrupted, *, logged: bool) -> int:

@@ -31,6 +31,19 @@ _COMPARATORS = ("<=", ">=", "<", ">")
 _COMPARISONS = "<=, <, >= and >"
 #: How an unreadable rest starts when someone wrote a comparison the goals lack (=, ==, !=, ≤).
 _LOOKS_LIKE_A_COMPARISON = "=!≤≥≠"
+#: A number and a word: ``2 min`` (a space before the unit), ``2minutes`` or ``2 minutes`` (a long name).
+_NUMBER_AND_WORD = re.compile(
+    r"((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)(\s*)([A-Za-z]+)(?![A-Za-z0-9_.\[])"
+)
+#: Names people write for the units, and the unit a goal takes for each.
+_UNIT_WORDS = {
+    **{unit: unit for unit in UNITS},
+    **dict.fromkeys(("msec", "msecs", "millisecond", "milliseconds"), "ms"),
+    **dict.fromkeys(("secs", "second", "seconds"), "s"),
+    **dict.fromkeys(("mins", "minute", "minutes"), "min"),
+    **dict.fromkeys(("hrs", "hour", "hours"), "h"),
+    **dict.fromkeys(("day", "days"), "d"),
+}
 
 
 class GoalError(ValueError):
@@ -103,7 +116,9 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         if match is None or match.end() == position:
             rest = text[position:].strip()
             hint = f" (the comparisons are {_COMPARISONS})" if rest[:1] in _LOOKS_LIKE_A_COMPARISON else ""
-            raise GoalError(f"goal {text!r}: cannot read {rest!r}{hint}")
+            raise GoalError(f"goal {text!r}: cannot read {rest!r}{hint or _unit_hint(rest)}")
+        if match["number"] is not None and match["unit"] is None:
+            _refuse_a_loose_unit(text, match.start("number"))
         position = match.end()
         if match["number"] is not None:
             scale = UNITS[match["unit"]] if match["unit"] else 1.0
@@ -113,6 +128,30 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
         else:
             tokens.append(("op", match["op"]))
     return tokens
+
+
+def _refuse_a_loose_unit(text: str, start: int) -> None:
+    """``2 min`` or ``2 minutes`` where ``2min`` was meant: a number followed by a unit's name
+    can only be that (no figure is named after a unit), so say how to write it."""
+    found = _NUMBER_AND_WORD.match(text, start)
+    if found is None or found[3] not in _UNIT_WORDS:
+        return
+    number, space, word = found[1], found[2], found[3]
+    how = f"{number}{_UNIT_WORDS[word]}"
+    if space and word in UNITS:
+        how += ", without a space"
+    raise GoalError(f"goal {text!r}: cannot read {found[0]!r} (write {how})")
+
+
+def _unit_hint(rest: str) -> str:
+    """For ``2minutes`` or ``2fortnights``: how to write the time, or which units there are."""
+    found = _NUMBER_AND_WORD.match(rest)
+    if found is None:
+        return ""
+    unit = _UNIT_WORDS.get(found[3])
+    if unit is not None:
+        return f" (write {found[1]}{unit})"
+    return f" (units: {', '.join(UNITS)})"
 
 
 class _Parser:

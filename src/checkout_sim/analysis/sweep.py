@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from ..config.loader import Override, _Loader, parse_scenario
+from ..config.loader import Override, Problem, _Loader, parse_scenario
 from ..config.scenario import Scenario
 from ..observe.summary import Summary, figure_range, figures
 from ..observe.tally import Tally
@@ -32,15 +32,20 @@ __all__ = [
     "DaskError",
     "SweepError",
     "SweepInterrupted",
+    "SweepPlan",
     "SweepResult",
     "Variant",
     "check_dask_address",
     "goal_names",
     "parse_sweep",
+    "plan_sweep",
+    "run_plan",
     "run_sweep",
 ]
 
 _RANGE = re.compile(r"^\s*(-?\d+)\s*\.\.\s*(-?\d+)\s*(?::\s*(\d+)\s*)?$")
+#: ``3-6`` (or an en dash) where ``3..6`` was meant: said beside the error it causes.
+_DASH_RANGE = re.compile(r"^\s*(-?\d+)\s*[-\u2013\u2014]\s*(-?\d+)\s*$")
 #: The most variants x replications one sweep may ask for.
 MAX_RUNS = 100_000
 #: How often (seconds) a sweep waiting for its runs looks whether a signal was caught.
@@ -56,26 +61,73 @@ class DaskError(RuntimeError):
 
 
 class SweepInterrupted(Exception):
-    """A signal stopped the sweep: the runs that finished, as (variant, run number, summary) in grid order."""
+    """A signal stopped the sweep: the runs that finished, as (variant, run number, summary) in grid order.
 
-    def __init__(self, signal_number: int, finished: list[tuple[Variant, int, Summary]], total: int) -> None:
+    ``plan`` is the sweep that was stopped, so that what finished can still be shown
+    as a table (:meth:`result`) with the variants that did not finish named (:meth:`unfinished`).
+    """
+
+    def __init__(
+        self,
+        signal_number: int,
+        finished: list[tuple[Variant, int, Summary]],
+        total: int,
+        plan: SweepPlan | None = None,
+    ) -> None:
         super().__init__(f"interrupted by signal {signal_number}: {len(finished)} of {total} runs finished")
         self.signal_number = signal_number
         self.finished = finished
         self.total = total
+        self.plan = plan
+
+    def result(self) -> SweepResult | None:
+        """The finished runs as a sweep's result: one row per variant with at least one run.
+
+        Goals are judged, and the cheapest variant named, only when every run finished
+        (the signal came after the last): judged on fewer runs than asked for, or with
+        variants missing, an answer would look surer than it is. None when no run finished.
+        """
+        if self.plan is None or not self.finished:
+            return None
+        runs: dict[int, list[Summary]] = {}
+        for variant, _, summary in self.finished:
+            runs.setdefault(variant.number, []).append(summary)
+        complete = len(self.finished) == self.total
+        shown = [(variant, runs[variant.number]) for variant in self.plan.grid if variant.number in runs]
+        return self.plan.result(shown, judge=complete)
+
+    def unfinished(self) -> list[tuple[Variant, int]]:
+        """Each variant with fewer finished runs than asked for, and how many it has, in grid order."""
+        if self.plan is None:
+            return []
+        counts: dict[int, int] = {}
+        for variant, _, _ in self.finished:
+            counts[variant.number] = counts.get(variant.number, 0) + 1
+        return [
+            (variant, counts.get(variant.number, 0))
+            for variant in self.plan.grid
+            if counts.get(variant.number, 0) < self.plan.replications
+        ]
 
 
 @dataclass(frozen=True)
 class Variant:
     """One point of the grid: its settings (key → value read as YAML, as ``--set`` reads it) and scenario.
 
-    ``written`` keeps each value as the user wrote it, for tables.
+    ``written`` keeps each value as the user wrote it, for tables; ``warnings`` are the
+    scenario's load-time warnings (settings that do nothing, overload), as for a single run.
     """
 
     number: int
     settings: dict[str, Any]
     scenario: Scenario
     written: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The settings as written, ``cashiers.count=3, queue.kind=lifo``: how a message names the variant."""
+        return ", ".join(f"{key}={value}" for key, value in self.written.items())
 
     def numbers(self) -> dict[str, float]:
         """The settings whose values are numbers, which goals may name beside the figures."""
@@ -100,7 +152,10 @@ class VariantResult:
         return all(verdict.meets for verdict in self.verdicts)
 
     def interval(self, name: str) -> Interval | None:
-        """A figure's mean and 95 % interval across runs, cut to its range (None: undefined in a run)."""
+        """A figure's mean and 95 % interval across runs, cut to its range (None: undefined in a run,
+        or no run)."""
+        if not self.summaries:
+            return None
         return bounded_interval([figures.get(name) for figures in self.runs()], *figure_range(name))
 
     def runs(self) -> list[dict[str, float | None]]:
@@ -115,11 +170,69 @@ class SweepResult:
 
     Cheapest is the fewest staffed till-hours (``lane_hours``, mean across runs)
     unless ``--minimize`` names another key; ties go to the first in sweep order.
+    ``first_seed`` is the seed of every variant's first replication (a table of an
+    interrupted sweep may lack that run in its first row).
     """
 
     results: list[VariantResult]
     goals: list[Goal]
     cheapest: VariantResult | None
+    first_seed: int | None = None
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A sweep checked and ready to run: every variant validated, goals read, the seeds fixed.
+
+    Made by :func:`plan_sweep` before any run, so ``--check`` can stop here and a
+    sweep's warnings are said before its runs start.
+    """
+
+    grid: list[Variant]
+    replications: int
+    goals: list[Goal]
+    minimize: str | None
+    first_seed: int
+
+    @property
+    def total(self) -> int:
+        """How many runs the sweep makes."""
+        return len(self.grid) * self.replications
+
+    def warnings(self) -> list[Problem]:
+        """Every variant's load-time warnings, each said once.
+
+        A warning that every variant has (a setting of the file or of ``--set`` that does
+        nothing everywhere) is given as a single run gives it; any other is given for
+        each variant that has it, named by its settings: ``--sweep cashiers.count=3:
+        arrivals.rate: warning: ...`` (the overload of a 3-till variant is not the
+        4-till one's, and the base scenario's own warnings may hold for no variant).
+        """
+        first, *others = self.grid
+        shared = [problem for problem in first.warnings if all(problem in v.warnings for v in others)]
+        found = list(dict.fromkeys(shared))
+        for variant in self.grid:
+            found.extend(
+                Problem(f"--sweep {variant.label}", None, None, problem.key, problem.message, warning=True)
+                for problem in dict.fromkeys(variant.warnings)
+                if problem not in shared
+            )
+        return found
+
+    def result(self, runs: Sequence[tuple[Variant, list[Summary]]], *, judge: bool = True) -> SweepResult:
+        """The result of these variants' runs; with ``judge``, goals judged and the cheapest named."""
+        results = [VariantResult(variant, summaries) for variant, summaries in runs]
+        if not judge:
+            return SweepResult(results, [], None, self.first_seed)
+        for result in results:
+            figures_of_runs = result.runs()
+            result.verdicts = [goal.judge(figures_of_runs) for goal in self.goals]
+        meeting = [result for result in results if result.meets_all]
+        key = self.minimize if self.minimize is not None else "lane_hours"
+        cheapest = (
+            min(meeting, key=lambda r: _cost(r, key)) if meeting else None
+        )  # min keeps the first of ties
+        return SweepResult(results, self.goals, cheapest, self.first_seed)
 
 
 def parse_sweep(text: str) -> tuple[str, list[str]]:
@@ -177,12 +290,21 @@ def variants(
     for number, combination in enumerate(itertools.product(*(values for _, values in axes)), start=1):
         written = dict(zip(keys, combination, strict=True))
         swept = [
-            Override(f"{key}={value}", f"--sweep {spec}", f"value {value}")
+            Override(f"{key}={value}", f"--sweep {spec}", _note(value))
             for spec, (key, value) in zip(sweeps, written.items(), strict=True)
         ]
-        scenario = parse_scenario(text, source, [*base, *swept])
+        warnings: list[Problem] = []
+        scenario = parse_scenario(text, source, [*base, *swept], on_warning=warnings.append)
         settings = {key: _read_value(value) for key, value in written.items()}
-        yield Variant(number, settings, scenario, written)
+        yield Variant(number, settings, scenario, written, tuple(warnings))
+
+
+def _note(value: str) -> str:
+    """What a problem with a swept value adds: the value, and how to write a range if it looks like one."""
+    dashed = _DASH_RANGE.match(value)
+    if dashed is None:
+        return f"value {value}"
+    return f"value {value}; ranges are written {dashed[1]}..{dashed[2]}"
 
 
 def _read_value(text: str) -> Any:
@@ -209,14 +331,48 @@ def run_sweep(
     jobs: int | None = None,
     dask: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    on_warning: Callable[[Problem], None] | None = None,
 ) -> SweepResult:
     """Run the grid, judge the goals, and find the cheapest variant that meets them all.
 
     ``jobs`` local processes (default: the number of cores; 1 runs here), or the Dask
-    scheduler at ``dask``. ``progress(done, total)`` is told after each run. Local
-    workers are spawned, so a script calling this with ``jobs > 1`` needs the usual
-    ``if __name__ == "__main__":`` guard.
+    scheduler at ``dask``. ``progress(done, total)`` is told after each run;
+    ``on_warning`` hears the variants' warnings (:meth:`SweepPlan.warnings`) before the
+    first run. Local workers are spawned, so a script calling this with ``jobs > 1``
+    needs the usual ``if __name__ == "__main__":`` guard.
     """
+    plan = plan_sweep(
+        text,
+        source,
+        base=base,
+        sweeps=sweeps,
+        replications=replications,
+        seed=seed,
+        goals=goals,
+        minimize=minimize,
+        dask=dask,
+    )
+    if on_warning is not None:
+        for problem in plan.warnings():
+            on_warning(problem)
+    return run_plan(plan, jobs=jobs, dask=dask, progress=progress)
+
+
+def plan_sweep(
+    text: str,
+    source: str,
+    *,
+    base: Sequence[str | Override] = (),
+    sweeps: Sequence[str],
+    replications: int = 1,
+    seed: int | None = None,
+    goals: Sequence[str] = (),
+    minimize: str | None = None,
+    dask: str | None = None,
+) -> SweepPlan:
+    """Everything about a sweep that can be wrong before it runs, checked: every variant
+    (:class:`~checkout_sim.config.ScenarioError` names the ``--sweep`` and value), the goals,
+    ``--minimize``, the number of runs and the Dask address (:class:`SweepError`)."""
     if dask is not None:
         check_dask_address(dask)
     grid = list(variants(text, source, base, sweeps))
@@ -229,8 +385,19 @@ def run_sweep(
         )
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
-    first = resolve_seed(grid[0].scenario, seed)
-    work = [(variant.scenario, first + r) for variant in grid for r in range(replications)]
+    return SweepPlan(grid, replications, parsed_goals, minimize, resolve_seed(grid[0].scenario, seed))
+
+
+def run_plan(
+    plan: SweepPlan,
+    *,
+    jobs: int | None = None,
+    dask: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run a planned sweep (see :func:`run_sweep`); a signal raises :class:`SweepInterrupted`."""
+    grid, replications = plan.grid, plan.replications
+    work = [(variant.scenario, plan.first_seed + r) for variant in grid for r in range(replications)]
     with catch_signals(redeliver=True):
         found, signal_number = _execute(work, jobs, dask, progress)
     if signal_number is not None:
@@ -240,18 +407,14 @@ def run_sweep(
             for r in range(replications)
             if (summary := found[index * replications + r]) is not None
         ]
-        raise SweepInterrupted(signal_number, finished, len(work))
+        raise SweepInterrupted(signal_number, finished, len(work), plan)
     summaries = [summary for summary in found if summary is not None]
-    results = []
-    for index, variant in enumerate(grid):
-        result = VariantResult(variant, summaries[index * replications : (index + 1) * replications])
-        runs = result.runs()
-        result.verdicts = [goal.judge(runs) for goal in parsed_goals]
-        results.append(result)
-    meeting = [result for result in results if result.meets_all]
-    key = minimize if minimize is not None else "lane_hours"
-    cheapest = min(meeting, key=lambda r: _cost(r, key)) if meeting else None  # min keeps the first of ties
-    return SweepResult(results, parsed_goals, cheapest)
+    return plan.result(
+        [
+            (variant, summaries[index * replications : (index + 1) * replications])
+            for index, variant in enumerate(grid)
+        ]
+    )
 
 
 def _cost(result: VariantResult, key: str) -> float:
