@@ -90,8 +90,8 @@ def test_rates(text: object, per_second: float) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("3/fortnight", "cannot read '3/fortnight' as a rate (write N/s, N/min or N/h)"),
-        ("30 per hour", "cannot read '30 per hour' as a rate (write N/s, N/min or N/h)"),
+        ("3/fortnight", "cannot read '3/fortnight' as a rate (write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"),
+        ("30 per hour", "cannot read '30 per hour' as a rate (write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"),
         ("3/0s", "the period of '3/0s' is zero"),
         (-2, "must not be negative"),
     ],

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Discriminator, SerializerFunctionWrapHandler, model_serializer
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 __all__ = [
     "RULE_ERROR",
@@ -15,6 +22,7 @@ __all__ = [
     "Model",
     "TaggedUnion",
     "one_line",
+    "raise_rules",
     "rule_error",
     "shown",
     "tagged_union",
@@ -58,13 +66,32 @@ class Model(BaseModel):
         return [name for name in self._features if getattr(self, name) == fields[name].default]
 
 
-def rule_error(at: str, message: str) -> PydanticCustomError:
+def rule_error(at: str, message: str, also: Iterable[str] = ()) -> PydanticCustomError:
     """An error for a rule that involves several keys, pinned to the key ``at`` (dotted).
 
     A model validator only knows its own location; ``at`` lets the loader point the
-    user at the offending key inside it (``scaling.max``, ``phases.2.until``).
+    user at the offending key inside it (``scaling.max``, ``phases.2.until``). ``also``
+    names the other keys the rule involves (``count`` for ``scaling.max``), relative
+    to the same model: when one of them came from a ``--set``, the problem is that
+    flag's, not a line of the file the user did not change.
     """
-    return PydanticCustomError(RULE_ERROR, message, {"at": at})
+    # The text travels in the context, not the template: pydantic fills ``{name}``
+    # placeholders from the context, and a user's name may hold braces.
+    return PydanticCustomError(RULE_ERROR, "{message}", {"at": at, "also": tuple(also), "message": message})
+
+
+def raise_rules(title: str, problems: Sequence[PydanticCustomError]) -> None:
+    """Raise every rule problem a model validator found at once (nothing when there are none).
+
+    A validator that stopped at its first problem would show one per try; pydantic takes
+    a ``ValidationError`` raised inside a validator as all of its line errors.
+    """
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ValidationError.from_exception_data(
+            title, [InitErrorDetails(type=problem, loc=(), input=None) for problem in problems]
+        )
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,9 @@ def _check_weights(values: list[Any], weights: list[float] | None) -> None:
     if weights is None:
         return
     if len(weights) != len(values):
-        raise rule_error("weights", f"has {len(weights)} entries but values has {len(values)}")
+        raise rule_error(
+            "weights", f"has {len(weights)} entries but values has {len(values)}", also=["values"]
+        )
     if sum(weights) <= 0:
         raise rule_error("weights", "must add up to more than 0")
 
@@ -134,7 +136,7 @@ class Uniform(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if self.low > self.high:
-            raise rule_error("high", "must not be below low")
+            raise rule_error("high", "must not be below low", also=["low"])
         return self
 
     @property
@@ -180,7 +182,7 @@ class Lognormal(Model):
     def _finite_log_sd(self) -> Lognormal:
         # (sd / mean)**2 below must not overflow, nor its draws be infinite.
         if self.sd > MAX_LOGNORMAL_RATIO * self.mean:
-            raise rule_error("sd", f"must be at most {MAX_LOGNORMAL_RATIO:.0f} times mean")
+            raise rule_error("sd", f"must be at most {MAX_LOGNORMAL_RATIO:.0f} times mean", also=["mean"])
         return self
 
     @cached_property
@@ -205,9 +207,9 @@ class Triangular(Model):
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
         if self.low >= self.high:
-            raise rule_error("high", "must be above low")
+            raise rule_error("high", "must be above low", also=["low"])
         if not self.low <= self.mode <= self.high:
-            raise rule_error("mode", "must lie between low and high")
+            raise rule_error("mode", "must lie between low and high", also=["low", "high"])
         return self
 
     @property
@@ -343,7 +345,7 @@ class UniformInt(Model):
     @model_validator(mode="after")
     def _ordered(self) -> UniformInt:
         if self.low > self.high:
-            raise rule_error("high", "must not be below low")
+            raise rule_error("high", "must not be below low", also=["low"])
         return self
 
     @property

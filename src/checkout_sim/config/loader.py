@@ -9,17 +9,20 @@ least 1``), with no file position.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+import types
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
 from .base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
@@ -30,6 +33,8 @@ __all__ = ["Override", "Problem", "ScenarioError", "load_scenario", "parse_scena
 #: Guards against alias bombs and pathological nesting; real scenarios are far smaller.
 MAX_VALUES = 100_000
 MAX_DEPTH = 50
+#: The most problems shown for one scenario (in file order): the first ones are enough to go on.
+MAX_PROBLEMS = 20
 #: How many names of a folder are compared with a missing file's name.
 _NAMES_COMPARED = 10_000
 
@@ -256,40 +261,155 @@ _FRIENDLY = {
 }
 
 
-def _field_names(model: type[BaseModel], into: set[str]) -> set[str]:
-    """Every key any scenario model accepts, for 'did you mean' hints."""
+def _alternatives(annotation: Any, tag: str | None = None) -> Iterator[tuple[str | None, Any]]:
+    """The members of a (possibly tagged, possibly optional) union, each with its tag."""
+    origin = typing.get_origin(annotation)
+    if origin is Annotated:
+        inner, *metadata = typing.get_args(annotation)
+        own = next((extra.tag for extra in metadata if isinstance(extra, Tag)), tag)
+        yield from _alternatives(inner, own)
+    elif origin is Union or origin is types.UnionType:
+        for member in typing.get_args(annotation):
+            yield from _alternatives(member, tag)
+    else:
+        yield tag, annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _model_at(loc: Sequence[Key]) -> type[BaseModel] | None:
+    """The model that validates the mapping at pydantic's ``loc`` (which names union members by tag)."""
+    annotation: Any = Scenario
+    for part in loc:
+        members = list(_alternatives(annotation))
+        tagged = [member for tag, member in members if tag is not None and tag == part]
+        if tagged:
+            annotation = tagged[0]
+            continue
+        for _, member in members:
+            if _is_model(member) and part in member.model_fields:
+                annotation = member.model_fields[part].annotation
+                break
+            if typing.get_origin(member) is list and isinstance(part, int):
+                annotation = typing.get_args(member)[0]
+                break
+        else:
+            return None
+    models = [member for _, member in _alternatives(annotation) if _is_model(member)]
+    return models[0] if len(models) == 1 else None
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A kind of mapping in a scenario, as a message names it: ``a lane's queue``, ``arrivals``.
+
+    ``union`` is the key that tells a union's members apart (``pattern``, ``dist``), and
+    ``tag`` the member's value of it; ``members`` how many the union has.
+    """
+
+    name: str
+    union: str = ""
+    tag: str = ""
+    members: int = 0
+
+
+def _place_name(path: tuple[str, ...]) -> str:
+    """``()`` → the top level; ``lanes.N.queue`` → a lane's queue; ``cashiers.scaling`` as is."""
+    if not path:
+        return "the top level"
+    if "N" not in path:
+        return ".".join(path)
+    last = len(path) - 1 - path[::-1].index("N")
+    owner = path[last - 1].removesuffix("s")
+    return "".join([f"a {owner}", *(f"'s {part}" for part in path[last + 1 :])])
+
+
+def _places(model: type[BaseModel], path: tuple[str, ...], into: dict[str, list[_Place]]) -> None:
+    """Where each key of ``model`` and the models inside it is valid, by key."""
+    own = _Place(_place_name(path))
+    for name in model.model_fields:
+        into.setdefault(name, []).append(own)
     for name, field in model.model_fields.items():
-        into.add(name)
-        for candidate in _models_in(field.annotation):
-            if candidate.__name__ not in into:
-                into.add(candidate.__name__)
-                _field_names(candidate, into)
-    return into
+        _places_in(field.annotation, (*path, name), into)
 
 
-def _models_in(annotation: Any) -> Iterable[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-    for argument in getattr(annotation, "__args__", ()) or ():
-        yield from _models_in(argument)
-    for extra in getattr(annotation, "__metadata__", ()) or ():
-        yield from _models_in(extra)
-    origin = getattr(annotation, "__origin__", None)
-    if origin is not None and origin is not annotation:
-        yield from _models_in(origin)
+def _places_in(annotation: Any, path: tuple[str, ...], into: dict[str, list[_Place]]) -> None:
+    members = list(_alternatives(annotation))
+    tags = [tag for tag, _ in members if tag is not None]
+    for tag, member in members:
+        if typing.get_origin(member) is list:
+            _places_in(typing.get_args(member)[0], (*path, "N"), into)
+        elif _is_model(member) and tag == "constant" and "pattern" not in member.model_fields:
+            continue  # a constant distribution is written as a bare number: no key of its own
+        elif _is_model(member) and tag is not None:
+            union = "dist" if "dist" in member.model_fields else "pattern"
+            where = "a distribution" if union == "dist" else _place_name(path)
+            for name in member.model_fields:
+                into.setdefault(name, []).append(_Place(where, union, tag, len(tags)))
+            for name, field in member.model_fields.items():
+                _places_in(field.annotation, (*path, name), into)
+        elif _is_model(member):
+            _places(member, path, into)
 
 
-_KNOWN_KEYS = sorted(name for name in _field_names(Scenario, set()) if name[0].islower())
+def _place_list(places: Sequence[_Place]) -> str:
+    """``cashiers or a lane``; members of a union as ``a distribution (dist: normal, lognormal)``."""
+    names: list[str] = []
+    tags: dict[str, list[str]] = {}
+    wholes: dict[str, tuple[str, int]] = {}
+    for place in places:
+        if place.name not in tags:
+            names.append(place.name)
+            tags[place.name] = []
+        if place.tag:
+            wholes[place.name] = (place.union, place.members)
+            if place.tag not in tags[place.name]:
+                tags[place.name].append(place.tag)
+    shown_names = []
+    for name in names:
+        union, members = wholes.get(name, ("", 0))
+        some = union and len(tags[name]) < members  # only some members of a union: say which
+        shown_names.append(f"{name} ({union}: {', '.join(tags[name])})" if some else name)
+    # Named places (cashiers, queue) before kinds of entries (a lane, a segment's basket).
+    return _either(sorted(shown_names, key=lambda name: name.startswith("a ")))
+
+
+def _either(words: Sequence[str]) -> str:
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
+_PLACES: dict[str, list[_Place]] = {}
+_places(Scenario, (), _PLACES)
+_KNOWN_KEYS = sorted(_PLACES)
+
+
+def _unknown_key(loc: Sequence[Key]) -> tuple[str, str | None]:
+    """The message for the unknown key at ``loc``, and the key it may have been meant as, at its place.
+
+    A hint names only keys valid at that place; a key that is valid elsewhere (or close
+    to one) is said to belong there: ``payment_time belongs under cashiers or a lane``.
+    """
+    key = loc[-1] if loc else ""
+    model = _model_at(loc[:-1])
+    here = sorted(model.model_fields) if model is not None else _KNOWN_KEYS
+    if isinstance(key, str) and key in _PLACES and key not in here:
+        return f"unknown key here; it belongs under {_place_list(_PLACES[key])}", None
+    close = difflib.get_close_matches(str(key), [name for name in here if name != key], n=1, cutoff=0.7)
+    if close:
+        return f"unknown key (did you mean {close[0]!r}?)", close[0]
+    elsewhere = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1, cutoff=0.7)
+    if elsewhere:
+        return f"unknown key; {elsewhere[0]} belongs under {_place_list(_PLACES[elsewhere[0]])}", None
+    return "unknown key", None
 
 
 def _message(error: ErrorDetails, path: KeyPath, data: Any) -> tuple[KeyPath, str]:
     """The message for one pydantic error, and the path it belongs at (which may go deeper)."""
     kind, context = error["type"], error.get("ctx") or {}
-    key = path[-1] if path else ""
     if kind == "extra_forbidden":
-        others = [name for name in _KNOWN_KEYS if name != key]
-        close = difflib.get_close_matches(str(key), others, n=1, cutoff=0.7)
-        return path, "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
+        return path, _unknown_key(error["loc"])[0]
     if kind == "literal_error":
         choices = re.findall(r"'([^']*)'", str(context.get("expected", "")))
         return path, _unknown_choice("value", error.get("input"), choices)
@@ -330,31 +450,70 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _real_path(data: Any, loc: Sequence[Key]) -> tuple[KeyPath, bool]:
-    """The part of pydantic's ``loc`` that exists in the data, and whether a key is missing.
+def _real_path(data: Any, loc: Sequence[Key]) -> KeyPath:
+    """The part of pydantic's ``loc`` that exists in the data (with a missing last key).
 
     ``loc`` also holds union tags (``poisson``, ``exponential``) and a constant's internal
     ``value``, which are not in the user's file; those are skipped.
     """
     node, real = data, []
     for index, part in enumerate(loc):
-        last = index == len(loc) - 1
-        if isinstance(node, dict):
-            if part in node:
-                real.append(part)
-                node = node[part]
-            elif last:
-                return (*real, part), True
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if _has(node, part):
             real.append(part)
             node = node[part]
-        else:
+        elif not isinstance(node, dict):
             break
-    return tuple(real), False
+        elif index == len(loc) - 1:
+            return (*real, part)
+    return tuple(real)
 
 
 def _split(dotted: str) -> list[Key]:
     return [int(part) if part.isdigit() else part for part in dotted.split(".")]
+
+
+def _rule_paths(data: Any, loc: Sequence[Key], at: str, also: Sequence[str]) -> tuple[KeyPath, list[KeyPath]]:
+    """Where a rule error is (``at`` inside the model at ``loc``), and the other keys it involves.
+
+    ``loc`` may hold union tags, which are skipped; the keys of ``at`` are the user's. A
+    key that is not in the data (``basket.items`` with the default basket) is named in
+    full, not skipped: the problem is shown where it would go.
+    """
+    node, base = data, []
+    for part in loc:
+        if _has(node, part):
+            base.append(part)
+            node = node[part]
+        elif not isinstance(node, dict):
+            break
+
+    def inside(dotted: str) -> KeyPath:
+        here, path = node, list(base)
+        parts = _split(dotted)
+        for index, part in enumerate(parts):
+            if _has(here, part):
+                here = here[part]
+            elif isinstance(here, dict):
+                return (*path, *parts[index:])  # missing here: the key as the user would add it
+            else:
+                return tuple(path)  # inside a scalar (a constant): the value itself
+            path.append(part)
+        return tuple(path)
+
+    return inside(at), [inside(key) for key in also]
+
+
+def _has(node: Any, part: Key) -> bool:
+    """Whether the mapping or list ``node`` has the key or index ``part``."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
+def _related(one: KeyPath, other: KeyPath) -> bool:
+    """Whether either key is the other or inside it."""
+    shorter = min(len(one), len(other))
+    return one[:shorter] == other[:shorter]
 
 
 @dataclass(frozen=True)
@@ -365,15 +524,27 @@ class _Origins:
     document: _Document
     applied: Sequence[tuple[KeyPath, Override]]
 
-    def problem(self, mark: yaml.Mark | None, path: KeyPath, message: str, warning: bool = False) -> Problem:
-        """A problem at ``path``: in the flag whose value it is about, else at ``mark`` in the file."""
-        override = self.override_of(path)
+    def problem(
+        self,
+        mark: yaml.Mark | None,
+        path: KeyPath,
+        message: str,
+        warning: bool = False,
+        involved: Sequence[KeyPath] = (),
+    ) -> Problem:
+        """A problem at ``path``: in the flag whose value it is about, else at ``mark`` in the file.
+
+        ``involved`` are the other keys of a rule across keys: a flag that set any of them,
+        or a key inside one, broke the rule, and the problem is that flag's.
+        """
+        override = self.override_of(path, involved)
         if override is None:
             return _at(self.source, mark, _dotted(path), message, warning)
         return _flag_problem(override, _dotted(path), message, warning)
 
-    def override_of(self, path: KeyPath) -> Override | None:
-        """The last override that set ``path`` or a key above it, or that created ``path``.
+    def override_of(self, path: KeyPath, involved: Sequence[KeyPath] = ()) -> Override | None:
+        """The last override that set ``path`` or a key above it, or that created ``path``,
+        or that set one of the ``involved`` keys or a key above or inside one.
 
         ``--set cashier.count=5`` creates the unknown key ``cashier``, which is not in the file.
         """
@@ -382,25 +553,73 @@ class _Origins:
                 return override
             if path and prefix[: len(path)] == path and path not in self.document.values:
                 return override
+            if any(_related(key, prefix) for key in involved):
+                return override
         return None
 
 
-def _problems(error: ValidationError, data: Any, origins: _Origins) -> list[Problem]:
-    problems = []
-    marks = origins.document
+@dataclass(frozen=True)
+class _Found:
+    """One pydantic error mapped to the user's data: its key, the keys it involves, its message."""
+
+    path: KeyPath
+    involved: tuple[KeyPath, ...]
+    mark: yaml.Mark | None
+    message: str
+    unknown: bool  # an unknown key
+    hint: str | None  # for an unknown key: the key at its place it may have been meant as
+
+
+def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
+    found = []
     for detail in error.errors(include_url=False):
-        loc: list[Key] = list(detail["loc"])
+        involved: list[KeyPath] = []
+        hint = None
         if detail["type"] == RULE_ERROR:
-            loc += _split(str((detail.get("ctx") or {})["at"]))
-        path, missing = _real_path(data, loc)
-        path, message = _message(detail, path, data)
+            context = detail.get("ctx") or {}
+            path, involved = _rule_paths(data, detail["loc"], str(context["at"]), context.get("also", ()))
+            message = detail["msg"]
+        else:
+            path, message = _message(detail, _real_path(data, detail["loc"]), data)
         if detail["type"] == "extra_forbidden":
             mark = marks.keys.get(path) or _nearest(marks.values, path)
-        elif missing:
-            mark = _nearest(marks.values, path[:-1])
+            hint = _unknown_key(detail["loc"])[1]
         else:
             mark = _nearest(marks.values, path)
-        problems.append(origins.problem(mark, path, message))
+        found.append(_Found(path, tuple(involved), mark, message, detail["type"] == "extra_forbidden", hint))
+    return found
+
+
+def _problems(error: ValidationError, data: Any, origins: _Origins) -> list[Problem]:
+    """Every problem pydantic found, and those it could not reach past an unknown key.
+
+    pydantic checks a model's rules across keys only when its keys are all valid, so an
+    unknown key would hide every such rule in the models around it. The data is checked
+    again without the unknown keys; of what that finds, a problem that involves the key
+    an unknown one was probably meant as (``durration`` for ``duration``) is left out.
+    """
+    found = _found(error, data, origins.document)
+    unknown = [item for item in found if item.unknown]
+    if unknown:
+        trimmed = copy.deepcopy(data)
+        for item in unknown:
+            parent = _value_at(trimmed, item.path[:-1])
+            if isinstance(parent, dict):
+                parent.pop(item.path[-1], None)
+        meant = [(*item.path[:-1], item.hint) for item in unknown if item.hint is not None]
+        try:
+            Scenario.model_validate(trimmed)
+        except ValidationError as again:
+            found += [
+                item
+                for item in _found(again, trimmed, origins.document)
+                if not any(_related(key, suspect) for key in (item.path, *item.involved) for suspect in meant)
+            ]
+    problems: list[Problem] = []
+    for item in found:
+        problem = origins.problem(item.mark, item.path, item.message, involved=item.involved)
+        if problem not in problems:
+            problems.append(problem)
     return problems
 
 
@@ -547,12 +766,29 @@ def parse_scenario(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(_problems(error, data, origins)) from None
+        raise ScenarioError(_at_most(MAX_PROBLEMS, _problems(error, data, origins), source)) from None
     if on_warning is not None:
-        for key, message in scenario.warnings():
+        for key, message, also in scenario.warnings_involving():
             path = tuple(_split(key))
-            on_warning(origins.problem(_nearest(document.values, path), path, message, warning=True))
+            involved = [tuple(_split(other)) for other in also]
+            on_warning(
+                origins.problem(
+                    _nearest(document.values, path), path, message, warning=True, involved=involved
+                )
+            )
     return scenario
+
+
+def _at_most(most: int, problems: Sequence[Problem], source: str) -> list[Problem]:
+    """The first ``most`` problems in the order they are shown, and a line saying how many more."""
+    ordered = ScenarioError(problems).problems
+    if len(ordered) <= most:
+        return ordered
+    more = len(ordered) - most
+    return [
+        *ordered[:most],
+        Problem(source, None, None, "", f"{more} more problem{'s' * (more > 1)} not shown"),
+    ]
 
 
 def load_scenario(

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
 
-from .base import Model, rule_error, tagged_union
+from .base import Model, raise_rules, rule_error, tagged_union
 from .distributions import (
     Constant,
     ConstantCount,
@@ -124,6 +125,24 @@ class Segment(Model):
 
     _features = ("choice", "prefer", "jockey")
 
+    @model_validator(mode="after")
+    def _prefer_each_once(self) -> Segment:
+        """A lane listed twice in ``prefer`` is a slip: the second entry could only change the draws."""
+        first: dict[str, int] = {}
+        problems = []
+        for place, name in enumerate(self.prefer or ()):
+            if name in first:
+                problems.append(
+                    rule_error(
+                        f"prefer.{place}",
+                        f"{name!r} is listed already (prefer.{first[name]}); name each lane once",
+                        also=[f"prefer.{first[name]}"],
+                    )
+                )
+            first.setdefault(name, place)
+        raise_rules("Segment", problems)
+        return self
+
 
 #: ``arrivals.limit``: stop after this many customers.
 Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
@@ -142,6 +161,10 @@ class _AtOneRate:
     def rates(self) -> list[tuple[str, float]]:
         """Each stretch's mean arrival rate (per second), by the key that sets it."""
         return [("arrivals.rate", self.rate)]
+
+    def time_of(self, count: float) -> float | None:
+        """When the mean number of arrivals reaches ``count`` (seconds from opening)."""
+        return count / self.rate
 
 
 class PoissonArrivals(_AtOneRate, Model):
@@ -176,6 +199,10 @@ class BatchArrivals(Model):
         """Each stretch's mean arrival rate (per second), by the key that sets it."""
         return [("arrivals.size", self.size.mean / self.every)]
 
+    def time_of(self, count: float) -> float | None:
+        """When the mean number of arrivals reaches ``count`` (seconds from opening; a group at 0)."""
+        return max(0.0, (count / self.size.mean - 1) * self.every) if self.size.mean > 0 else None
+
     @model_validator(mode="after")
     def _someone_comes(self) -> BatchArrivals:
         check_most(self.size, "size", MAX_GROUP)
@@ -200,14 +227,18 @@ class ScheduleArrivals(Model):
 
     @model_validator(mode="after")
     def _phases_in_order(self) -> ScheduleArrivals:
-        for index in range(1, len(self.phases)):
-            if self.phases[index].until <= self.phases[index - 1].until:
-                raise rule_error(
-                    f"phases.{index}.until",
-                    "phases must be in order: each until must be later than the one before",
-                )
+        problems = [
+            rule_error(
+                f"phases.{index}.until",
+                "phases must be in order: each until must be later than the one before",
+                also=[f"phases.{index - 1}.until"],
+            )
+            for index in range(1, len(self.phases))
+            if self.phases[index].until <= self.phases[index - 1].until
+        ]
         if not any(phase.rate > 0 for phase in self.phases):
-            raise rule_error("phases", "at least one phase must have a rate above 0")
+            problems.append(rule_error("phases", "at least one phase must have a rate above 0"))
+        raise_rules("ScheduleArrivals", problems)
         return self
 
     def expected(self, duration: float) -> float:
@@ -221,6 +252,16 @@ class ScheduleArrivals(Model):
     def rates(self) -> list[tuple[str, float]]:
         """Each phase's arrival rate (per second), by the key that sets it."""
         return [(f"arrivals.phases.{index}.rate", phase.rate) for index, phase in enumerate(self.phases)]
+
+    def time_of(self, count: float) -> float | None:
+        """When the mean number of arrivals reaches ``count`` (None: not within the phases)."""
+        expected, start = 0.0, 0.0
+        for phase in self.phases:
+            more = phase.rate * (phase.until - start)
+            if phase.rate > 0 and expected + more >= count:
+                return start + (count - expected) / phase.rate
+            expected, start = expected + more, phase.until
+        return None
 
 
 def _pattern_tag(value: Any) -> str | None:
@@ -264,7 +305,9 @@ class Scaling(Model):
     @model_validator(mode="after")
     def _hysteresis(self) -> Scaling:
         if self.close_at >= self.open_at:
-            raise rule_error("close_at", "must be below open_at, or lanes would open and close at once")
+            raise rule_error(
+                "close_at", "must be below open_at, or lanes would open and close at once", also=["open_at"]
+            )
         return self
 
 
@@ -278,7 +321,7 @@ class Cashiers(Model):
     @model_validator(mode="after")
     def _scaling_above_count(self) -> Cashiers:
         if self.scaling is not None and self.scaling.max < self.count:
-            raise rule_error("scaling.max", "must not be below count")
+            raise rule_error("scaling.max", "must not be below count", also=["count"])
         return self
 
     @property
@@ -317,10 +360,14 @@ class Lane(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
+        problems = []
         if self.scaling is not None and self.scaling.max < self.count:
-            raise rule_error("scaling.max", "must not be below count")
+            problems.append(rule_error("scaling.max", "must not be below count", also=["count"]))
         if self.assist is not None and self.attendants == 0:
-            raise rule_error("assist", "needs attendants (at least 1) to give the help")
+            problems.append(
+                rule_error("assist", "needs attendants (at least 1) to give the help", also=["attendants"])
+            )
+        raise_rules("Lane", problems)
         return self
 
     @property
@@ -335,12 +382,21 @@ class Lane(Model):
         )
 
 
-def _unique(items: Sequence[Product | Segment | Lane], key: str) -> None:
-    seen: set[str] = set()
+def _unique(items: Sequence[Product | Segment | Lane], key: str) -> list[PydanticCustomError]:
+    """One problem for each name used before, at the later use."""
+    first: dict[str, int] = {}
+    problems = []
     for index, item in enumerate(items):
-        if item.name in seen:
-            raise rule_error(f"{key}.{index}.name", f"duplicate name {item.name!r}")
-        seen.add(item.name)
+        if item.name in first:
+            problems.append(
+                rule_error(
+                    f"{key}.{index}.name",
+                    f"duplicate name {item.name!r}",
+                    also=[f"{key}.{first[item.name]}.name"],
+                )
+            )
+        first.setdefault(item.name, index)
+    return problems
 
 
 def expected_time(distribution: Distribution) -> float:
@@ -405,97 +461,192 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
+        """Every rule across keys, each checked on its own, so that one try shows all that break.
+
+        A check that needs another to hold (a segment's baskets against lanes whose
+        segment names are wrong) is skipped when that one fails.
+        """
+        problems: list[PydanticCustomError] = []
         if self.duration is None and self.arrivals.limit is None:
-            raise rule_error("duration", "is required unless arrivals.limit is given")
+            problems.append(
+                rule_error("duration", "is required unless arrivals.limit is given", ["arrivals.limit"])
+            )
         if self.duration is None and not self.drain:
-            raise rule_error("drain", "false needs a duration (the closing time)")
+            problems.append(rule_error("drain", "false needs a duration (the closing time)", ["duration"]))
         if self.duration is not None and self.warmup >= self.duration:
-            raise rule_error(
-                "warmup",
-                f"must end before the duration ({self.duration:g}s), or no customer would count",
+            problems.append(
+                rule_error(
+                    "warmup",
+                    f"must end before the duration ({self.duration:g}s), or no customer would count",
+                    ["duration"],
+                )
             )
         if self.arrivals.pattern == "schedule" and self.duration is not None:
             last = self.arrivals.phases[-1].until
             if self.duration > last:
-                raise rule_error(
-                    "duration",
-                    f"is later than the last phase ({last:g}s); add a phase that covers it",
+                problems.append(
+                    rule_error(
+                        "duration",
+                        f"is later than the last phase ({last:g}s); add a phase that covers it",
+                        [f"arrivals.phases.{len(self.arrivals.phases) - 1}.until"],
+                    )
                 )
-        _unique(self.products, "products")
-        _unique(self.segments, "segments")
-        self._check_tills()
+        problems += _unique(self.products, "products")
+        problems += _unique(self.segments, "segments")
+        problems += self._check_tills()
         if sum(product.popularity for product in self.products) <= 0:
-            raise rule_error("products", "popularity must add up to more than 0")
+            problems.append(
+                rule_error(
+                    "products",
+                    "popularity must add up to more than 0",
+                    [f"products.{index}.popularity" for index in range(len(self.products))],
+                )
+            )
         if sum(segment.share for segment in self.segments) <= 0:
-            raise rule_error("segments", "shares must add up to more than 0")
+            problems.append(
+                rule_error(
+                    "segments",
+                    "shares must add up to more than 0",
+                    [f"segments.{index}.share" for index in range(len(self.segments))],
+                )
+            )
         expected = self.expected_arrivals()
         if expected > MAX_CUSTOMERS and self.arrivals.limit is None:
-            raise rule_error(
-                "duration",
-                f"about {expected:.3g} customers would arrive; the most a run takes is "
-                f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
+            problems.append(
+                rule_error(
+                    "duration",
+                    f"about {expected:.3g} customers would arrive; the most a run takes is "
+                    f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
+                    ["arrivals"],
+                )
             )
+        raise_rules("Scenario", problems)
         return self
 
-    def _check_tills(self) -> None:
+    def _check_tills(self) -> list[PydanticCustomError]:
         """``cashiers`` (with ``queue``) or ``lanes``, not both; and lanes every customer can use."""
         if self.lanes is None:
-            if self.cashiers is None:
-                raise rule_error("cashiers", "required key is missing")
-            return
+            return [] if self.cashiers is not None else [rule_error("cashiers", "required key is missing")]
+        problems = []
         if self.cashiers is not None:
-            raise rule_error("cashiers", "give lanes or cashiers, not both (lanes have their own counts)")
+            problems.append(
+                rule_error(
+                    "cashiers", "give lanes or cashiers, not both (lanes have their own counts)", ["lanes"]
+                )
+            )
         if "queue" in self.model_fields_set:
-            raise rule_error("queue", "give lanes or queue, not both (each lane has its own queue)")
-        _unique(self.lanes, "lanes")
+            problems.append(
+                rule_error("queue", "give lanes or queue, not both (each lane has its own queue)", ["lanes"])
+            )
+        problems += _unique(self.lanes, "lanes")
         if sum(lane.most for lane in self.lanes) > MAX_CASHIERS:
-            raise rule_error(
-                "lanes", f"the groups have more than {MAX_CASHIERS:,} tills at most between them"
+            problems.append(
+                rule_error(
+                    "lanes",
+                    f"the groups have more than {MAX_CASHIERS:,} tills at most between them",
+                    [
+                        f"lanes.{index}.{key}"
+                        for index in range(len(self.lanes))
+                        for key in ("count", "scaling")
+                    ],
+                )
             )
         groups = {lane.name for lane in self.lanes}
         segments = {segment.name for segment in self.segments}
+        segment_names = [f"segments.{index}.name" for index in range(len(self.segments))]
+        lane_names = [f"lanes.{index}.name" for index in range(len(self.lanes))]
+        named = len(problems)
         for index, lane in enumerate(self.lanes):
             for place, name in enumerate(lane.segments or ()):
                 if name not in segments:
-                    raise rule_error(f"lanes.{index}.segments.{place}", f"no segment is called {name!r}")
+                    problems.append(
+                        rule_error(
+                            f"lanes.{index}.segments.{place}", f"no segment is called {name!r}", segment_names
+                        )
+                    )
+        lanes_known = len(problems) == named
         for index, segment in enumerate(self.segments):
-            for place, name in enumerate(segment.prefer or ()):
-                if name not in groups:
-                    raise rule_error(f"segments.{index}.prefer.{place}", f"no lane is called {name!r}")
+            unknown = [
+                rule_error(f"segments.{index}.prefer.{place}", f"no lane is called {name!r}", lane_names)
+                for place, name in enumerate(segment.prefer or ())
+                if name not in groups
+            ]
+            problems += unknown
+            if unknown or not lanes_known:
+                continue  # which lanes take this segment is not known: fix the names first
             if segment.prefer is not None and not any(
                 lane.name in segment.prefer and lane.takes(segment.name, 0) for lane in self.lanes
             ):
-                raise rule_error(f"segments.{index}.prefer", f"none of these lanes takes {segment.name!r}")
-            self._check_a_lane_for_every_basket(index, segment)
+                problems.append(
+                    rule_error(
+                        f"segments.{index}.prefer",
+                        f"none of these lanes takes {segment.name!r}",
+                        [*lane_names, *(f"lanes.{i}.segments" for i in range(len(self.lanes)))],
+                    )
+                )
+                continue
+            problems += self._check_a_lane_for_every_basket(index, segment)
+        return problems
 
-    def _check_a_lane_for_every_basket(self, index: int, segment: Segment) -> None:
-        """Every basket a segment can draw fits some group open to it."""
+    def _check_a_lane_for_every_basket(self, index: int, segment: Segment) -> list[PydanticCustomError]:
+        """Every basket a segment can draw fits some group open to it.
+
+        The problem is at the basket when the file gives one; with the default basket
+        (one item), at the roomiest lane's ``max_items``, the key the user wrote.
+        """
         assert self.lanes is not None
         open_to = [
-            lane
-            for lane in self.lanes
+            (place, lane)
+            for place, lane in enumerate(self.lanes)
             if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
         ]
         if not open_to:
-            raise rule_error(
-                f"segments.{index}.name", f"no lane takes {segment.name!r} (see each lane's segments)"
-            )
-        limits = [lane.max_items for lane in open_to]
+            return [
+                rule_error(
+                    f"segments.{index}.name",
+                    f"no lane takes {segment.name!r} (see each lane's segments)",
+                    [
+                        f"segments.{index}.prefer",
+                        *(f"lanes.{place}.segments" for place in range(len(self.lanes))),
+                    ],
+                )
+            ]
+        limits = [lane.max_items for _, lane in open_to]
         if None in limits:
-            return
+            return []
         roomiest = max(limit for limit in limits if limit is not None)
         items = (segment.basket or self.basket).items
         _, largest = items.largest()
         unbounded = getattr(items, "dist", None) == "poisson"
-        if unbounded or largest > roomiest:
-            at = f"segments.{index}.basket.items" if segment.basket is not None else "basket.items"
-            biggest = next(lane for lane in open_to if lane.max_items == roomiest)
-            size = "of any size" if unbounded else f"of up to {largest:g} items"
-            raise rule_error(
-                at,
-                f"baskets {size} have no lane ({biggest.name} takes at most {roomiest})"
-                + (f" for segment {segment.name!r}" if segment.basket is None else ""),
+        if not unbounded and largest <= roomiest:
+            return []
+        place, biggest = next((place, lane) for place, lane in open_to if lane.max_items == roomiest)
+        # Any of these, changed by a --set, can break the rule: the problem is then that flag's.
+        involved = [
+            f"segments.{index}.prefer",
+            *(f"lanes.{other}.max_items" for other, _ in open_to),
+            *(f"lanes.{other}.segments" for other in range(len(self.lanes))),
+        ]
+        if segment.basket is None and "basket" not in self.model_fields_set:
+            return [
+                rule_error(
+                    f"lanes.{place}.max_items",
+                    f"no lane takes the baskets of segment {segment.name!r} ({largest:g} item"
+                    f"{'' if largest == 1 else 's'} each: basket.items is {largest:g} by default); "
+                    f"{biggest.name} takes at most {roomiest}",
+                    ["basket.items", *involved],
+                )
+            ]
+        size = "of any size" if unbounded else f"of up to {largest:g} item{'' if largest == 1 else 's'}"
+        whose = "" if segment.basket is not None else f" for segment {segment.name!r}"
+        basket = f"segments.{index}.basket.items" if segment.basket is not None else "basket.items"
+        return [
+            rule_error(
+                basket,
+                f"baskets {size} have no lane ({biggest.name} takes at most {roomiest}){whose}",
+                involved,
             )
+        ]
 
     def tills(self) -> list[Lane]:
         """The groups of tills: the ``lanes``, or one group made of ``queue`` and ``cashiers``."""
@@ -567,35 +718,96 @@ class Scenario(Model):
         # With several groups, at best everyone goes to the quickest: warn only if even that overloads.
         service = min(self.mean_service(lane) for lane in lanes)
         tills = sum(lane.most for lane in lanes)
+        # Arrivals stop at the closing time or after arrivals.limit customers, whichever comes first.
+        last = None if self.arrivals.limit is None else self.arrivals.time_of(self.arrivals.limit)
+        if last is not None and self.duration is not None and last >= self.duration:
+            last = None  # the closing time comes first: the limit does not bound the line
+        stop = min(self.duration or math.inf, math.inf if last is None else last)
         found = []
         for key, rate in self.arrivals.rates():
             offered = rate * service
             if rate <= 0 or offered < tills:
                 continue
-            growth = "the line will grow without limit"
-            where = ""
+            where, start, until = "", 0.0, math.inf
             if self.arrivals.pattern == "schedule":
                 index = int(key.split(".")[2])
                 start = self.arrivals.phases[index - 1].until if index else 0.0
-                phase = self.arrivals.phases[index]
-                where = f"phase {index + 1} (until {_duration_text(phase.until)}): "
-                people = (rate - tills / service) * (phase.until - start)
-                growth = f"the line will grow all phase long, by about {people:.3g} people"
+                if start >= stop:
+                    continue  # arrivals stop before this phase: it never comes
+                until = self.arrivals.phases[index].until
+                where = f"phase {index + 1} (until {_duration_text(until)}): "
+            end = min(until, stop)
+            people = (rate - tills / service) * (end - start)
             message = (
                 f"{where}arrivals {_rate_text(rate)} need {offered:.3g} tills "
                 f"({_duration_text(service)} each on average); "
-                f"{tills} {'is' if tills == 1 else 'are'} open at most: {growth}"
+                f"{tills} {'is' if tills == 1 else 'are'} open at most: "
+                + self._growth(people, end, until, last)
             )
             if key.endswith(".rate") and rate >= 1:
                 message += f" (a rate without a unit is per second: for {rate:g} an hour write {rate:g}/h)"
             found.append((key, message))
         return found
 
+    def _growth(self, people: float, end: float, until: float, last: float | None) -> str:
+        """How an overloaded line grows from a stretch's start until ``end``, by ``people``.
+
+        ``end`` is the stretch's end (``until``: a phase's; infinite for one steady rate), or
+        the closing time, or ``last``, when the last of ``arrivals.limit`` customers arrives
+        on average, whichever comes first. With a limit, the line stops growing at ``last``.
+        """
+        phase = math.isfinite(until)
+        if last is not None and last <= end:
+            arrived = f"the last of the {self.arrivals.limit:,} customers has arrived"
+            if people < 1:
+                return f"the line will not settle until {arrived}"
+            return (
+                f"the line will grow {'by' if phase else 'to'} about {people:.3g} people until {arrived} "
+                f"(after about {_duration_text(last)})"
+            )
+        if not phase:
+            return "the line will grow without limit"
+        if end < until:
+            return f"the line will grow by about {people:.3g} people until arrivals stop"
+        return f"the line will grow all phase long, by about {people:.3g} people"
+
     def warnings(self) -> list[tuple[str, str]]:
         """Settings that are valid but do nothing, and arrivals the tills cannot keep up with.
 
         Returned as (dotted key, message) pairs.
         """
+        return [(key, message) for key, message, _ in self.warnings_involving()]
+
+    def warnings_involving(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """:meth:`warnings`, each with the other keys it involves (a ``--set`` of one is to blame)."""
+        found: list[tuple[str, str, tuple[str, ...]]] = [
+            (key, message, ()) for key, message in self._without_effect()
+        ]
+        for key, tills in self._groups():
+            if tills.scaling is not None and tills.queue.capacity is not None:
+                capacity = tills.queue.capacity
+                if tills.scaling.open_at > capacity:
+                    line = "each till's line" if tills.line == "per_till" else "the line"
+                    capacity_key = "queue.capacity" if key == "cashiers" else f"{key}.queue.capacity"
+                    found.append(
+                        (
+                            f"{key}.scaling.open_at",
+                            f"has no effect: {line} holds at most {capacity} ({capacity_key}), so it never "
+                            f"reaches {tills.scaling.open_at} and no extra till ever opens; "
+                            f"set open_at to at most {capacity}",
+                            (capacity_key,),
+                        )
+                    )
+        return found
+
+    def _groups(self) -> list[tuple[str, Lane]]:
+        """Each group of tills with the key its settings are under (``cashiers`` or ``lanes.N``)."""
+        if self.lanes is None:
+            return [("cashiers", self.tills()[0])]
+        return [(f"lanes.{index}", lane) for index, lane in enumerate(self.lanes)]
+
+    def _without_effect(self) -> list[tuple[str, str]]:
+        """Overload, and settings that do nothing on their own key."""
         found: list[tuple[str, str]] = self.overload()
         kinds = {lane.queue.kind for lane in self.tills()}
         if "priority" not in kinds:

@@ -41,15 +41,33 @@ UNITS: dict[str, float] = {
     "d": 86400.0,
 }
 
+#: The period of a rate may also be a word, as people say it: ``120/hour``, ``5/10 minutes``.
+#: (Durations keep to the short units: ``2 hours`` is ``2h``.)
+RATE_WORDS: dict[str, str] = {
+    "second": "s",
+    "seconds": "s",
+    "minute": "min",
+    "minutes": "min",
+    "hour": "h",
+    "hours": "h",
+    "day": "d",
+    "days": "d",
+}
+
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+_PER = "|".join(sorted([*UNITS, *RATE_WORDS], key=len, reverse=True))
 _PART = re.compile(rf"\s*({_NUMBER})\s*({_UNIT})\s*")
 DURATION_PATTERN = rf"^\s*(?:{_NUMBER}\s*(?:{_UNIT})\s*)+$"
-RATE_PATTERN = rf"^\s*{_NUMBER}\s*/\s*(?:{_NUMBER}\s*)?(?:{_UNIT})\s*$"
+RATE_PATTERN = rf"^\s*{_NUMBER}\s*/\s*(?:{_NUMBER}\s*)?(?:{_PER})\s*$"
 _DURATION_RE = re.compile(DURATION_PATTERN)
 _RATE_RE = re.compile(rf"^\s*({_NUMBER})\s*/\s*(.+?)\s*$")
+_PER_WORD_RE = re.compile(rf"^({_NUMBER})?\s*({'|'.join(RATE_WORDS)})$")
 
 _UNIT_HINT = "units: " + ", ".join(UNITS)
+_BAD_RATE = (
+    "cannot read {value} as a rate (write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"
+)
 
 #: The longest time a scenario may give (about 31.7 years). Sums of such times over
 #: every item of every customer a run may take stay far below float overflow.
@@ -99,7 +117,7 @@ def _bad_duration(value: str) -> float:
 
 
 def parse_rate(value: Any) -> float:
-    """Events per second from a number or a string such as ``30/h`` or ``5/10min``."""
+    """Events per second from a number or a string such as ``30/h``, ``120/hour`` or ``5/10min``."""
     number = _finite_number(value)
     if number is not None:
         if number < 0:
@@ -111,17 +129,20 @@ def parse_rate(value: Any) -> float:
     if match is None:
         raise PydanticCustomError(
             "rate",
-            "cannot read {value} as a rate (write N/s, N/min or N/h)",
+            _BAD_RATE,
             {"value": shown(value)},
         )
     count, per = match.groups()
+    word = _PER_WORD_RE.match(per)
+    if word is not None:
+        per = (word[1] or "") + RATE_WORDS[word[2]]
     per = per if per[0].isdigit() or per[0] == "." else "1" + per
     try:
         seconds = parse_duration(per)
     except PydanticCustomError:
         raise PydanticCustomError(
             "rate",
-            "cannot read {value} as a rate (write N/s, N/min or N/h)",
+            _BAD_RATE,
             {"value": shown(value)},
         ) from None
     if seconds <= 0:
@@ -188,14 +209,14 @@ _RATE_SCHEMA = {
         {"type": "number", "minimum": MIN_RATE, "maximum": int(MAX_RATE)},
         {"type": "string", "pattern": RATE_PATTERN},
     ],
-    "description": "Per second, or a string such as 30/h, 2.5/min, 5/10min.",
+    "description": "Per second, or a string such as 30/h, 2.5/min, 120/hour, 5/10min.",
 }
 _NON_NEGATIVE_RATE_SCHEMA = {
     "anyOf": [
         {"type": "number", "minimum": 0, "maximum": int(MAX_RATE)},
         {"type": "string", "pattern": RATE_PATTERN},
     ],
-    "description": "Per second (0 allowed), or a string such as 30/h, 2.5/min.",
+    "description": "Per second (0 allowed), or a string such as 30/h, 2.5/min, 120/hour.",
 }
 
 #: Seconds, zero allowed (``checkout_time: 0``).
