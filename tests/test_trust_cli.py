@@ -179,6 +179,7 @@ def test_an_interrupted_sweep_on_worker_processes_shows_what_its_log_holds(
     assert result.returncode == 130, result.stderr
     err = result.stderr.decode()
     records = [orjson.loads(line) for line in log.read_bytes().splitlines()]
+    assert len(records) == 3  # the signal is looked for before the next result is taken
     runs: dict[int, int] = {}
     for record in records:
         runs[record["variant"]] = runs.get(record["variant"], 0) + 1
