@@ -11,6 +11,7 @@ import pytest
 from checkout_sim import Summary, load_scenario, run
 from checkout_sim.analysis.display import format_replications, format_summary
 from checkout_sim.cli import main
+from checkout_sim.observe.summary import LaneSummary
 from conftest import SCENARIOS, make_scenario
 
 
@@ -51,10 +52,10 @@ def test_replications_use_the_one_run_units_and_cut_intervals_at_zero() -> None:
     assert text[0] == (
         "test-shop: 3 replications (seeds 1..3, virtual clock): mean and 95% confidence interval across runs"
     )
-    assert text[6] == "  wait*      mean               20.0s  [0.0s, 44.8s]†"
-    assert text[11] == "             waited at all      50.0%  [50.0%, 50.0%]"
-    assert text[14] == "  cashiers   utilisation        50.0%  [50.0%, 50.0%]"
-    assert text[16] == "             throughput        10.0/h  [10.0/h, 10.0/h]"
+    assert text[6] == "  wait*      mean                  20.0s  [0.0s, 44.8s]†"
+    assert text[11] == "             waited at all         50.0%  [50.0%, 50.0%]"
+    assert text[14] == "  cashiers   utilisation           50.0%  [50.0%, 50.0%]"
+    assert text[16] == "             throughput           10.0/h  [10.0/h, 10.0/h]"
     assert text[17] == "  customers in all runs: arrived 30  served 30  balked 0  reneged 0  unserved 0"
     assert text[-1] == (
         "  † the t interval reaches past what the figure can be (below 0, above 100%); shown cut there"
@@ -100,3 +101,23 @@ def test_a_run_where_nobody_arrived_shows_no_lost_share() -> None:
     """With no arrivals there is no share to show, and no division by zero."""
     empty = dataclasses.replace(summary(1), arrived=0, served=0, waited=0)
     assert "  customers  arrived 0  served 0  lost 0: balked 0" in format_summary(make_scenario(), empty)
+
+
+def test_the_line_figures_say_the_mean_is_of_all_lines_and_the_longest_of_one() -> None:
+    """A mean of 10.18 in line beside a longest line of 10 (the hypermarket): the mean adds up
+    every line, the longest is one line's; the one-run summary, each lane group's row and the
+    table across runs say so (issue 19, item 13)."""
+    lane = LaneSummary(
+        served=10, wait_mean=1.0, wait_p50=1.0, wait_p90=2.0, wait_p99=3.0, wait_max=4.0,
+        utilisation=0.5, tills_max=4, queue_length_mean=8.96, queue_length_max=4, lane_hours=2.0,
+        assists=None, assist_wait_mean=None, attendant_utilisation=None,
+    )  # fmt: skip
+    one = summary(1, queue_length_mean=10.18, queue_length_max=10, lanes={"tills": lane})
+    lines = format_summary(make_scenario(), one).splitlines()
+    assert lines[3] == "  in line    mean 10.18 people (all lines)  longest line 10"
+    row = next(line for line in lines if line.startswith("  lane tills "))
+    assert row.endswith("  in line mean 8.96 (all its lines), longest line 4"), row
+    runs = format_replications(make_scenario(), [one, summary(2, queue_length_mean=9.0, queue_length_max=9)])
+    text = runs.splitlines()
+    assert text[12].startswith("  in line    mean (all lines)       9.59  [")
+    assert text[13].startswith("             longest line            9.5  [")

@@ -672,3 +672,27 @@ def test_extreme_but_valid_numbers_still_make_a_page(
     log = _log_with(tmp_path, *(json.dumps(found) for found in events))
     assert report_main([str(log), "-o", str(tmp_path / "x.html")]) == 0, capfd.readouterr().err
     assert (tmp_path / "x.html").read_text(encoding="utf-8").startswith("<!doctype html>")
+
+
+def test_the_line_figures_say_the_mean_is_of_all_lines_and_the_longest_of_one(
+    black_friday: tuple[Path, dict[str, object]],
+) -> None:
+    """The mean number in line adds up every line, the longest line is one line's: the summary
+    row, the card and the table across runs (the same labels) say which, so a mean above the longest line
+    does not read like a fault (issue 19, item 13)."""
+    page = (black_friday[0] / "report.html").read_text(encoding="utf-8")
+    summary = _section(page, "summary")
+    assert "<td>people in line, on average (all lines together)</td>" in summary
+    assert "<td>longest line (the most in any one line)</td>" in summary
+    cards = re.findall(r'<div class="k">([^<]*)</div>', page)
+    assert [card for card in cards if "line" in card] == ["longest line (the most in any one line)"]
+
+
+def test_the_lane_table_says_its_mean_in_line_is_of_all_its_lines(tmp_path: Path) -> None:
+    """The hypermarket's lanes table: the mean in line is over all of a group's lines."""
+    buffer = io.BytesIO()
+    run(load_scenario(SCENARIOS / "hypermarket.yaml"), log=buffer)
+    (tmp_path / "run.jsonl").write_bytes(buffer.getvalue())
+    assert report_main([str(tmp_path / "run.jsonl"), "-o", str(tmp_path / "page.html")]) == 0
+    lanes = _section((tmp_path / "page.html").read_text(encoding="utf-8"), "lanes")
+    assert '<th class="num">people in its lines, on average (all together)</th>' in lanes

@@ -99,7 +99,12 @@ def _lost(figures: SegmentSummary) -> str:
 
 
 def format_summary(scenario: Scenario, summary: Summary) -> str:
-    """The summary of one run, as the README's Quick start shows it."""
+    """The summary of one run, as the README's Quick start shows it.
+
+    The people in line are counted over every line (a line at each till, several lane
+    groups), while the longest line is one line's: both say so, or a mean above the
+    maximum reads like a fault.
+    """
     utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
     warmup = f"; figures after the {format_seconds(summary.warmup)} warm-up" if summary.warmup else ""
@@ -109,7 +114,8 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
         f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
         f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
         f"  wait*      {_waits(summary)}",
-        f"  line       mean {summary.queue_length_mean:.2f}  max {summary.queue_length_max}",
+        f"  in line    mean {summary.queue_length_mean:.2f} people (all lines)  "
+        f"longest line {summary.queue_length_max}",
         f"  cashiers   utilisation {utilisation}  most open {summary.lanes_max}  throughput {throughput}",
     ]
     if len(summary.segments) > 1:
@@ -138,7 +144,7 @@ def _lane_rows(summary: Summary) -> list[str]:
             f"  lane {name:<{width}}  served {lane.served:>5}  wait* mean {format_seconds(lane.wait_mean)}  "
             f"p90 {format_seconds(lane.wait_p90)}  max {format_seconds(lane.wait_max)}  "
             f"tills {lane.tills_max} ({utilisation} busy, {lane.lane_hours:.1f} till-hours)  "
-            f"in line mean {lane.queue_length_mean:.2f}, longest line {lane.queue_length_max}"
+            f"in line mean {lane.queue_length_mean:.2f} (all its lines), longest line {lane.queue_length_max}"
         )
         if lane.assists is not None:
             attendants = "-" if lane.attendant_utilisation is None else f"{lane.attendant_utilisation:.1%}"
@@ -197,8 +203,8 @@ _REPLICATION_ROWS = (
     _Row("", "p99", "wait_p99"),
     _Row("", "max", "wait_max"),
     _Row("", "waited at all", "wait_probability"),
-    _Row("line", "mean", "queue_length_mean"),
-    _Row("", "max", "queue_length_max"),
+    _Row("in line", "mean (all lines)", "queue_length_mean"),
+    _Row("", "longest line", "queue_length_max"),
     _Row("cashiers", "utilisation", "utilisation"),
     _Row("", "most open", "lanes_max"),
     _Row("", "throughput", "throughput_per_hour"),

@@ -343,8 +343,8 @@ _SUMMARY_ROWS = (
     ("wait_p90", "9 in 10 served customers waited less than", "time"),
     ("wait_p99", "99 in 100 served customers waited less than", "time"),
     ("wait_max", "longest wait of a served customer", "time"),
-    ("queue_length_mean", "people in line, on average", "number"),
-    ("queue_length_max", "longest line", "count"),
+    ("queue_length_mean", "people in line, on average (all lines together)", "number"),
+    ("queue_length_max", "longest line (the most in any one line)", "count"),
     ("utilisation", "tills busy (share of open time)", "share"),
     ("throughput_per_hour", "served per hour", "number"),
     ("lanes_max", "most tills open at once", "count"),
@@ -458,7 +458,7 @@ def _lanes_section(lanes: dict[str, Any] | None) -> str:
         '<table><tr><th>lane</th><th class="num">served</th><th class="num">average wait of served</th>'
         '<th class="num">9 in 10 served waited less than</th><th class="num">tills open at most</th>'
         '<th class="num">tills busy</th><th class="num">till-hours</th>'
-        '<th class="num">people in line, on average</th><th class="num">helped</th></tr>'
+        '<th class="num">people in its lines, on average (all together)</th><th class="num">helped</th></tr>'
         f"{''.join(rows)}</table></section>"
     )
 
@@ -539,7 +539,7 @@ def render(digest: RunDigest) -> str:
             f"{lost:,}",
             f"customers lost: {_share(lost, arrived)} of arrivals (turned away, gave up, unserved)",
         ),
-        (f"{finished['queue_length_max']:,}", "longest line"),
+        (f"{finished['queue_length_max']:,}", "longest line (the most in any one line)"),
     ]
     rows = "".join(
         f'<tr><td>{html.escape(label)}</td><td class="num" data-figure="{key}" '
