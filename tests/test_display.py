@@ -121,3 +121,36 @@ def test_the_line_figures_say_the_mean_is_of_all_lines_and_the_longest_of_one() 
     text = runs.splitlines()
     assert text[12].startswith("  in line    mean (all lines)       9.59  [")
     assert text[13].startswith("             longest line            9.5  [")
+
+
+def _sweep(capfd: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    """The sweep table a command prints, by line."""
+    shop = str(SCENARIOS / "corner_shop.yaml")
+    assert main([shop, "--sweep", "cashiers.count=1,2", "--jobs", "1", "--log", "none", *args]) == 0
+    return capfd.readouterr().err.splitlines()
+
+
+def test_the_sweep_table_marks_intervals_cut_at_zero(capfd: pytest.CaptureFixture[str]) -> None:
+    """Short waits, 3 runs: an interval mean ± half-width reaching below 0 is marked † with the
+    other tables' footnote; one that does not is not (issue 19, item 15)."""
+    lines = _sweep(capfd, "--replications", "3", "--set", "duration=20min", "--set", "arrivals.rate=60/h")
+    assert lines[0] == "corner-shop: 2 variants x 3 replications (seeds 1..3); figures are means ±95% CI"
+    cells = re.findall(r"(\d+(?:\.\d+)?)s ±(\d+(?:\.\d+)?)s(†?)", "\n".join(lines[2:4]))
+    assert len(cells) == 4, lines
+    for mean, half, mark in cells:
+        assert float(mean) <= float(half) if mark else float(mean) >= float(half), lines
+    assert any(mark for *_, mark in cells), lines
+    assert lines[-1] == (
+        "  † the t interval reaches past what the figure can be (below 0, above 100%); read it as cut there"
+    )
+
+
+def test_a_sweep_of_one_replication_claims_no_interval(capfd: pytest.CaptureFixture[str]) -> None:
+    """One run per variant: no "±95% CI" in the header, no ± in the table, and "seed 100" rather
+    than "seeds 100..100"; a goal not met says it was judged on the one run."""
+    lines = _sweep(capfd, "--seed", "100", "--goal", "wait_mean < 0s")
+    assert lines[0] == (
+        "corner-shop: 2 variants x 1 replication (seed 100); figures are of that one run (no interval)"
+    )
+    assert not any("±" in line or "†" in line for line in lines), lines
+    assert lines[-1] == "no variant meets every goal (judged on each variant's one run)"

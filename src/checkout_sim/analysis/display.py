@@ -42,6 +42,8 @@ __all__ = [
 
 #: The footnote every wait figure points to.
 WAIT_NOTE = "* waits are of served customers only (the lost are not in them)"
+#: The footnote of an interval marked ``†``.
+CUT_NOTE = "† the t interval reaches past what the figure can be (below 0, above 100%)"
 
 
 def format_seconds(value: float | None) -> str:
@@ -243,9 +245,7 @@ def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str
     lines.append(f"  customers in all runs: {totals}")
     lines.append(f"  {WAIT_NOTE}; lost, balked and reneged are shares of arrivals")
     if cut:
-        lines.append(
-            "  † the t interval reaches past what the figure can be (below 0, above 100%); shown cut there"
-        )
+        lines.append(f"  {CUT_NOTE}; shown cut there")
     return "\n".join(lines)
 
 
@@ -457,18 +457,20 @@ _SWEEP_HEADERS = {"wait_mean": "wait_mean*", "wait_p90": "wait_p90*", "lost_shar
 
 
 def _plus_minus(name: str, interval: Interval | None) -> str:
+    """``mean ±half-width`` in the figure's unit, with ``†`` when the interval reaches past its range."""
     if interval is None:
         return "-"
     mean = format_value(name, interval.mean)
     if not math.isfinite(interval.half_width):
         return mean
+    mark = "†" if interval.cut else ""
     if name in SHARES:
-        return f"{mean} ±{_share(interval.half_width)}"
+        return f"{mean} ±{_share(interval.half_width)}{mark}"
     if name.startswith("wait_"):
-        return f"{mean} ±{format_seconds(interval.half_width)}"
+        return f"{mean} ±{format_seconds(interval.half_width)}{mark}"
     if name == "lane_hours":
-        return f"{mean} ±{interval.half_width:.2f}"
-    return f"{mean} ±{_count(interval.half_width)}"
+        return f"{mean} ±{interval.half_width:.2f}{mark}"
+    return f"{mean} ±{_count(interval.half_width)}{mark}"
 
 
 def format_sweep(
@@ -485,24 +487,39 @@ def format_sweep(
         *(goal.text for goal in result.goals),
     ]
     rows = []
+    cut = False
     for variant in result.results:
         row = [str(variant.variant.number), *variant.variant.written.values()]
-        row += [_plus_minus(name, variant.interval(name)) for name in SWEEP_FIGURES]
+        for name in SWEEP_FIGURES:
+            interval = variant.interval(name)
+            cut = cut or (interval is not None and math.isfinite(interval.half_width) and interval.cut)
+            row.append(_plus_minus(name, interval))
         row.append(format_seconds(pooled_quantile(variant.summaries, 0.9)))
         row += ["yes" if verdict.meets else "no" for verdict in variant.verdicts]
         rows.append(row)
     widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
-    lines = [
-        f"{scenario.name}: {len(result.results)} variants x {replications} replications "
-        f"(seeds {first_seed}..{first_seed + replications - 1}); figures are means ±95% CI"
-    ]
+    if replications == 1:
+        runs = f"1 replication (seed {first_seed}); figures are of that one run (no interval)"
+    else:
+        runs = (
+            f"{replications} replications (seeds {first_seed}..{first_seed + replications - 1}); "
+            "figures are means ±95% CI"
+        )
+    lines = [f"{scenario.name}: {len(result.results)} variants x {runs}"]
     for line in [header, *rows]:
         cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=True))
         lines.append(("  " + "  ".join(cells)).rstrip())
     lines.append(f"  {WAIT_NOTE}; lost: share of arrivals not served")
+    if cut:
+        lines.append(f"  {CUT_NOTE}; read it as cut there")
     if result.goals:
         if result.cheapest is None:
-            lines.append("no variant meets every goal (met only if the whole 95% interval meets it)")
+            judged = (
+                "judged on each variant's one run"
+                if replications == 1
+                else "met only if the whole 95% interval meets it"
+            )
+            lines.append(f"no variant meets every goal ({judged})")
         else:
             chosen = result.cheapest.variant
             settings = ", ".join(f"{key}={value}" for key, value in chosen.written.items())
