@@ -158,7 +158,12 @@ def _parser() -> argparse.ArgumentParser:
         "--report", metavar="PATH", help="also write a self-contained HTML report of the run (report extra)"
     )
     parser.add_argument("--items", action="store_true", help="also log one item_scanned event per item")
-    parser.add_argument("--check", action="store_true", help="validate the scenario and exit")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the scenario (a sweep: every variant and goal) and the flags, print the warnings "
+        "a run would print, and exit",
+    )
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
