@@ -30,7 +30,7 @@ def test_the_issues_overload_is_a_one_line_warning_with_a_units_hint(
         f"{path}:4:36: arrivals.rate: warning: arrivals 40/s need 80 tills (2s each on average); "
         "2 are open at most: the line will grow without limit "
         "(a rate without a unit is per second: for 40 an hour write 40/h)",
-        f"{path}: ok",
+        f"{path}: ok (1 warning)",
     ]
 
 

@@ -30,14 +30,16 @@ from .analysis import (
     ReportUnwritable,
     SweepError,
     SweepInterrupted,
+    SweepPlan,
     Variant,
     format_replications,
     format_summary,
     format_sweep,
     format_theory,
+    plan_sweep,
     require_plotting,
+    run_plan,
 )
-from .analysis.sweep import SweepPlan, plan_sweep, run_plan
 from .config import Override, Problem, Scenario, ScenarioError, load_scenario
 from .engine import SimulationStalled
 from .observe import EventLogError, Summary, events
@@ -148,7 +150,9 @@ def _parser() -> argparse.ArgumentParser:
         help="with --sweep: a goal such as 'wait_p90 <= 5m' or 'balked / arrived <= 0.01'; repeatable",
     )
     parser.add_argument(
-        "--minimize", metavar="KEY", help="with --sweep: cheapest = smallest KEY (default: first)"
+        "--minimize",
+        metavar="KEY",
+        help="with --sweep: cheapest = smallest KEY (default: lane_hours, the staffed till-hours)",
     )
     parser.add_argument(
         "--jobs", type=_count, metavar="N", help="with --sweep: local worker processes (default: cores)"

@@ -5,7 +5,16 @@ from .confidence import Interval, bounded_interval
 from .display import format_replications, format_summary, format_sweep, format_theory
 from .goals import Goal, GoalError, parse_goal
 from .report import LiveReport, ReportError, ReportUnwritable, build_report, read_events, require_plotting
-from .sweep import SweepError, SweepInterrupted, SweepResult, Variant, run_sweep
+from .sweep import (
+    SweepError,
+    SweepInterrupted,
+    SweepPlan,
+    SweepResult,
+    Variant,
+    plan_sweep,
+    run_plan,
+    run_sweep,
+)
 from .theory import Prediction, predict
 
 __all__ = [
@@ -19,6 +28,7 @@ __all__ = [
     "ReportUnwritable",
     "SweepError",
     "SweepInterrupted",
+    "SweepPlan",
     "SweepResult",
     "Variant",
     "batch_means",
@@ -29,8 +39,10 @@ __all__ = [
     "format_sweep",
     "format_theory",
     "parse_goal",
+    "plan_sweep",
     "predict",
     "read_events",
     "require_plotting",
+    "run_plan",
     "run_sweep",
 ]
