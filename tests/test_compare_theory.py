@@ -294,3 +294,23 @@ def test_one_run_without_a_duration_is_flagged_for_the_drain_tail() -> None:
 def _a_run(seed: int) -> Summary:
     """A plain one-run summary for the table (no batches)."""
     return run(parse_scenario(SMALL, overrides=["arrivals.limit=null", "duration=1h"]), seed=seed)
+
+
+def test_the_drain_tail_is_blamed_only_for_a_miss_within_its_share_of_the_time() -> None:
+    """The tail moves the utilisation by at most its share of the time counted: a utilisation
+    0.2 above theory is put down to a tail of 25 % of the time (1h20m of a run of 1h) but not
+    to one of 1 %; the note gives the share."""
+    scenario = parse_scenario(SMALL, overrides=["arrivals.limit=null", "duration=1h"])
+    expected = predict(scenario).figures["utilisation"]
+    for elapsed, share, verdict in (
+        (4800.0, 0.25, "outside CI (drain tail; set drain: false)"),
+        (3636.0, 0.0099, "outside CI"),
+    ):
+        runs = [
+            dataclasses.replace(_a_run(1), utilisation=expected + 0.2, elapsed=elapsed),
+            dataclasses.replace(_a_run(2), utilisation=expected + 0.21, elapsed=elapsed),
+        ]
+        text = format_theory(scenario, runs)
+        row = next(line for line in text.splitlines() if line.startswith("  utilisation"))
+        assert row.endswith(verdict), text
+        assert f"after arrivals stop at 1h00m (up to {share:.1%} of the time counted)" in text, text

@@ -314,7 +314,7 @@ def _theory_row(
     shown, verdict = _theory_text(name, value), ""
     if interval is not None:
         shown += f" ± {_theory_text(name, interval.half_width)}"
-        explains = [bias for bias in biases if bias.explains(value - expected)]
+        explains = [bias for bias in biases if bias.explains(interval, expected)]
         if expected in interval:
             verdict = "  within CI"
         elif explains:
@@ -331,9 +331,10 @@ def _theory_row(
 class _Bias:
     """Something in the scenario that keeps a figure from the steady state theory describes.
 
-    ``cause`` and ``remedy`` go into the verdict of an affected figure outside its
-    interval on the side the bias pushes it (``low``: below theory only; else either
-    side); ``note`` under the table says why and what to set. ``figures``: the figures
+    ``cause`` and ``remedy`` go into the verdict of an affected figure whose interval
+    misses theory in a way the bias can explain (``low``: it only pushes figures down;
+    ``reach``: it moves them by at most this much, None when no bound is known);
+    ``note`` under the table says why and what to set. ``figures``: the figures
     affected (empty: all). ``in_batches``: one run's batch means have it too (the drain
     tail falls after their last batch).
     """
@@ -344,15 +345,20 @@ class _Bias:
     figures: tuple[str, ...]
     in_batches: bool
     low: bool
+    reach: float | None = None
 
     def affects(self, name: str) -> bool:
         """Whether the figure ``name`` (``lane_utilisation[tills]`` counts as utilisation) is biased."""
         base = name.split("[", 1)[0].removeprefix("lane_")
         return not self.figures or base in self.figures
 
-    def explains(self, difference: float) -> bool:
-        """Whether a figure this far from theory (simulated − theory) is off the way this bias pushes it."""
-        return difference < 0 or not self.low
+    def explains(self, interval: Interval, expected: float) -> bool:
+        """Whether this bias can be why ``interval`` misses the theory value ``expected``."""
+        if expected in interval:
+            return False
+        below = interval.high < expected  # the simulated figure is below theory
+        gap = expected - interval.high if below else interval.low - expected
+        return (below or not self.low) and (self.reach is None or gap <= self.reach)
 
 
 def _biases(scenario: Scenario, summaries: Sequence[Summary]) -> list[_Bias]:
@@ -362,7 +368,10 @@ def _biases(scenario: Scenario, summaries: Sequence[Summary]) -> list[_Bias]:
       of a limited stream) the tills stay open until the line is served out; that
       tail is in the run's utilisation (each till busy to the end with one till, idle
       while others finish with several), not the steady state's. Waits are not
-      affected: every customer in them arrived before the tail.
+      affected: every customer in them arrived before the tail. Busy or idle, the tail
+      moves the utilisation by at most its share of the time counted (tills neither
+      open nor close in a model theory covers), so with a duration that share bounds
+      the bias.
     - no warm-up: the run starts empty and idle, so the first stretch of it has waits,
       losses and utilisation below the steady state's.
     """
@@ -384,12 +393,13 @@ def _biases(scenario: Scenario, summaries: Sequence[Summary]) -> list[_Bias]:
             )
         )
     if scenario.drain:
-        stop = (
-            f"arrivals stop at {format_seconds(scenario.duration)}"
-            if scenario.duration is not None
-            else "the last arrival"
-        )
-        remedy = "drain: false" if scenario.duration is not None else "a duration and drain: false"
+        duration = scenario.duration
+        if duration is not None:
+            share = max(_tail_share(summary, duration) for summary in summaries)
+            stop = f"arrivals stop at {format_seconds(duration)} (up to {share:.1%} of the time counted)"
+            remedy = "drain: false"
+        else:
+            share, stop, remedy = None, "the last arrival", "a duration and drain: false"
         found.append(
             _Bias(
                 "drain tail",
@@ -399,9 +409,16 @@ def _biases(scenario: Scenario, summaries: Sequence[Summary]) -> list[_Bias]:
                 ("utilisation",),
                 in_batches=False,
                 low=False,
+                reach=share,
             )
         )
     return found
+
+
+def _tail_share(summary: Summary, duration: float) -> float:
+    """The share of a run's counted time (after any warm-up) that came after the arrivals stopped."""
+    counted = summary.elapsed - (summary.warmup or 0.0)
+    return max(0.0, summary.elapsed - duration) / counted if counted > 0 else 0.0
 
 
 def _how_simulated(scenario: Scenario, summaries: Sequence[Summary], batches: BatchMeans | None) -> list[str]:
