@@ -140,7 +140,7 @@ def test_set_warning_names_the_flag(capfd: pytest.CaptureFixture[str]) -> None:
     """A --set value that has no effect is a warning against the flag, not a line of the file."""
     assert main([str(BANK), "--set", "speed=3600", "--check"]) == 0
     assert capfd.readouterr().err == (
-        f"--set speed=3600: speed: warning: has no effect in the virtual clock\n{BANK}: ok\n"
+        f"--set speed=3600: speed: warning: has no effect in the virtual clock\n{BANK}: ok (1 warning)\n"
     )
 
 
@@ -148,7 +148,7 @@ def test_speed_flag_on_the_virtual_clock_warns(capfd: pytest.CaptureFixture[str]
     """`--speed 3600` on the virtual clock warns, naming `--speed 3600`; with --clock realtime it does not."""
     assert main([str(BANK), "--speed", "3600", "--check"]) == 0
     assert capfd.readouterr().err == (
-        f"--speed 3600: speed: warning: has no effect in the virtual clock\n{BANK}: ok\n"
+        f"--speed 3600: speed: warning: has no effect in the virtual clock\n{BANK}: ok (1 warning)\n"
     )
     assert main([str(BANK), "--clock", "realtime", "--speed", "3600", "--check"]) == 0
     assert capfd.readouterr().err == f"{BANK}: ok\n"

@@ -19,6 +19,7 @@ DURATION: TypeAdapter[float] = TypeAdapter(Duration)
 POSITIVE_DURATION: TypeAdapter[float] = TypeAdapter(PositiveDuration)
 RATE: TypeAdapter[float] = TypeAdapter(Rate)
 NON_NEGATIVE_RATE: TypeAdapter[float] = TypeAdapter(NonNegativeRate)
+WRITE_A_RATE = "(write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"
 
 
 @pytest.mark.parametrize(
@@ -80,18 +81,38 @@ def test_bad_durations(text: object, message: str) -> None:
         ("5/10min", 5 / 600),
         ("1 / 2h", 1 / 7200),
         ("0/h", 0.0),
+        ("120/hour", 120 / 3600),
+        ("120/minute", 120 / 60),
+        ("120/day", 120 / 86400),
+        ("4/second", 4.0),
+        ("5/10 minutes", 5 / 600),
+        ("3/2hours", 3 / 7200),
+        ("7 / days", 7 / 86400),
+        ("1/hr", 1 / 3600),
+        ("1/sec", 1.0),
     ],
 )
 def test_rates(text: object, per_second: float) -> None:
-    """Numbers are per second; N/unit and N/duration are understood."""
+    """Numbers are per second; N/unit, N/duration and the period in words (120/hour) are understood."""
     assert parse_rate(text) == pytest.approx(per_second, rel=1e-15)
+
+
+def test_words_for_the_period_are_for_rates_only() -> None:
+    """`2 hours` as a duration stays refused (write 2h), as a goal's time is; only a rate's period
+    may be a word, as people say `120 an hour`."""
+    with pytest.raises(PydanticCustomError) as caught:
+        parse_duration("2 hours")
+    assert (
+        caught.value.message() == "cannot read '2 hours' as a duration (units: ms, s, sec, m, min, h, hr, d)"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("3/fortnight", "cannot read '3/fortnight' as a rate (write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"),
-        ("30 per hour", "cannot read '30 per hour' as a rate (write N/s, N/min, N/h, N/d or N/hour, or N per a duration: 5/10min)"),
+        ("3/fortnight", f"cannot read '3/fortnight' as a rate {WRITE_A_RATE}"),
+        ("30 per hour", f"cannot read '30 per hour' as a rate {WRITE_A_RATE}"),
+        ("3/hourly", f"cannot read '3/hourly' as a rate {WRITE_A_RATE}"),
         ("3/0s", "the period of '3/0s' is zero"),
         (-2, "must not be negative"),
     ],
