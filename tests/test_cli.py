@@ -84,15 +84,51 @@ def test_invalid_scenario_exits_2_with_positioned_lines(
     ]
 
 
-def test_set_seed_and_clock_options(capfd: pytest.CaptureFixture[str]) -> None:
-    """--set, --seed and --clock/--speed change the run as asked."""
+class FakeWallClock:
+    """Stands in for the `time` module of the realtime loop: sleeping moves the clock on, exactly.
+
+    The loop's pacing then costs no wall time and has no race, and the wall seconds it
+    waited can be read off exactly.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        self.now += seconds
+
+
+def test_set_seed_and_clock_options(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--set, --seed and --clock/--speed change the run as asked.
+
+    A realtime run of 10 simulated minutes at --speed 240 is paced by the wall clock for
+    exactly 600 / 240 = 2.5 wall seconds; a fake wall clock makes that exact and instant.
+    """
+    from checkout_sim.engine import clock
+
     code, out, _ = cli(capfd, CORNER, "--set", "cashiers.count=3", "--seed", "99", "--quiet")
     first = orjson.loads(out.splitlines()[0])
     assert code == 0 and first["seed"] == 99 and first["config"]["cashiers"]["count"] == 3
+    assert first["clock"] == first["config"]["clock"] == "virtual"
+    assert "realtime_lag_max" not in orjson.loads(out.splitlines()[-1])
+
+    wall = FakeWallClock()
+    monkeypatch.setattr(clock, "time", wall)
     code, out, _ = cli(
-        capfd, CORNER, "--clock", "realtime", "--speed", "1e6", "--set", "duration=10min", "--quiet"
+        capfd, CORNER, "--clock", "realtime", "--speed", "240", "--set", "duration=10min", "--quiet"
     )
-    assert code == 0 and orjson.loads(out.splitlines()[0])["clock"] == "realtime"
+    started, *_, finished = (orjson.loads(line) for line in out.splitlines())
+    assert code == 0 and started["clock"] == started["config"]["clock"] == "realtime"
+    assert started["config"]["speed"] == 240.0 and started["config"]["duration"] == 600.0
+    assert finished["event"] == "run_finished" and finished["elapsed"] == 600.0
+    assert wall.now == pytest.approx(600 / 240, rel=1e-9)
+    assert 0.0 <= finished["realtime_lag_max"] <= 1e-6  # never behind: the fake wall clock waits
 
 
 def test_item_flag_adds_item_events(capfd: pytest.CaptureFixture[str]) -> None:
