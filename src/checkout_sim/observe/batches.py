@@ -149,10 +149,17 @@ class Batches:
     def busy(self, start: float, end: float) -> None:
         """A till was busy from ``start`` to ``end`` (on the checkout :meth:`served` just reported)."""
         segment, self._checkout = self._checkout, None
-        for sums, overlap in self._overlaps(start, end):
-            sums.busy += overlap
-            if segment is not None:
-                sums.segment_busy[segment] += overlap
+        origin, width = self._start, self._width
+        first = max(0, math.floor((start - origin) / width))
+        last = min(self._count - 1, math.floor((end - origin) / width))
+        for index in range(first, last + 1):  # (inline: this runs once per checkout)
+            low = origin + index * width
+            overlap = min(end, low + width) - max(start, low)
+            if overlap > 0:
+                sums = self._sums[index]
+                sums.busy += overlap
+                if segment is not None:
+                    sums.segment_busy[segment] += overlap
 
     def open(self, start: float, end: float, lanes: int) -> None:
         """``lanes`` tills were open from ``start`` to ``end``."""
@@ -161,20 +168,14 @@ class Batches:
 
     def _spread(self, name: str, start: float, end: float, weight: float) -> None:
         """Add ``weight`` × the overlap of [start, end) with each batch to that batch's ``name``."""
-        for sums, overlap in self._overlaps(start, end):
-            setattr(sums, name, getattr(sums, name) + weight * overlap)
-
-    def _overlaps(self, start: float, end: float) -> list[tuple[Sums, float]]:
-        """Each batch that [start, end) overlaps, with the length of the overlap."""
         first = max(0, math.floor((start - self._start) / self._width))
         last = min(self._count - 1, math.floor((end - self._start) / self._width))
-        found = []
         for index in range(first, last + 1):
             low = self._start + index * self._width
             overlap = min(end, low + self._width) - max(start, low)
             if overlap > 0:
-                found.append((self._sums[index], overlap))
-        return found
+                sums = self._sums[index]
+                setattr(sums, name, getattr(sums, name) + weight * overlap)
 
     @property
     def start(self) -> float:
