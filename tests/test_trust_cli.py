@@ -410,3 +410,17 @@ def test_a_library_sweep_hears_the_variants_warnings(shop: Path) -> None:
         on_warning=lambda problem: heard.append(str(problem)),
     )
     assert heard == [f"--sweep cashiers.count=2: arrivals.rate: warning: {overload_message(2)}"]
+
+
+def test_the_table_of_a_sweep_interrupted_out_of_order_names_the_seeds_asked_for() -> None:
+    """Workers may finish run 2 of the first variant before its run 1: the header still says seeds 5..7."""
+    from checkout_sim.analysis import SweepInterrupted, format_sweep, plan_sweep
+    from checkout_sim.runner import run
+
+    plan = plan_sweep(SHOP, "shop.yaml", sweeps=["cashiers.count=3,4"], replications=3, seed=5)
+    first, second = plan.grid
+    finished = [(first, 2, run(first.scenario, seed=6)), (second, 1, run(second.scenario, seed=5))]
+    result = SweepInterrupted(signal.SIGINT, finished, plan.total, plan).result()
+    assert result is not None
+    table = format_sweep(first.scenario, result, plan.replications)
+    assert "3 replications (seeds 5..7)" in table, table

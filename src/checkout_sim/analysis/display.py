@@ -495,7 +495,8 @@ def format_sweep(
 ) -> str:
     """One row per variant: settings, key figures as mean ±95 % CI, goals met, and the answer."""
     keys = list(result.results[0].variant.settings)
-    first_seed = result.results[0].summaries[0].seed
+    # The first row may lack its first run when a sweep on several workers was interrupted.
+    first_seed = result.first_seed if result.first_seed is not None else result.results[0].summaries[0].seed
     header = [
         "#",
         *keys,
