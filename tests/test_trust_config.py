@@ -123,8 +123,11 @@ def test_a_rule_broken_in_the_file_stays_at_its_line_despite_an_unrelated_set() 
 
 
 def test_prefer_naming_a_lane_twice_is_refused_at_the_second() -> None:
-    """`prefer: [tills, tills]` changed the log though it says nothing new: refused, at the repeat."""
+    """`prefer: [tills, tills]` changed the log though it says nothing new: refused, at the repeat,
+    and the schema says so to editors."""
     text = KIOSKS + "segments: [{name: regular, prefer: [tills, express, tills]}]\n"
+    schema = json.loads(render())["$defs"]["Segment"]["properties"]["prefer"]["anyOf"][0]
+    assert schema["uniqueItems"] is True
     assert problems(text) == [
         "s.yaml:9:53: segments.0.prefer.2: 'tills' is listed already (prefer.0); name each lane once"
     ]

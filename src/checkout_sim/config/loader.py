@@ -586,7 +586,9 @@ def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
             hint = _unknown_key(detail["loc"])[1]
         else:
             mark = _nearest(marks.values, path)
-        found.append(_Found(path, tuple(involved), mark, message, detail["type"] == "extra_forbidden", hint))
+        # The key itself, when the path reached it (not cut short at a value that is no mapping).
+        unknown = detail["type"] == "extra_forbidden" and path[-1:] == tuple(detail["loc"][-1:])
+        found.append(_Found(path, tuple(involved), mark, message, unknown, hint))
     return found
 
 
@@ -615,12 +617,8 @@ def _problems(error: ValidationError, data: Any, origins: _Origins) -> list[Prob
                 for item in _found(again, trimmed, origins.document)
                 if not any(_related(key, suspect) for key in (item.path, *item.involved) for suspect in meant)
             ]
-    problems: list[Problem] = []
-    for item in found:
-        problem = origins.problem(item.mark, item.path, item.message, involved=item.involved)
-        if problem not in problems:
-            problems.append(problem)
-    return problems
+    problems = (origins.problem(item.mark, item.path, item.message, involved=item.involved) for item in found)
+    return list(dict.fromkeys(problems))  # each once (the second check finds the first's again), in order
 
 
 def _flag_problem(override: Override, key: str, message: str, warning: bool = False) -> Problem:

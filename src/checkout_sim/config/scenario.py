@@ -120,14 +120,14 @@ class Segment(Model):
     patience: Distribution | None = None
     basket: Basket | None = None
     choice: Literal["shortest", "random", "fewest_items", "least_work"] = "shortest"
-    prefer: Annotated[list[Name], Field(min_length=1)] | None = None
+    prefer: Annotated[list[Name], Field(min_length=1, json_schema_extra={"uniqueItems": True})] | None = None
     jockey: Jockey | None = None
 
     _features = ("choice", "prefer", "jockey")
 
     @model_validator(mode="after")
     def _prefer_each_once(self) -> Segment:
-        """A lane listed twice in ``prefer`` is a slip: the second entry could only change the draws."""
+        """A lane named twice in ``prefer`` says nothing the first did not, yet it changed the run: a slip."""
         first: dict[str, int] = {}
         problems = []
         for place, name in enumerate(self.prefer or ()):
