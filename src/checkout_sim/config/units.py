@@ -20,6 +20,7 @@ __all__ = [
     "MAX_RATE",
     "MAX_SECONDS",
     "MIN_RATE",
+    "RATE_WORDS",
     "Count",
     "Duration",
     "NonNegativeRate",
