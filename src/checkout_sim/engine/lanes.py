@@ -21,8 +21,8 @@ import contextlib
 import heapq
 import random
 from bisect import insort
-from collections.abc import Callable, Collection, Iterator
-from typing import TYPE_CHECKING, cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from ..config.distributions import sampler
 from ..config.scenario import MAX_WAITING
@@ -36,17 +36,53 @@ from .till import HelpRequest, serve
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["LaneGroup", "Place"]
+__all__ = ["EXACT", "LaneGroup", "Pace", "Place", "exact"]
 
 
 def _till(place: Place) -> int:
     return place.till or 0
 
 
+#: Expected work is summed exactly as whole multiples of 2**-1074 s, the smallest step
+#: between floats, so every float is one; divide a sum by this for the float nearest it.
+EXACT = 1 << 1074
+
+
+def exact(seconds: float) -> int:
+    """``seconds`` (a float, >= 0) as a whole number of 2**-1074 s, exactly."""
+    numerator, denominator = seconds.as_integer_ratio()  # the denominator is a power of 2
+    return numerator << (1075 - denominator.bit_length())
+
+
+class Pace:
+    """What a customer's basket is expected to cost at a group's tills: what ``least_work`` weighs.
+
+    Apart from the group, so that its lines can keep :meth:`weigh` without referring back
+    to the group (a run is freed by reference counting, without cycles).
+    """
+
+    __slots__ = ("_factor", "_fixed", "_means")
+
+    def __init__(self, means: Sequence[float], factor: float, fixed: float) -> None:
+        self._means, self._factor, self._fixed = means, factor, fixed
+
+    def work(self, products: Sequence[int]) -> float:
+        """The expected checkout time of these products here: their expected scan times at this
+        pace, and the expected payment and help."""
+        means = self._means
+        return self._factor * sum(means[product] for product in products) + self._fixed
+
+    def weigh(self, customer: Customer) -> tuple[int, int]:
+        """What a customer in line here adds to its totals: their items, and their expected
+        checkout time here, exactly (see :func:`exact`); a line's total work, divided by
+        :data:`EXACT` (its ``seconds``), is then ``math.fsum`` of its customers' expected times."""
+        return len(customer.scans), exact(self.work(customer.products))
+
+
 class Place:
     """Where a customer queues: a group's shared line, or the line at one of its tills (``till``)."""
 
-    __slots__ = ("coming", "group", "line", "till")
+    __slots__ = ("coming", "group", "line", "till", "under_way")
 
     def __init__(self, group: LaneGroup, line: Line[Customer], till: int | None) -> None:
         self.group = group
@@ -54,6 +90,10 @@ class Place:
         self.till = till
         #: Customers on their way here from another line (jockeying with a move time).
         self.coming = 0
+        #: What shoppers who weigh the lines last saw of the checkout at this till (see
+        #: :func:`.routing._checkout_left`): the customer's id, until when it holds, the
+        #: items left to scan and (once asked) their expected work.
+        self.under_way: tuple[int, float, int, float | None] | None = None
 
     def people(self) -> float:
         """People ahead of a newcomer per till serving this line: in line, at the till, on their way."""
@@ -61,22 +101,6 @@ class Place:
         if self.till is None:
             return (len(self.line.customers) + len(group.at_till)) / len(group.tills)
         return len(self.line.customers) + (self.till in group.at_till) + self.coming
-
-    def queue(self) -> Collection[Customer]:
-        """The customers in this line."""
-        return cast("Collection[Customer]", self.line.customers)
-
-    def serving(self) -> list[Customer]:
-        """The customers at the tills this line feeds."""
-        at_till = self.group.at_till
-        if self.till is None:
-            return list(at_till.values())
-        customer = at_till.get(self.till)
-        return [] if customer is None else [customer]
-
-    def tills(self) -> int:
-        """How many open tills this line feeds."""
-        return len(self.group.tills) if self.till is None else 1
 
     def full(self) -> bool:
         """No room in this line (an unbounded line is never full); those on their way have a place kept."""
@@ -102,6 +126,8 @@ class LaneGroup:
         self.unbounded = plan.capacity is None
         #: The places in a line: its capacity, or MAX_WAITING for an unbounded one.
         self.room = plan.capacity or MAX_WAITING
+        #: What a basket is expected to cost here (for shoppers who weigh the work ahead).
+        self.pace = Pace(context.plan.product_means, plan.scan_factor, plan.fixed_work)
         self.tills: dict[int, asyncio.Task[None]] = {}
         self.at_till: dict[int, Customer] = {}
         self._free = list(range(plan.first_till, plan.first_till + plan.most))  # sorted: a heap already
@@ -144,11 +170,14 @@ class LaneGroup:
             self._assist_time = sampler(plan.assist_time, rng)
 
     def _new_line(self) -> Line[Customer]:
+        """A line of this group; where some shoppers weigh the lines, one that keeps their totals."""
         line: Line[Customer] = make_line(
             self.plan.kind,  # type: ignore[arg-type]  # one of the line kinds, checked by the model
             self.room,
             self.context.loop.time,
             leaving=self.context.plan.patient,
+            weigh=self.pace.weigh if self.context.plan.weighs else None,
+            scale=EXACT,
         )
         self.lines.append(line)
         return line

@@ -17,7 +17,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterator
 from typing import Literal, Protocol, TypeVar, cast
 
-__all__ = ["Line", "Waiting", "make_line"]
+__all__ = ["Line", "Waiting", "Weigh", "make_line"]
 
 
 class Waiting(Protocol):
@@ -164,6 +164,10 @@ class Line(asyncio.Queue[W]):
     _order_staying: type[_Container] = _Staying  # when nobody leaves early
     _queue: _Container
     customers: Collection[Waiting]
+    #: Kept only by a line made with ``weigh`` (see :class:`_Weighed`); a plain line has neither.
+    items: int
+    work: int
+    seconds: float
     _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
     def __init__(
@@ -327,7 +331,103 @@ class PriorityLine(Line[W], asyncio.PriorityQueue[W]):  # type: ignore[type-var]
     _order = _order_staying = _ByPriority
 
 
+#: What a customer brings to a line, as whole numbers: items, and expected work (see :class:`_Weighed`).
+Weigh = Callable[[W], tuple[int, int]]
+
+
+class _Weighed(Line[W]):
+    """A line that keeps running totals of what its customers bring: :attr:`items` and :attr:`work`.
+
+    Shoppers who pick the line with the fewest items or the least work ahead would otherwise
+    add up every basket in every line at each arrival, a cost that grows with the lines.
+    The totals change where a customer joins or leaves (served, gave up, moved to another
+    line, sent home), by the very numbers ``weigh`` gave when they joined (a customer's
+    basket does not change while they are in line). Both are whole numbers, so the totals
+    are exact however many customers came and went: a float sum would drift, and two lines
+    that are equal could compare as unequal.
+    """
+
+    def __init__(
+        self,
+        maxsize: int = 0,
+        clock: Callable[[], float] | None = None,
+        *,
+        leaving: bool = True,
+        weigh: Weigh[W],
+        scale: int = 1,
+    ) -> None:
+        super().__init__(maxsize, clock, leaving=leaving)
+        self._weigh = weigh
+        #: The items in the customers' baskets, of all customers in the line.
+        self.items = 0
+        #: The sum of the customers' expected work, exact, in the unit ``weigh`` chose.
+        self.work = 0
+        #: :attr:`work` divided by ``scale``, correctly rounded: kept as it changes, read
+        #: at every arrival (a division of such large whole numbers is not cheap).
+        self.seconds = 0.0
+        self._scale = scale
+
+    def _add(self, customer: W) -> None:
+        items, work = self._weigh(customer)
+        self.items += items
+        self.work += work
+        self.seconds = self.work / self._scale  # int / int: correctly rounded
+
+    def _take(self, customer: W) -> None:
+        items, work = self._weigh(customer)
+        self.items -= items
+        self.work -= work
+        self.seconds = self.work / self._scale
+
+    def put_nowait(self, item: W) -> None:
+        """In line (a full line raises first, and nothing is counted)."""
+        super().put_nowait(item)
+        self._add(item)
+
+    def get_nowait(self) -> W:
+        """To the till (``Queue.get`` ends here too, once a customer is there to take)."""
+        customer = super().get_nowait()
+        self._take(customer)
+        return customer
+
+    def leave(self, customer: W) -> bool:
+        if not super().leave(customer):
+            return False
+        self._take(customer)
+        return True
+
+    def take_last(self) -> W:
+        customer = super().take_last()
+        self._take(customer)
+        return customer
+
+    # Reached only through Queue's own put_nowait and get_nowait (never by the methods
+    # above, which push and pop themselves) and Queue.shutdown: counted all the same.
+
+    def _put(self, item: W) -> None:
+        super()._put(item)
+        self._add(item)
+
+    def _get(self) -> W:
+        customer = super()._get()
+        self._take(customer)
+        return customer
+
+
+class _WeighedLifo(_Weighed[W], LifoLine[W]):
+    """A LIFO line with running totals."""
+
+
+class _WeighedPriority(_Weighed[W], PriorityLine[W]):
+    """A priority line with running totals."""
+
+
 _LINES: dict[str, type[Line[Waiting]]] = {"fifo": Line, "lifo": LifoLine, "priority": PriorityLine}
+_WEIGHED: dict[str, type[_Weighed[Waiting]]] = {
+    "fifo": _Weighed,
+    "lifo": _WeighedLifo,
+    "priority": _WeighedPriority,
+}
 
 
 def make_line(
@@ -336,9 +436,17 @@ def make_line(
     clock: Callable[[], float] | None = None,
     *,
     leaving: bool = True,
+    weigh: Weigh[W] | None = None,
+    scale: int = 1,
 ) -> Line[W]:
     """The line for a scenario's ``queue.kind`` and ``queue.capacity`` (None: unbounded).
 
-    ``leaving=False``: nobody leaves but from the front (see :class:`Line`).
+    ``leaving=False``: nobody leaves but from the front (see :class:`Line`). With
+    ``weigh``, the line keeps running totals of its customers' items and work, and the
+    work in seconds, which is the work divided by ``scale`` (see :class:`_Weighed`);
+    without, it costs nothing more.
     """
-    return cast(Line[W], _LINES[kind](capacity or 0, clock, leaving=leaving))
+    if weigh is None:
+        return cast(Line[W], _LINES[kind](capacity or 0, clock, leaving=leaving))
+    line = _WEIGHED[kind](capacity or 0, clock, leaving=leaving, weigh=weigh, scale=scale)  # type: ignore[arg-type]
+    return cast(Line[W], line)

@@ -39,47 +39,95 @@ Score = Callable[["Place"], float]
 
 
 def _best(places: Sequence[Place], score: Score, rng: random.Random) -> Place:
-    """The place with the lowest score: the group listed first among equals, then one at random."""
-    best = min(places, key=score)  # the first of equals: the group listed first
+    """The place with the lowest score: the group listed first among equals, then one at random.
+
+    Each place is scored once.
+    """
+    scores = [score(place) for place in places]
+    value = min(scores)
+    best = places[scores.index(value)]  # the first of equals: the group listed first
     if best.till is None:  # a group's one shared line
         return best
-    value, group = score(best), best.group
-    tied = [place for place in places if place.group is group and score(place) == value]
+    group = best.group
+    tied = [
+        place for place, mark in zip(places, scores, strict=True) if mark == value and place.group is group
+    ]
     return tied[0] if len(tied) == 1 else tied[rng.randrange(len(tied))]
 
 
-def _unscanned(customer: Customer, now: float) -> int:
-    """How many of the items of a customer at a till are still to scan."""
-    elapsed, done = now - customer.start, 0.0
+def _unscanned(customer: Customer, elapsed: float) -> tuple[int, float]:
+    """How many of the items of a customer at a till are still to scan, ``elapsed`` seconds
+    into the checkout; and until when (in seconds into it) that holds."""
+    done = 0.0
     for left, scan in enumerate(customer.scans):
         done += scan
         if done > elapsed:
-            return len(customer.scans) - left
-    return 0
+            return len(customer.scans) - left, done
+    return 0, math.inf
+
+
+def _checkout_left(place: Place, customer: Customer, now: float, work: bool) -> tuple[int, float]:
+    """The items still to scan of the customer at ``place``'s till, and (if ``work``) their
+    expected work there (else 0.0).
+
+    Remembered on the place until the item being scanned is done: many arrivals look at a
+    till while one item is scanned, and with a thousand tills the sum of the expected times
+    left would cost more than all the rest of weighing them.
+    """
+    elapsed = now - customer.start
+    seen = place.under_way
+    if seen is not None and seen[0] == customer.id and elapsed < seen[1]:
+        _, until, unscanned, rest = seen
+    else:
+        unscanned, until = _unscanned(customer, elapsed)
+        rest = None
+    if not work:
+        if rest is None:
+            place.under_way = (customer.id, until, unscanned, None)
+        return unscanned, 0.0
+    if rest is None:
+        products = customer.products
+        rest = place.group.pace.work(products[len(products) - unscanned :])
+        place.under_way = (customer.id, until, unscanned, rest)
+    return unscanned, rest
 
 
 def _items_ahead(place: Place) -> float:
-    """Items still to scan ahead of a newcomer per till: baskets in line and at the till."""
-    now = place.group.context.loop.time()
-    items = sum(len(customer.scans) for customer in place.queue())
-    items += sum(_unscanned(customer, now) for customer in place.serving())
-    return items / place.tills()
+    """Items still to scan ahead of a newcomer per till: baskets in line and at the till.
+
+    The line's running total (see :class:`.line._Weighed`): the cost does not grow with it.
+    """
+    group = place.group
+    items = place.line.items
+    if place.till is not None:  # a line of its own: at most one customer at its till
+        customer = group.at_till.get(place.till)
+        if customer is not None:
+            items += _checkout_left(place, customer, group.context.loop.time(), False)[0]
+        return float(items)
+    now = group.context.loop.time()
+    for customer in group.at_till.values():
+        items += _unscanned(customer, now - customer.start)[0]
+    return items / len(group.tills)
 
 
 def _work_ahead(place: Place) -> float:
-    """The expected time ahead of a newcomer per till, at this group's pace."""
+    """The expected time ahead of a newcomer per till, at this group's pace.
+
+    The line's running total of its customers' expected times (exact, then rounded once,
+    as ``math.fsum`` of them would be); then the rest of each checkout under way.
+    """
     group = place.group
-    means, factor, fixed = group.context.plan.product_means, group.plan.scan_factor, group.plan.fixed_work
-
-    def work(products: Sequence[int]) -> float:
-        return factor * sum(means[product] for product in products) + fixed
-
-    now = group.context.loop.time()
-    total = math.fsum(work(customer.products) for customer in place.queue())
-    for customer in place.serving():
+    total = place.line.seconds
+    if place.till is not None:  # a line of its own: at most one customer at its till
+        customer = group.at_till.get(place.till)
+        if customer is not None:
+            total += _checkout_left(place, customer, group.context.loop.time(), True)[1]
+        return total
+    now, pace = group.context.loop.time(), group.pace
+    for customer in group.at_till.values():
         products = customer.products
-        total += work(products[len(products) - _unscanned(customer, now) :])
-    return total / place.tills()
+        total += pace.work(products[len(products) - _unscanned(customer, now - customer.start)[0] :])
+    return total / len(group.tills)
 
 
 def _shortest(places: Sequence[Place], rng: random.Random) -> Place:
