@@ -492,3 +492,61 @@ def test_on_the_way_a_place_is_kept_and_patience_still_runs() -> None:
     moved = {e["customer"] for e in events if e["event"] == "customer_jockeyed"}
     gone = {e["customer"] for e in events if e["event"] == "customer_reneged"}
     assert moved and gone and summary.reneged == len(gone)
+
+
+# ---- issue 19, item 16: `jockeyed` exactly where shoppers may switch ------------------------
+
+SWITCHERS = """
+name: switchers
+seed: 4
+duration: 3h
+products: [{name: item, checkout_time: {dist: exponential, mean: 2min}}]
+arrivals: {pattern: poisson, rate: 1.6/min}
+segments:
+  - {name: movers, jockey: {min_gain: 2}}
+  - {name: others}
+lanes:
+  - {name: tills, count: 2, line: per_till}
+  - {name: kiosks, count: 2}
+"""
+
+NO_EFFECT = "segments.0.jockey"
+
+
+@pytest.mark.parametrize(
+    ("changes", "switching"),
+    [
+        ([], {"tills"}),
+        (["lanes.2={name: staff, count: 2, line: per_till, segments: [others]}"], {"tills"}),
+        (["lanes.2={name: staff, count: 1, line: per_till}"], {"tills", "staff"}),
+        (["lanes.0.segments=[others]"], set()),  # movers may use the kiosks' shared line only
+        (["lanes.0.count=1"], set()),  # one line at a till of their own: nowhere to switch to
+        (["lanes.0.line=shared"], set()),
+    ],
+    ids=["two tills", "a group closed to movers", "across groups", "shared only", "one till", "no own lines"],
+)
+def test_jockeyed_is_counted_exactly_where_shoppers_may_switch(
+    changes: list[str], switching: set[str]
+) -> None:
+    """``jockeyed`` is in run_finished only where a segment with ``jockey`` has two or more lines
+    at tills of their own open to it, and in a group's figures only for such a group; exactly
+    where the scenario does not warn that the ``jockey`` has no effect."""
+    scenario, summary, events = logged(SWITCHERS, *changes)
+    finished = events[-1]
+    assert ("jockeyed" in finished) == bool(switching) == (summary.jockeyed is not None)
+    warned = any(key == NO_EFFECT for key, _ in scenario.warnings())
+    assert warned == (not switching)
+    assert {name for name, lane in finished["lanes"].items() if "jockeyed" in lane} == switching
+    if switching:
+        moves = Counter(event["lane"] for event in events if event["event"] == "customer_jockeyed")
+        assert finished["jockeyed"] == sum(moves.values()) > 0
+        assert all(finished["lanes"][name]["jockeyed"] == moves[name] for name in switching)
+
+
+def test_a_segment_that_prefers_a_shared_line_has_no_switches_to_count() -> None:
+    """A ``prefer`` list without two lines at tills of their own leaves nowhere to switch:
+    no ``jockeyed``, as with a segment no such line takes."""
+    changes = ["segments.0.prefer=[kiosks]", "segments.1.jockey={min_gain: 2}", "lanes.0.segments=[movers]"]
+    _, summary, events = logged(SWITCHERS, *changes)
+    assert "jockeyed" not in events[-1] and summary.jockeyed is None
+    assert all("jockeyed" not in lane for lane in events[-1]["lanes"].values())

@@ -156,7 +156,7 @@ class LaneGroup:
         #: This group's own figures (lanes scenarios), beside the shop's.
         self.tally: GroupTally | None = None
         if plan.name is not None:
-            self.tally = GroupTally(context.loop.time, measure, plan.attendants, per_till=self.per_till)
+            self.tally = GroupTally(context.loop.time, measure, plan.attendants, switching=plan.switching)
             context.tally.groups[plan.name] = self.tally
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None

@@ -108,7 +108,7 @@ class Shop:
             router,
             self._progress,
         )
-        if any(rule is not None for rule in plan.jockey) and any(group.per_till for group in self.groups):
+        if any(rule is not None for rule in plan.jockey):  # some segment may switch (see may_switch)
             assert isinstance(door, LanesDoor)
             context.jockeying = Jockeying(context, self.groups, door)
             context.tally.jockeyed = 0

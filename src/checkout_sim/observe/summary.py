@@ -69,9 +69,9 @@ class LaneSummary:
     assists: int | None
     assist_wait_mean: float | None
     attendant_utilisation: float | None
-    jockeyed: int | None = (
-        None  # switches into its lines: a group with a line per till, where shoppers may switch
-    )
+    #: Switches into its lines: only for a group with a line per till open to a segment that
+    #: may switch (its ``jockey`` and two or more such lines; see engine.plan.may_switch).
+    jockeyed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,8 @@ class Summary(SegmentSummary):
     realtime_lag_max: float | None = None
     #: With lanes: each group's figures, by name.
     lanes: dict[str, LaneSummary] | None = None
-    #: Where shoppers may switch lines: how many did (None: nowhere).
+    #: Where shoppers may switch lines (a segment with ``jockey`` and two or more lines at
+    #: tills of their own open to it; see engine.plan.may_switch): how many did (None: nowhere).
     jockeyed: int | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)

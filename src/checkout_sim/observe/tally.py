@@ -151,12 +151,12 @@ class GroupTally:
         "busy",
         "jockeyed",
         "line",
-        "per_till",
+        "switching",
         "waits",
     )
 
     def __init__(
-        self, clock: Callable[[], float], line: LineMeasure, attendants: int, *, per_till: bool = False
+        self, clock: Callable[[], float], line: LineMeasure, attendants: int, *, switching: bool = False
     ) -> None:
         self._clock = clock
         self.line = line
@@ -168,9 +168,11 @@ class GroupTally:
         self.assists = 0
         self.assist_wait = 0.0
         self.attendant_busy = 0.0
-        #: Customers who switched into this group's lines (only a group with a line per till has them).
+        #: Customers who switched into this group's lines.
         self.jockeyed = 0
-        self.per_till = per_till
+        #: Shoppers may switch into its lines (a line per till, open to a segment that may
+        #: switch): only then does its summary count them.
+        self.switching = switching
 
     def served(self, wait: float, service: float, arrival: float) -> None:
         """A customer of this group who arrived at ``arrival`` waited ``wait`` and was served in ``service``.
@@ -397,7 +399,7 @@ class Tally:
             segments=per_segment,
             warmup=self._origin if self._warmup else None,
             lanes={
-                name: group.summary(jockeying=jockeying and group.per_till)
+                name: group.summary(jockeying=jockeying and group.switching)
                 for name, group in self.groups.items()
             }
             or None,
