@@ -48,11 +48,15 @@ def dask_dashboard_port_taken() -> Iterator[bool]:
     """Hold port 8787 on every IPv4 address for the whole session, so no test can depend on it.
 
     A test that starts Dask (or anything else) on the fixed port then fails every time, not
-    only on a machine where something happens to use it. When the port is already taken
-    (another session, an xdist worker, a real dashboard) the condition holds anyway; the
-    value says whether this session holds it itself.
+    only on a machine where something happens to use it. SO_REUSEPORT lets each xdist
+    worker hold it for as long as it runs (one worker ending cannot free it under another),
+    while a socket without it, as Dask's, still cannot bind. When the port is already
+    taken by someone else the condition holds anyway; the value says whether this
+    session holds it itself.
     """
     holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if hasattr(socket, "SO_REUSEPORT"):
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         holder.bind(("0.0.0.0", DASK_DASHBOARD_PORT))
         holder.listen()
