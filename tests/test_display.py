@@ -112,11 +112,20 @@ def test_the_line_figures_say_the_mean_is_of_all_lines_and_the_longest_of_one() 
         utilisation=0.5, tills_max=4, queue_length_mean=8.96, queue_length_max=4, lane_hours=2.0,
         assists=None, assist_wait_mean=None, attendant_utilisation=None,
     )  # fmt: skip
-    one = summary(1, queue_length_mean=10.18, queue_length_max=10, lanes={"tills": lane})
-    lines = format_summary(make_scenario(), one).splitlines()
+    express = dataclasses.replace(lane, queue_length_mean=0.63, queue_length_max=8)
+    one = summary(1, queue_length_mean=10.18, queue_length_max=10, lanes={"tills": lane, "express": express})
+    shop = make_scenario(
+        cashiers=None,
+        lanes=[{"name": "tills", "count": 4, "line": "per_till"}, {"name": "express", "count": 2}],
+    )
+    lines = format_summary(shop, one).splitlines()
     assert lines[3] == "  in line    mean 10.18 people (all lines)  longest line 10"
     row = next(line for line in lines if line.startswith("  lane tills "))
     assert row.endswith("  in line mean 8.96 (all its lines), longest line 4"), row
+    row = next(line for line in lines if line.startswith("  lane express "))
+    assert row.endswith("  in line mean 0.63, longest line 8"), row  # one shared line: nothing to add up
+    single = format_summary(make_scenario(), summary(1, queue_length_mean=8.13, queue_length_max=30))
+    assert single.splitlines()[3] == "  in line    mean 8.13 people  longest line 30"
     runs = format_replications(make_scenario(), [one, summary(2, queue_length_mean=9.0, queue_length_max=9)])
     text = runs.splitlines()
     assert text[12].startswith("  in line    mean (all lines)       9.59  [")

@@ -104,8 +104,8 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     """The summary of one run, as the README's Quick start shows it.
 
     The people in line are counted over every line (a line at each till, several lane
-    groups), while the longest line is one line's: both say so, or a mean above the
-    maximum reads like a fault.
+    groups), while the longest line is one line's: where a shop has more than one line
+    both say so, or a mean above the maximum reads like a fault.
     """
     utilisation = "-" if summary.utilisation is None else f"{summary.utilisation:.1%}"
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
@@ -116,7 +116,7 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
         f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
         f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
         f"  wait*      {_waits(summary)}",
-        f"  in line    mean {summary.queue_length_mean:.2f} people (all lines)  "
+        f"  in line    mean {summary.queue_length_mean:.2f} people{_all_lines(scenario)}  "
         f"longest line {summary.queue_length_max}",
         f"  cashiers   utilisation {utilisation}  most open {summary.lanes_max}  throughput {throughput}",
     ]
@@ -129,15 +129,22 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
                 f"  {name:<{width}}  served {figures.served:>5}  lost {lost[name]:>{lost_width}}  "
                 f"wait* {_waits(figures)}"
             )
-    lines.extend(_lane_rows(summary))
+    lines.extend(_lane_rows(scenario, summary))
     lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
     return "\n".join(lines)
 
 
-def _lane_rows(summary: Summary) -> list[str]:
+def _all_lines(scenario: Scenario) -> str:
+    """`` (all lines)`` when the shop has more than one line: a shared line per group, or one per till."""
+    lines = sum(1 if group.line == "shared" else group.most for group in scenario.tills())
+    return " (all lines)" if lines > 1 else ""
+
+
+def _lane_rows(scenario: Scenario, summary: Summary) -> list[str]:
     """One row per lane group: its customers' waits, its tills, its line, and its attendants' help."""
     if not summary.lanes:
         return []
+    per_till = {group.name for group in scenario.tills() if group.line == "per_till"}
     width = max(len(name) for name in summary.lanes)
     rows = []
     for name, lane in summary.lanes.items():
@@ -146,7 +153,8 @@ def _lane_rows(summary: Summary) -> list[str]:
             f"  lane {name:<{width}}  served {lane.served:>5}  wait* mean {format_seconds(lane.wait_mean)}  "
             f"p90 {format_seconds(lane.wait_p90)}  max {format_seconds(lane.wait_max)}  "
             f"tills {lane.tills_max} ({utilisation} busy, {lane.lane_hours:.1f} till-hours)  "
-            f"in line mean {lane.queue_length_mean:.2f} (all its lines), longest line {lane.queue_length_max}"
+            f"in line mean {lane.queue_length_mean:.2f}{' (all its lines)' if name in per_till else ''}, "
+            f"longest line {lane.queue_length_max}"
         )
         if lane.assists is not None:
             attendants = "-" if lane.attendant_utilisation is None else f"{lane.attendant_utilisation:.1%}"
