@@ -550,3 +550,6 @@ def test_a_segment_that_prefers_a_shared_line_has_no_switches_to_count() -> None
     _, summary, events = logged(SWITCHERS, *changes)
     assert "jockeyed" not in events[-1] and summary.jockeyed is None
     assert all("jockeyed" not in lane for lane in events[-1]["lanes"].values())
+    # ... and the scenario says so: the warning follows the same rule as the count.
+    warned = [key for key, _ in parse_scenario(SWITCHERS, overrides=changes).warnings()]
+    assert "segments.0.jockey" in warned

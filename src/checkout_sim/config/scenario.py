@@ -381,6 +381,11 @@ class Lane(Model):
             self.max_items is None or items <= self.max_items
         )
 
+    def open_to(self, segment: Segment) -> bool:
+        """The segment's shoppers may use this group: it takes them, and their ``prefer`` list,
+        if any, names it (as routing does, whatever their baskets)."""
+        return self.takes(segment.name, 0) and (segment.prefer is None or self.name in segment.prefer)
+
 
 def _unique(items: Sequence[Product | Segment | Lane], key: str) -> list[PydanticCustomError]:
     """One problem for each name used before, at the later use."""
@@ -663,6 +668,23 @@ class Scenario(Model):
             )
         ]
 
+    def switching_lines(self, segment: Segment) -> int:
+        """How many lines at tills of their own (``line: per_till``, counting every till that may
+        open) the segment's shoppers may use: the lines they could switch between.
+
+        A segment's ``jockey`` has an effect only with two or more: shoppers switch only between
+        lines at tills of their own, never into or out of a shared line. The run counts switches
+        (``jockeyed``) exactly where this allows some (:meth:`may_switch`), and :meth:`warnings`
+        says the ``jockey`` does nothing exactly where it allows none.
+        """
+        return sum(
+            lane.most for lane in self.lanes or () if lane.line == "per_till" and lane.open_to(segment)
+        )
+
+    def may_switch(self, segment: Segment) -> bool:
+        """The segment's shoppers may switch lines: it has ``jockey``, and two lines to switch between."""
+        return segment.jockey is not None and self.switching_lines(segment) >= 2
+
     def logged(self) -> dict[str, Any]:
         """The validated scenario as plain data for ``run_started``'s ``config``.
 
@@ -824,11 +846,7 @@ class Scenario(Model):
                         (f"segments.{index}.{key}", "has no effect without lanes (one line for all)")
                     )
             if self.lanes is not None and segment.jockey is not None:
-                lines = sum(
-                    lane.most
-                    for lane in self.lanes
-                    if lane.line == "per_till" and lane.takes(segment.name, 0)
-                )
+                lines = self.switching_lines(segment)
                 if lines < 2:
                     found.append(
                         (

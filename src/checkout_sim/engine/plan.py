@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from ..config.distributions import Distribution
-from ..config.scenario import Lane, Scenario, Segment, expected_time
+from ..config.scenario import Scenario, expected_time
 
 __all__ = [
     "WEIGHING",
@@ -21,8 +21,6 @@ __all__ = [
     "Plan",
     "ScalingPlan",
     "compile_plan",
-    "may_switch",
-    "switching_lines",
 ]
 
 #: The ways of picking a line that weigh what is ahead in it (see :mod:`.routing`).
@@ -72,7 +70,7 @@ class GroupPlan:
     per_till: bool = False
     fixed_work: float = 0.0
     #: Shoppers may switch into this group's lines: a line per till, open to a segment that
-    #: may switch (see :func:`switching_lines`).
+    #: may switch (see :meth:`Scenario.switching_lines`).
     switching: bool = False
 
 
@@ -94,7 +92,7 @@ class Plan:
     choices: tuple[str, ...] = ()
     open_to: tuple[tuple[int, ...], ...] = ()
     #: With lanes, for each segment: its rule for switching lines (None: it stays put, having no
-    #: ``jockey`` or fewer than two lines to switch between; see :func:`may_switch`).
+    #: ``jockey`` or fewer than two lines to switch between; see :meth:`Scenario.may_switch`).
     jockey: tuple[JockeyPlan | None, ...] = ()
     #: Each product's expected checkout time, for shoppers who weigh the work ahead.
     product_means: tuple[float, ...] = ()
@@ -104,35 +102,10 @@ class Plan:
     weighs: bool = False
 
 
-def _open_to(lane: Lane, segment: Segment) -> bool:
-    """The segment's shoppers may use the lane: it takes them, and their ``prefer`` list, if
-    any, names it (as routing does, whatever their baskets)."""
-    return lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
-
-
-def switching_lines(scenario: Scenario, segment: Segment) -> int:
-    """How many lines at tills of their own (``line: per_till``, counting every till that may
-    open) the segment's shoppers may use: the lines they could switch between.
-
-    A segment's ``jockey`` has an effect only with two or more: shoppers switch only between
-    lines at tills of their own, never into or out of a shared line. The run counts switches
-    (``jockeyed``) exactly where this allows some, and the scenario warns exactly where it
-    allows none.
-    """
-    return sum(
-        lane.most for lane in scenario.lanes or () if lane.line == "per_till" and _open_to(lane, segment)
-    )
-
-
-def may_switch(scenario: Scenario, segment: Segment) -> bool:
-    """The segment's shoppers may switch lines: it has ``jockey``, and two lines to switch between."""
-    return segment.jockey is not None and switching_lines(scenario, segment) >= 2
-
-
 def compile_plan(scenario: Scenario) -> Plan:
     """The plan of a scenario: its groups of tills, its ends, its constants."""
     groups, first = [], 1
-    switchers = [segment for segment in scenario.segments if may_switch(scenario, segment)]
+    switchers = [segment for segment in scenario.segments if scenario.may_switch(segment)]
     switching_names = {segment.name for segment in switchers}
     for lane in scenario.tills():
         rule, assist = lane.scaling, lane.assist
@@ -153,7 +126,7 @@ def compile_plan(scenario: Scenario) -> Plan:
                 assist_probability=assist.probability if assist is not None else 0.0,
                 assist_time=assist.time if assist is not None else None,
                 per_till=lane.line == "per_till",
-                switching=lane.line == "per_till" and any(_open_to(lane, segment) for segment in switchers),
+                switching=lane.line == "per_till" and any(lane.open_to(segment) for segment in switchers),
                 fixed_work=(
                     expected_time(lane.payment_time)
                     + (assist.probability * expected_time(assist.time) if assist is not None else 0.0)

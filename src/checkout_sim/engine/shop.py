@@ -108,7 +108,7 @@ class Shop:
             router,
             self._progress,
         )
-        if any(rule is not None for rule in plan.jockey):  # some segment may switch (see may_switch)
+        if any(rule is not None for rule in plan.jockey):  # some segment may switch (see Scenario.may_switch)
             assert isinstance(door, LanesDoor)
             context.jockeying = Jockeying(context, self.groups, door)
             context.tally.jockeyed = 0

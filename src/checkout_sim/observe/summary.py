@@ -70,7 +70,7 @@ class LaneSummary:
     assist_wait_mean: float | None
     attendant_utilisation: float | None
     #: Switches into its lines: only for a group with a line per till open to a segment that
-    #: may switch (its ``jockey`` and two or more such lines; see engine.plan.may_switch).
+    #: may switch (its ``jockey`` and two or more such lines; see Scenario.may_switch).
     jockeyed: int | None = None
 
 
@@ -105,7 +105,7 @@ class Summary(SegmentSummary):
     #: With lanes: each group's figures, by name.
     lanes: dict[str, LaneSummary] | None = None
     #: Where shoppers may switch lines (a segment with ``jockey`` and two or more lines at
-    #: tills of their own open to it; see engine.plan.may_switch): how many did (None: nowhere).
+    #: tills of their own open to it; see Scenario.may_switch): how many did (None: nowhere).
     jockeyed: int | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
