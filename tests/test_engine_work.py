@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +19,7 @@ from checkout_sim.engine import customers as customers_module
 from checkout_sim.engine import door as door_module
 from checkout_sim.engine import lanes as lanes_module
 from checkout_sim.engine import line as line_module
+from peak_memory import ON_LINUX, peak_kb
 
 # Issue 19, item 3: lines at the tills with room for one each, arrivals held at the door
 # while every line is full, at 98 % load, so that many arrivals wait at the door.
@@ -88,29 +86,15 @@ def test_a_customer_held_at_the_door_leaves_no_waiter_behind(monkeypatch: pytest
 
 
 def _peak_rss_kb(scenario: str, *changes: str) -> int:
-    """Peak resident memory (kB) of a fresh interpreter that runs the scenario without a log.
-
-    Read from ``VmHWM`` in ``/proc/self/status``, the high-water mark of the process's own
-    memory: ``ru_maxrss`` would not do, since Linux carries it over from the parent
-    through fork and exec, so a child of a large pytest process reports the parent's size.
-    """
-    code = (
-        "import sys\n"
-        "from checkout_sim import load_scenario, parse_scenario, run\n"
-        f"run(parse_scenario({scenario!r}, 'memory.yaml', {list(changes)!r}))\n"
-        "with open('/proc/self/status', encoding='ascii') as status:\n"
-        "    peak = next(line for line in status if line.startswith('VmHWM:'))\n"
-        "sys.stdout.write(peak.split()[1])\n"
+    """Peak resident memory (kB) of a fresh interpreter that runs the scenario without a log."""
+    return peak_kb(
+        "from checkout_sim import parse_scenario, run\n"
+        f"run(parse_scenario({scenario!r}, 'memory.yaml', {list(changes)!r}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr
-    return int(done.stdout)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak from Linux's /proc")
+@pytest.mark.skipif(not ON_LINUX, reason="reads the peak from Linux's /proc")
 def test_waiting_at_the_door_for_lines_per_till_keeps_memory_flat() -> None:
     """Ten times the customers held at the door for a line at a till: no more memory.
 
