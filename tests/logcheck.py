@@ -29,7 +29,7 @@ def expected_fields(event: str, scenario: Scenario) -> dict[str, events.Field] |
     used = {"lanes"} if scenario.lanes is not None else set()
     if any(lane.line == "per_till" for lane in scenario.lanes or ()):
         used.add("per_till")
-        if any(segment.jockey is not None for segment in scenario.segments):
+        if any(scenario.may_switch(segment) for segment in scenario.segments):
             used.add("jockey")
     return {
         field.name: field for field in definition.fields if field.only_with is None or field.only_with in used

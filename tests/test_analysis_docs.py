@@ -476,7 +476,7 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     used = {"warmup"} if scenario.warmup else set()
     used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
     used |= {"lanes"} if scenario.lanes is not None else set()
-    used |= {"jockeyed"} if per_till and any(s.jockey for s in scenario.segments) else set()
+    used |= {"jockeyed"} if any(scenario.may_switch(s) for s in scenario.segments) else set()
     lane_fields = readme_lane_fields()
     assert lane_fields["checkout_started"] == {"lane"}
     for event in events:
