@@ -64,7 +64,7 @@ def read_events(lines: Iterable[bytes], name: str = "LOG") -> Iterator[dict[str,
     """Parse and check JSON lines one at a time; the first bad one is a ``NAME:LINE: fault`` error.
 
     Blank lines are skipped. Each event is checked against the event schema
-    (:mod:`._report_schema`), and time may not go back within a run.
+    (:func:`checkout_sim.observe.events.check_event`), and time may not go back within a run.
     """
     last_run: Any = object()
     last_t = 0.0

@@ -38,7 +38,7 @@ class _Poisson:
     """Exponential gaps at a fixed rate: ``rng.expovariate(rate)``, drawn ahead in batches.
 
     The arrivals' stream draws nothing else, so the gaps can come from
-    :func:`~._distributions.exponential_draws` (the same floats, checked by a test).
+    :func:`checkout_sim.config.distributions.exponential_draws` (the same floats, checked by a test).
     """
 
     def __init__(self, rate: float, rng: random.Random) -> None:

@@ -590,7 +590,7 @@ class _Reused(_Pause):
     None, with no Python-level call and no reference from the pause to itself. A
     cancelled pause hands over itself, and its ``result`` raises CancelledError as
     :meth:`_Pause.result` does. Between sleeps it still refers to its task's wake-up:
-    a task that ends should drop its pauser (see ``Shop._serve``), or task and pause
+    a task that ends should drop its pauser (see the end of ``engine.till.serve``), or task and pause
     make a cycle that only the cyclic GC frees.
     """
 

@@ -259,7 +259,7 @@ class Lines:
 
 
 class LineMeasure(Protocol):
-    """A line that measures its own length over time (see :class:`~._line.Line`)."""
+    """A line that measures its own length over time (see :class:`checkout_sim.engine.line.Line`)."""
 
     area: float
     waiting_area: float
