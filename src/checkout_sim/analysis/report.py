@@ -1,7 +1,7 @@
 """A one-file HTML report of a run, built from its event log: what a store manager reads.
 
 Everything is derived from the log's events, streamed one at a time into bounded
-aggregates (:mod:`._report_data`), so a report can be made later from a saved log of
+aggregates (:mod:`.report_data`), so a report can be made later from a saved log of
 any length (``scenario-report run.jsonl -o report.html``) and ``run-scenario --report``
 builds the same page while the run writes its log. Plots are inline SVG from
 matplotlib, styles are inline, and the page needs no network.

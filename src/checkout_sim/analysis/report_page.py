@@ -1,7 +1,7 @@
 """The report's page: plots (inline SVG from matplotlib) and HTML from a :class:`RunDigest`.
 
-Every size on the page is fixed (at most :data:`~._report_data.TIME_BINS` bins per
-series, :data:`~._report_data.SAMPLE_SIZE` dots, 40 histogram bars), so the page is
+Every size on the page is fixed (at most :data:`~.report_data.TIME_BINS` bins per
+series, :data:`~.report_data.SAMPLE_SIZE` dots, 40 histogram bars), so the page is
 as small for five million customers as for five hundred.
 """
 

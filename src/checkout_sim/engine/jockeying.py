@@ -134,7 +134,7 @@ class Jockeying:
 
     def _arrive(self, customer: Customer, target: Place, previous: LaneGroup) -> None:
         """A customer on the way reaches the line they chose: a place was kept for them there,
-        and its till stays open while anyone is on the way (see :meth:`.LaneGroup.quiet`)."""
+        and its till stays open while anyone is on the way (see :meth:`.lanes.LaneGroup.quiet`)."""
         del self._walking[customer]
         target.coming -= 1
         target.line.release()

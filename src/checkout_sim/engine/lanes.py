@@ -231,7 +231,7 @@ class LaneGroup:
         """Resolve ``waiter`` when a till opens with a line of its own (a new place in line).
 
         A group with one shared line gets no new place when a till opens: its line's own
-        room wakes the waiter (:meth:`.Line.wake_on_room`), so it keeps none.
+        room wakes the waiter (:meth:`.line.Line.wake_on_room`), so it keeps none.
         """
         if self.per_till:
             self.opened.append(waiter)
