@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     __version__: str
 
-#: Each public name and the module that defines it.
+#: Each public name and the module it is imported from on first use (its home in the docs;
+#: ``Interrupted`` is defined by the engine and offered by the runner, which raises it).
 _HOMES = {
     "Interrupted": "runner",
     "Problem": "config.loader",
