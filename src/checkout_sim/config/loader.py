@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import itertools
 import os
 import re
@@ -380,9 +381,15 @@ def _either(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
 
 
-_PLACES: dict[str, list[_Place]] = {}
-_places(Scenario, (), _PLACES)
-_KNOWN_KEYS = sorted(_PLACES)
+@functools.cache
+def _key_places() -> tuple[dict[str, list[_Place]], list[str]]:
+    """Where every key of the format is valid, by key, and every key sorted.
+
+    Walked once, on the first unknown key: a scenario that loads cleanly never pays for it.
+    """
+    places: dict[str, list[_Place]] = {}
+    _places(Scenario, (), places)
+    return places, sorted(places)
 
 
 def _unknown_key(loc: Sequence[Key]) -> tuple[str, str | None]:
@@ -392,16 +399,17 @@ def _unknown_key(loc: Sequence[Key]) -> tuple[str, str | None]:
     to one) is said to belong there: ``payment_time belongs under cashiers or a lane``.
     """
     key = loc[-1] if loc else ""
+    places, known = _key_places()
     model = _model_at(loc[:-1])
-    here = sorted(model.model_fields) if model is not None else _KNOWN_KEYS
-    if isinstance(key, str) and key in _PLACES and key not in here:
-        return f"unknown key here; it belongs under {_place_list(_PLACES[key])}", None
+    here = sorted(model.model_fields) if model is not None else known
+    if isinstance(key, str) and key in places and key not in here:
+        return f"unknown key here; it belongs under {_place_list(places[key])}", None
     close = difflib.get_close_matches(str(key), [name for name in here if name != key], n=1, cutoff=0.7)
     if close:
         return f"unknown key (did you mean {close[0]!r}?)", close[0]
-    elsewhere = difflib.get_close_matches(str(key), _KNOWN_KEYS, n=1, cutoff=0.7)
+    elsewhere = difflib.get_close_matches(str(key), known, n=1, cutoff=0.7)
     if elsewhere:
-        return f"unknown key; {elsewhere[0]} belongs under {_place_list(_PLACES[elsewhere[0]])}", None
+        return f"unknown key; {elsewhere[0]} belongs under {_place_list(places[elsewhere[0]])}", None
     return "unknown key", None
 
 
