@@ -119,6 +119,19 @@ def test_a_rule_broken_in_the_file_stays_at_its_line_despite_an_unrelated_set() 
     assert problems(text, ("lanes.2.count=5", "lanes.0.scan_factor=2")) == expected
 
 
+def test_a_set_inside_a_key_a_rule_involves_does_not_take_the_problem() -> None:
+    """Giving both lanes and cashiers is the file's doing, not that of a --set of a lane's scan
+    factor: a flag counts only if it set a key the rule reads (or a key above it)."""
+    text = KIOSKS + "cashiers: {count: 2}\n"
+    expected = problems(text)
+    assert any(line.startswith("s.yaml:9:11: cashiers: give lanes or cashiers") for line in expected), (
+        expected
+    )
+    assert problems(text, ("lanes.0.scan_factor=2",)) == expected
+    flagged = problems(text, ("lanes=[{name: a, count: 1}]",))
+    assert "--set lanes=[{name: a, count: 1}]: cashiers: give lanes or cashiers, not both" in flagged[0]
+
+
 # --- item 8: settings that repeat or do nothing ----------------------------------------------------
 
 

@@ -551,19 +551,23 @@ class _Origins:
         return _flag_problem(override, _dotted(path), message, warning)
 
     def override_of(self, path: KeyPath, involved: Sequence[KeyPath] = ()) -> Override | None:
-        """The last override that set ``path`` or a key above it, or that created ``path``,
-        or that set one of the ``involved`` keys or a key above or inside one.
+        """The last override that set ``path`` or one of the ``involved`` keys (or a key above
+        it), or that created one of them.
 
         ``--set cashier.count=5`` creates the unknown key ``cashier``, which is not in the file.
+        A flag that sets a key inside an involved one does not count: ``--set
+        lanes.0.scan_factor=2`` has nothing to do with giving both ``lanes`` and ``cashiers``.
         """
         for prefix, override in reversed(self.applied):
-            if path[: len(prefix)] == prefix:
-                return override
-            if path and prefix[: len(path)] == path and path not in self.document.values:
-                return override
-            if any(_related(key, prefix) for key in involved):
+            if any(self._set_by(key, prefix) for key in (path, *involved)):
                 return override
         return None
+
+    def _set_by(self, key: KeyPath, prefix: KeyPath) -> bool:
+        """Whether the override at ``prefix`` set ``key`` (or a key above it), or created it."""
+        if key[: len(prefix)] == prefix:
+            return True
+        return bool(key) and prefix[: len(key)] == key and key not in self.document.values
 
 
 @dataclass(frozen=True)

@@ -522,7 +522,7 @@ class Scenario(Model):
                     "duration",
                     f"about {expected:.3g} customers would arrive; the most a run takes is "
                     f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
-                    ["arrivals"],
+                    [f"arrivals.{key}" for key in ("pattern", "rate", "phases", "every", "size")],
                 )
             )
         raise_rules("Scenario", problems)
