@@ -543,11 +543,7 @@ def lane_segments(scenario: Scenario) -> dict[str, list[str]] | None:
     assert lanes is not None
     fed: dict[str, list[str]] = {lane.name: [] for lane in lanes}
     for segment in scenario.segments:
-        open_to = [
-            lane.name
-            for lane in lanes
-            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
-        ]
+        open_to = [lane.name for lane in lanes if lane.open_to(segment)]
         if len(open_to) != 1:
             return None
         fed[open_to[0]].append(segment.name)

@@ -579,9 +579,7 @@ class Scenario(Model):
             problems += unknown
             if unknown or not lanes_known:
                 continue  # which lanes take this segment is not known: fix the names first
-            if segment.prefer is not None and not any(
-                lane.name in segment.prefer and lane.takes(segment.name, 0) for lane in self.lanes
-            ):
+            if segment.prefer is not None and not any(lane.open_to(segment) for lane in self.lanes):
                 problems.append(
                     rule_error(
                         f"segments.{index}.prefer",
@@ -600,11 +598,7 @@ class Scenario(Model):
         (one item), at the roomiest lane's ``max_items``, the key the user wrote.
         """
         assert self.lanes is not None
-        open_to = [
-            (place, lane)
-            for place, lane in enumerate(self.lanes)
-            if lane.takes(segment.name, 0) and (segment.prefer is None or lane.name in segment.prefer)
-        ]
+        open_to = [(place, lane) for place, lane in enumerate(self.lanes) if lane.open_to(segment)]
         if not open_to:
             return [
                 rule_error(

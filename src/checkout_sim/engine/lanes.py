@@ -17,7 +17,6 @@ and waits; attendant tasks take the requests in turn.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import random
 from bisect import insort
@@ -146,7 +145,7 @@ class LaneGroup:
         #: Futures of customers held at the door, woken when a till (with its own line) opens;
         #: each is taken out again as soon as it is woken or its customer stops waiting
         #: (see :meth:`forget`), so it holds at most the customers held at the door.
-        self.opened: list[asyncio.Future[None]] = []
+        self.opened: dict[asyncio.Future[None], None] = {}  # an ordered set: O(1) to forget
         #: Set when someone joins a line, for the manager (None: this group has none).
         self.grew: asyncio.Event | None = asyncio.Event() if plan.scaling is not None else None
         #: Only patience timers and the manager care that someone joined the line.
@@ -234,7 +233,7 @@ class LaneGroup:
         room wakes the waiter (:meth:`.line.Line.wake_on_room`), so it keeps none.
         """
         if self.per_till:
-            self.opened.append(waiter)
+            self.opened[waiter] = None
 
     def forget(self, waiter: asyncio.Future[None]) -> None:
         """Stop waking ``waiter``: it was woken (by room in a line, or a till opening) or gave up.
@@ -242,8 +241,7 @@ class LaneGroup:
         Without this every wait at the door would leave its future here until the next
         till opened, which may be never: memory would grow with the customers.
         """
-        with contextlib.suppress(ValueError):
-            self.opened.remove(waiter)
+        self.opened.pop(waiter, None)
 
     def open_till(self, extra: bool = False) -> None:
         """Open the lowest-numbered closed till and start its cashier."""
@@ -267,7 +265,7 @@ class LaneGroup:
             serve(self, number, place, extra), name=f"cashier-{number}"
         )
         if self.per_till:  # a new line: for whoever waits at the door, and for switching
-            woken, self.opened = self.opened, []
+            woken, self.opened = self.opened, {}
             for waiter in woken:
                 if not waiter.done():
                     waiter.set_result(None)
