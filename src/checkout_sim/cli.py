@@ -24,6 +24,7 @@ import orjson
 
 from . import __version__
 from .analysis import (
+    DEFAULT_MINIMIZE,
     GoalError,
     LiveReport,
     ReportError,
@@ -152,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--minimize",
         metavar="KEY",
-        help="with --sweep: cheapest = smallest KEY (default: lane_hours, the staffed till-hours)",
+        help=f"with --sweep: cheapest = smallest KEY (default: {DEFAULT_MINIMIZE}, the staffed till-hours)",
     )
     parser.add_argument(
         "--jobs", type=_count, metavar="N", help="with --sweep: local worker processes (default: cores)"

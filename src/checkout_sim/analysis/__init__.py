@@ -3,7 +3,7 @@
 from .batch_means import BatchMeans, batch_means
 from .confidence import Interval, bounded_interval
 from .display import format_replications, format_summary, format_sweep, format_theory
-from .goals import Goal, GoalError, parse_goal
+from .goals import DEFAULT_MINIMIZE, Goal, GoalError, parse_goal
 from .report import LiveReport, ReportError, ReportUnwritable, build_report, read_events, require_plotting
 from .sweep import (
     SweepError,
@@ -18,6 +18,7 @@ from .sweep import (
 from .theory import Prediction, predict
 
 __all__ = [
+    "DEFAULT_MINIMIZE",
     "BatchMeans",
     "Goal",
     "GoalError",

@@ -25,6 +25,7 @@ from ..observe.summary import (
 )
 from .batch_means import BatchMeans, batch_means
 from .confidence import Interval, bounded_interval
+from .goals import DEFAULT_MINIMIZE
 
 if TYPE_CHECKING:
     from .sweep import SweepResult
@@ -548,8 +549,8 @@ def format_sweep(
             lines.append(f"no variant meets every goal ({judged})")
         else:
             chosen = result.cheapest.variant
-            settings = ", ".join(f"{key}={value}" for key, value in chosen.written.items())
-            cost = minimize or "lane_hours"
+            settings = chosen.label
+            cost = minimize or DEFAULT_MINIMIZE
             if cost in chosen.settings:
                 by = f"smallest {cost}"
             else:

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from ..config.units import UNITS
 from .confidence import mean_interval
 
-__all__ = ["Goal", "GoalError", "Verdict", "parse_goal"]
+__all__ = ["DEFAULT_MINIMIZE", "Goal", "GoalError", "Verdict", "parse_goal"]
+
+#: What a sweep's cheapest variant has least of unless --minimize names another key:
+#: the staffed till-hours (the manager's extra lanes included).
+DEFAULT_MINIMIZE = "lane_hours"
 
 Figures = Mapping[str, float | None]
 _Expression = Callable[[Figures], float | None]

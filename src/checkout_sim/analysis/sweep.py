@@ -26,7 +26,7 @@ from ..observe.summary import Summary, figure_range, figures
 from ..observe.tally import Tally
 from ..runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .confidence import Interval, bounded_interval
-from .goals import Goal, Verdict, parse_goal
+from .goals import DEFAULT_MINIMIZE, Goal, Verdict, parse_goal
 
 __all__ = [
     "DaskError",
@@ -228,7 +228,7 @@ class SweepPlan:
             figures_of_runs = result.runs()
             result.verdicts = [goal.judge(figures_of_runs) for goal in self.goals]
         meeting = [result for result in results if result.meets_all]
-        key = self.minimize if self.minimize is not None else "lane_hours"
+        key = self.minimize if self.minimize is not None else DEFAULT_MINIMIZE
         cheapest = (
             min(meeting, key=lambda r: _cost(r, key)) if meeting else None
         )  # min keeps the first of ties

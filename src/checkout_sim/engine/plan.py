@@ -106,7 +106,6 @@ def compile_plan(scenario: Scenario) -> Plan:
     """The plan of a scenario: its groups of tills, its ends, its constants."""
     groups, first = [], 1
     switchers = [segment for segment in scenario.segments if scenario.may_switch(segment)]
-    switching_names = {segment.name for segment in switchers}
     for lane in scenario.tills():
         rule, assist = lane.scaling, lane.assist
         groups.append(
@@ -138,7 +137,7 @@ def compile_plan(scenario: Scenario) -> Plan:
     choices, open_to, jockey = [], [], []
     for segment in scenario.segments if scenario.lanes is not None else ():
         allowed = [i for i, lane in enumerate(scenario.lanes or ()) if lane.takes(segment.name, 0)]
-        switching = segment.jockey if segment.name in switching_names else None
+        switching = segment.jockey if segment in switchers else None
         jockey.append(None if switching is None else JockeyPlan(switching.min_gain, switching.move_time))
         if segment.prefer is not None:
             choices.append("prefer")
