@@ -229,7 +229,7 @@ def test_lane_group_intervals_are_cut_to_the_figure_range() -> None:
     for index in range(10):
         busy = 7.0 if index == 0 else 10.0  # one till, busy all the time but at first
         batches.served(0, index * 10.0, 100.0 * (index % 3))
-        batches.busy(index * 10.0, index * 10.0 + busy)
+        batches.busy(index * 10.0, index * 10.0 + busy, 0)
     found = batch_means(batches, groups={"g": Group((0,), 1)}).intervals
     assert found["lane_utilisation[g]"].high == 1.0 and found["lane_utilisation[g]"].cut
     assert found["lane_wait_mean[g]"].high > 100.0 and not found["lane_wait_mean[g]"].cut

@@ -20,7 +20,7 @@ utilisation (its segments' busy time over its fixed tills' open time).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["FIRST_BATCHES", "Batches", "Group", "Sums", "merged", "series"]
@@ -110,11 +110,9 @@ class Sums:
 class Batches:
     """Collects per-batch sums over [start, end) in ``count`` equal stretches of time.
 
-    The tally reports each checkout as :meth:`served` followed at once by :meth:`busy`
-    for the same checkout (see ``BatchTally.served``): the busy time goes to the segment
-    just served as well as to the whole shop. A :meth:`busy` without a :meth:`served`
-    just before it (a checkout of someone who came during the warm-up, whose segment is
-    no longer known) counts for the whole shop only.
+    A checkout's busy time goes to the whole shop and to its customer's segment; one of
+    someone who came during the warm-up (whose segment is no longer known, an index past
+    the segments) counts for the whole shop only.
     """
 
     def __init__(self, start: float, end: float, segments: Sequence[str], count: int = FIRST_BATCHES) -> None:
@@ -123,7 +121,6 @@ class Batches:
         self._count = count
         self._segments = list(segments)
         self._sums = [Sums.empty(len(segments), self._width) for _ in range(count)]
-        self._checkout: int | None = None  # the segment whose checkout's busy time comes next
 
     def _batch(self, when: float) -> Sums | None:
         index = math.floor((when - self._start) / self._width)
@@ -131,9 +128,8 @@ class Batches:
 
     def served(self, segment: int, arrival: float, wait: float) -> None:
         """A customer who arrived at ``arrival`` reached a till after ``wait``."""
-        self._checkout = segment if segment < len(self._segments) else None
         sums = self._batch(arrival)
-        if sums is not None and self._checkout is not None:
+        if sums is not None and segment < len(self._segments):
             sums.served += 1
             sums.waits += wait
             sums.waited += wait > 0
@@ -146,36 +142,30 @@ class Batches:
         if sums is not None and segment < len(self._segments):
             setattr(sums, fate, getattr(sums, fate) + 1)
 
-    def busy(self, start: float, end: float) -> None:
-        """A till was busy from ``start`` to ``end`` (on the checkout :meth:`served` just reported)."""
-        segment, self._checkout = self._checkout, None
-        origin, width = self._start, self._width
-        first = max(0, math.floor((start - origin) / width))
-        last = min(self._count - 1, math.floor((end - origin) / width))
-        for index in range(first, last + 1):  # (inline: this runs once per checkout)
-            low = origin + index * width
-            overlap = min(end, low + width) - max(start, low)
-            if overlap > 0:
-                sums = self._sums[index]
-                sums.busy += overlap
-                if segment is not None:
-                    sums.segment_busy[segment] += overlap
+    def busy(self, start: float, end: float, segment: int | None = None) -> None:
+        """A till was busy from ``start`` to ``end`` with a customer of ``segment`` (None: unknown)."""
+        if segment is not None and segment >= len(self._segments):
+            segment = None  # came during the warm-up: the shop's time, no segment's
+        for sums, overlap in self._overlaps(start, end):
+            sums.busy += overlap
+            if segment is not None:
+                sums.segment_busy[segment] += overlap
 
     def open(self, start: float, end: float, lanes: int) -> None:
         """``lanes`` tills were open from ``start`` to ``end``."""
-        if lanes:
-            self._spread("open", start, end, float(lanes))
+        for sums, overlap in self._overlaps(start, end) if lanes else ():
+            sums.open += lanes * overlap
 
-    def _spread(self, name: str, start: float, end: float, weight: float) -> None:
-        """Add ``weight`` × the overlap of [start, end) with each batch to that batch's ``name``."""
-        first = max(0, math.floor((start - self._start) / self._width))
-        last = min(self._count - 1, math.floor((end - self._start) / self._width))
+    def _overlaps(self, start: float, end: float) -> Iterator[tuple[Sums, float]]:
+        """Each batch that [start, end) overlaps, and by how much."""
+        origin, width = self._start, self._width
+        first = max(0, math.floor((start - origin) / width))
+        last = min(self._count - 1, math.floor((end - origin) / width))
         for index in range(first, last + 1):
-            low = self._start + index * self._width
-            overlap = min(end, low + self._width) - max(start, low)
+            low = origin + index * width
+            overlap = min(end, low + width) - max(start, low)
             if overlap > 0:
-                sums = self._sums[index]
-                setattr(sums, name, getattr(sums, name) + weight * overlap)
+                yield self._sums[index], overlap
 
     @property
     def start(self) -> float:

@@ -424,7 +424,7 @@ class BatchTally(Tally):
         now = self._clock()
         start = now - service
         self.batches.served(segment, start - wait, wait)
-        self.batches.busy(start, now)
+        self.batches.busy(start, now, segment)
 
     def balk(self, segment: int) -> None:
         super().balk(segment)
