@@ -77,6 +77,11 @@ class Pace:
         :data:`EXACT` (its ``seconds``), is then ``math.fsum`` of its customers' expected times."""
         return len(customer.scans), exact(self.work(customer.products))
 
+    @staticmethod
+    def count(customer: Customer) -> tuple[int, int]:
+        """Their items alone, where nobody weighs the work (``fewest_items`` but no ``least_work``)."""
+        return len(customer.scans), 0
+
 
 class Place:
     """Where a customer queues: a group's shared line, or the line at one of its tills (``till``)."""
@@ -168,6 +173,13 @@ class LaneGroup:
         if rng is not None and plan.assist_time is not None and plan.assist_probability > 0:
             self._assist_time = sampler(plan.assist_time, rng)
 
+    def _weigh(self) -> Callable[[Customer], tuple[int, int]] | None:
+        """What this group's lines keep totals of: items and work, items alone, or nothing."""
+        choices = self.context.plan.choices
+        if "least_work" in choices:
+            return self.pace.weigh
+        return self.pace.count if "fewest_items" in choices else None
+
     def _new_line(self) -> Line[Customer]:
         """A line of this group; where some shoppers weigh the lines, one that keeps their totals."""
         line: Line[Customer] = make_line(
@@ -175,7 +187,7 @@ class LaneGroup:
             self.room,
             self.context.loop.time,
             leaving=self.context.plan.patient,
-            weigh=self.pace.weigh if self.context.plan.weighs else None,
+            weigh=self._weigh(),
             scale=EXACT,
         )
         self.lines.append(line)
