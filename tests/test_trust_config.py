@@ -201,6 +201,12 @@ def test_an_overload_bounded_by_the_limit_says_how_long_the_line_gets() -> None:
     ]
 
 
+def test_a_long_line_is_said_in_whole_people() -> None:
+    """100,000 customers: about 25,000 in line at the end, said so, not as 2.5e+04."""
+    (line,) = warnings(LIMITED.replace("limit: 1000}", "limit: 100000}"))
+    assert "the line will grow to about 25,000 people until the last of the 100,000 customers" in line, line
+
+
 def test_a_closing_time_before_the_limit_keeps_the_unbounded_message() -> None:
     """Closing after 10 min comes before the 1,000th customer (about 400 by then): the old words stand."""
     assert warnings(LIMITED, ("duration=10min",)) == [
@@ -222,9 +228,19 @@ def test_a_phase_after_the_last_customer_gives_no_warning() -> None:
     assert warnings(text.replace("limit: 100,", "limit: 1000,")) == [
         "s.yaml:3:97: arrivals.phases.1.rate: warning: phase 2 (until 2h): arrivals 1/s need 2 tills "
         "(2s each on average); 1 is open at most: the line will grow by about "
-        f"{grows:.3g} people until the last of the 1,000 customers has arrived (after about 1h07m) "
-        "(a rate without a unit is per second: for 1 an hour write 1/h)"
-    ]
+        f"{grows:.3g} people until the last of the 1,000 customers has arrived (after about 1h07m)"
+    ]  # 3600/h has its unit: no hint that a bare number is per second
+
+
+@pytest.mark.parametrize(
+    ("rate", "hinted"), [("2", True), ("2/s", False), ("120/minute", False), ("7200/h", False)]
+)
+def test_the_per_second_hint_is_for_a_rate_written_without_a_unit(rate: str, hinted: bool) -> None:
+    """'a rate without a unit is per second' is said of a bare number only, not of 120/minute."""
+    text = HEAD.replace("rate: 60/h", f"rate: {rate}") + "cashiers: {count: 1}\n"
+    (line,) = warnings(text)
+    assert "arrivals 2/s need 10 tills" in line, line
+    assert ("(a rate without a unit is per second: for 2 an hour write 2/h)" in line) is hinted, line
 
 
 # --- item 9: did-you-mean among the keys of the place; where a key belongs ------------------------

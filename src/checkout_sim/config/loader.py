@@ -778,7 +778,7 @@ def parse_scenario(
     except ValidationError as error:
         raise ScenarioError(_at_most(MAX_PROBLEMS, _problems(error, data, origins), source)) from None
     if on_warning is not None:
-        for key, message, also in scenario.warnings_involving():
+        for key, message, also in scenario.warnings_involving(_bare_rates(data)):
             path = tuple(_split(key))
             involved = [tuple(_split(other)) for other in also]
             on_warning(
@@ -787,6 +787,23 @@ def parse_scenario(
                 )
             )
     return scenario
+
+
+def _bare_rates(data: dict[str, Any]) -> set[str]:
+    """The arrival rates written as plain numbers (per second), by dotted key."""
+    arrivals = data.get("arrivals")
+    if not isinstance(arrivals, dict):
+        return set()
+    found = {"arrivals.rate"} if _plain_number(arrivals.get("rate")) else set()
+    phases = arrivals.get("phases")
+    for index, phase in enumerate(phases if isinstance(phases, list) else ()):
+        if isinstance(phase, dict) and _plain_number(phase.get("rate")):
+            found.add(f"arrivals.phases.{index}.rate")
+    return found
+
+
+def _plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _at_most(most: int, problems: Sequence[Problem], source: str) -> list[Problem]:

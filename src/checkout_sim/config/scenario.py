@@ -7,7 +7,7 @@ them and the engine runs them. All times are seconds, all rates per second.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, Tag, model_validator
@@ -418,6 +418,11 @@ def _rate_text(rate: float) -> str:
     return f"{rate * 86400:.4g}/d"
 
 
+def _people(count: float) -> str:
+    """A number of people as a warning says it: 9.75, 975, 23,800."""
+    return f"{count:.3g}" if count < 1000 else f"{float(f'{count:.3g}'):,.0f}"
+
+
 def _duration_text(seconds: float) -> str:
     """A duration as written in a scenario: 2s, 1.5min, 2h30m."""
     if seconds < 60:
@@ -718,13 +723,15 @@ class Scenario(Model):
         )
         return items * per_item * lane.scan_factor + expected_time(lane.payment_time)
 
-    def overload(self) -> list[tuple[str, str]]:
+    def overload(self, bare: Collection[str] = ()) -> list[tuple[str, str]]:
         """Stretches whose arrivals bring more work than every till open can do, with a warning each.
 
         The offered work is the arrival rate times the mean service time, in tills'
         worth; at or above the most tills that can be open, a line with no capacity
         grows as long as the stretch lasts (unless everyone gives up in the end). A
         bounded line or patience for all is a shop that turns the excess away by design.
+        ``bare`` names the rates written as plain numbers (per second), which the loader
+        knows: a large one is likely meant per hour, and the warning says how to write that.
         """
         lanes = self.tills()
         if any(lane.queue.capacity is not None for lane in lanes) or all(
@@ -760,7 +767,7 @@ class Scenario(Model):
                 f"{tills} {'is' if tills == 1 else 'are'} open at most: "
                 + self._growth(people, end, until, last)
             )
-            if key.endswith(".rate") and rate >= 1:
+            if key in bare and rate >= 1:
                 message += f" (a rate without a unit is per second: for {rate:g} an hour write {rate:g}/h)"
             found.append((key, message))
         return found
@@ -777,27 +784,25 @@ class Scenario(Model):
             arrived = f"the last of the {self.arrivals.limit:,} customers has arrived"
             if people < 1:
                 return f"the line will not settle until {arrived}"
-            return (
-                f"the line will grow {'by' if phase else 'to'} about {people:.3g} people until {arrived} "
-                f"(after about {_duration_text(last)})"
-            )
+            grows = f"the line will grow {'by' if phase else 'to'} about {_people(people)} people"
+            return f"{grows} until {arrived} (after about {_duration_text(last)})"
         if not phase:
             return "the line will grow without limit"
         if end < until:
-            return f"the line will grow by about {people:.3g} people until arrivals stop"
-        return f"the line will grow all phase long, by about {people:.3g} people"
+            return f"the line will grow by about {_people(people)} people until arrivals stop"
+        return f"the line will grow all phase long, by about {_people(people)} people"
 
-    def warnings(self) -> list[tuple[str, str]]:
+    def warnings(self, bare: Collection[str] = ()) -> list[tuple[str, str]]:
         """Settings that are valid but do nothing, and arrivals the tills cannot keep up with.
 
-        Returned as (dotted key, message) pairs.
+        Returned as (dotted key, message) pairs; ``bare`` as for :meth:`overload`.
         """
-        return [(key, message) for key, message, _ in self.warnings_involving()]
+        return [(key, message) for key, message, _ in self.warnings_involving(bare)]
 
-    def warnings_involving(self) -> list[tuple[str, str, tuple[str, ...]]]:
+    def warnings_involving(self, bare: Collection[str] = ()) -> list[tuple[str, str, tuple[str, ...]]]:
         """:meth:`warnings`, each with the other keys it involves (a ``--set`` of one is to blame)."""
         found: list[tuple[str, str, tuple[str, ...]]] = [
-            (key, message, ()) for key, message in self._without_effect()
+            (key, message, ()) for key, message in self._without_effect(bare)
         ]
         for key, tills in self._groups():
             if tills.scaling is not None and tills.queue.capacity is not None:
@@ -822,9 +827,9 @@ class Scenario(Model):
             return [("cashiers", self.tills()[0])]
         return [(f"lanes.{index}", lane) for index, lane in enumerate(self.lanes)]
 
-    def _without_effect(self) -> list[tuple[str, str]]:
+    def _without_effect(self, bare: Collection[str]) -> list[tuple[str, str]]:
         """Overload, and settings that do nothing on their own key."""
-        found: list[tuple[str, str]] = self.overload()
+        found: list[tuple[str, str]] = self.overload(bare)
         kinds = {lane.queue.kind for lane in self.tills()}
         if "priority" not in kinds:
             on = f"a {self.queue.kind} queue" if self.lanes is None else "lanes without a priority queue"
