@@ -132,6 +132,23 @@ def test_a_set_inside_a_key_a_rule_involves_does_not_take_the_problem() -> None:
     assert "--set lanes=[{name: a, count: 1}]: cashiers: give lanes or cashiers, not both" in flagged[0]
 
 
+@pytest.mark.parametrize(
+    ("assignment", "key"),
+    [
+        ("lanes.2.assist=null", "lanes.2.attendants"),  # in the file; the flag made them idle
+        ("lanes.0.queue.kind=fifo", "segments.0.priority"),
+        ("lanes.0.line=shared", "segments.0.jockey"),
+    ],
+)
+def test_a_warning_a_set_brings_about_names_the_flag(assignment: str, key: str) -> None:
+    """A setting in the file that a --set makes do nothing: the warning is the flag's, as a rule's is."""
+    tills = "{name: tills, count: 2, line: per_till, queue: {kind: priority}}"
+    text = KIOSKS.replace("{name: tills, count: 2}", tills)
+    text += "segments: [{name: regular, priority: 1, jockey: {min_gain: 2}}]\n"
+    assert warnings(text) == []
+    assert f"--set {assignment}: {key}: warning: " in "\n".join(warnings(text, (assignment,)))
+
+
 # --- item 8: settings that repeat or do nothing ----------------------------------------------------
 
 

@@ -801,9 +801,7 @@ class Scenario(Model):
 
     def warnings_involving(self, bare: Collection[str] = ()) -> list[tuple[str, str, tuple[str, ...]]]:
         """:meth:`warnings`, each with the other keys it involves (a ``--set`` of one is to blame)."""
-        found: list[tuple[str, str, tuple[str, ...]]] = [
-            (key, message, ()) for key, message in self._without_effect(bare)
-        ]
+        found = self._without_effect(bare)
         for key, tills in self._groups():
             if tills.scaling is not None and tills.queue.capacity is not None:
                 capacity = tills.queue.capacity
@@ -827,14 +825,20 @@ class Scenario(Model):
             return [("cashiers", self.tills()[0])]
         return [(f"lanes.{index}", lane) for index, lane in enumerate(self.lanes)]
 
-    def _without_effect(self, bare: Collection[str]) -> list[tuple[str, str]]:
-        """Overload, and settings that do nothing on their own key."""
-        found: list[tuple[str, str]] = self.overload(bare)
+    def _without_effect(self, bare: Collection[str]) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Overload, and settings that do nothing, each with the other keys that make it so."""
+        found: list[tuple[str, str, tuple[str, ...]]] = [
+            (key, message, ()) for key, message in self.overload(bare)
+        ]
+        groups = [key for key, _ in self._groups()]
         kinds = {lane.queue.kind for lane in self.tills()}
         if "priority" not in kinds:
             on = f"a {self.queue.kind} queue" if self.lanes is None else "lanes without a priority queue"
+            kind_keys = (
+                ("queue.kind",) if self.lanes is None else tuple(f"{key}.queue.kind" for key in groups)
+            )
             found.extend(
-                (f"segments.{index}.priority", f"has no effect on {on}")
+                (f"segments.{index}.priority", f"has no effect on {on}", kind_keys)
                 for index, segment in enumerate(self.segments)
                 if segment.priority != 0
             )
@@ -842,23 +846,32 @@ class Scenario(Model):
             for key in ("choice", "prefer", "jockey"):
                 if self.lanes is None and key in segment.model_fields_set:
                     found.append(
-                        (f"segments.{index}.{key}", "has no effect without lanes (one line for all)")
+                        (f"segments.{index}.{key}", "has no effect without lanes (one line for all)", ())
                     )
             if self.lanes is not None and segment.jockey is not None:
                 lines = self.switching_lines(segment)
                 if lines < 2:
+                    # Which lines exist and who may use them: a --set of any of these is to blame.
+                    layout = (
+                        f"{key}.{part}" for key in groups for part in ("line", "count", "scaling", "segments")
+                    )
                     found.append(
                         (
                             f"segments.{index}.jockey",
                             "has no effect: customers switch between lines at tills of their own "
                             f"(line: per_till), and {'only one is' if lines else 'none is'} open to them",
+                            (f"segments.{index}.prefer", *layout),
                         )
                     )
         for index, lane in enumerate(self.lanes or ()):
             if lane.attendants and lane.assist is None:
                 found.append(
-                    (f"lanes.{index}.attendants", "have no effect without assist (nobody asks for help)")
+                    (
+                        f"lanes.{index}.attendants",
+                        "have no effect without assist (nobody asks for help)",
+                        (f"lanes.{index}.assist",),
+                    )
                 )
         if self.clock == "virtual" and self.speed != 1.0:
-            found.append(("speed", "has no effect in the virtual clock"))
+            found.append(("speed", "has no effect in the virtual clock", ("clock",)))
         return found
