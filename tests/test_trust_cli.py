@@ -424,3 +424,10 @@ def test_the_table_of_a_sweep_interrupted_out_of_order_names_the_seeds_asked_for
     assert result is not None
     table = format_sweep(first.scenario, result, plan.replications)
     assert "3 replications (seeds 5..7)" in table, table
+
+
+def test_a_sweep_of_one_value_says_one_variant(capfd: pytest.CaptureFixture[str], shop: Path) -> None:
+    """'1 variants' read like a slip."""
+    code, _, err = cli_run(capfd, shop, "--sweep", "cashiers.count=3", "--log", "none", "--jobs", "1")
+    assert code == 0
+    assert "tiny: 1 variant x 1 replication (seed 11)" in err, err

@@ -389,3 +389,14 @@ def test_a_rate_in_words_runs_like_its_short_unit() -> None:
         data = {"name": "s", "duration": 60, "products": [{"name": "a", "checkout_time": 1}]}
         data |= {"arrivals": {"pattern": "poisson", "rate": words}, "cashiers": {"count": 1}}
         assert list(validator.iter_errors(data)) == []
+
+
+def test_warnings_come_in_file_order() -> None:
+    """A priority (line 5) and an overload (line 4) are said top to bottom, as problems are."""
+    text = (
+        "name: s\nduration: 1h\nproducts: [{name: x, checkout_time: 1min}]\n"
+        "arrivals: {pattern: poisson, rate: 3/min}\n"
+        "segments: [{name: a, priority: 1}]\ncashiers: {count: 1}\n"
+    )
+    lines = warnings(text)
+    assert [line.split(":")[1] for line in lines] == ["4", "5"], lines

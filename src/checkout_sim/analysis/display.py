@@ -532,7 +532,8 @@ def format_sweep(
             f"{replications} replications (seeds {first_seed}..{first_seed + replications - 1}); "
             "figures are means ±95% CI"
         )
-    lines = [f"{scenario.name}: {len(result.results)} variants x {runs}"]
+    variants = len(result.results)
+    lines = [f"{scenario.name}: {variants} variant{'' if variants == 1 else 's'} x {runs}"]
     for line in [header, *rows]:
         cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=True))
         lines.append(("  " + "  ".join(cells)).rstrip())

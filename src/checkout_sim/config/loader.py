@@ -778,14 +778,17 @@ def parse_scenario(
     except ValidationError as error:
         raise ScenarioError(_at_most(MAX_PROBLEMS, _problems(error, data, origins), source)) from None
     if on_warning is not None:
+        warnings = []
         for key, message, also in scenario.warnings_involving(_bare_rates(data)):
             path = tuple(_split(key))
             involved = [tuple(_split(other)) for other in also]
-            on_warning(
+            warnings.append(
                 origins.problem(
                     _nearest(document.values, path), path, message, warning=True, involved=involved
                 )
             )
+        for warning in ScenarioError(warnings).problems:  # in file order, as problems are
+            on_warning(warning)
     return scenario
 
 
