@@ -392,11 +392,11 @@ def test_a_rate_in_words_runs_like_its_short_unit() -> None:
 
 
 def test_warnings_come_in_file_order() -> None:
-    """A priority (line 5) and an overload (line 4) are said top to bottom, as problems are."""
+    """A priority (line 4) and an overload (line 5, worked out first) are said top to bottom."""
     text = (
         "name: s\nduration: 1h\nproducts: [{name: x, checkout_time: 1min}]\n"
-        "arrivals: {pattern: poisson, rate: 3/min}\n"
-        "segments: [{name: a, priority: 1}]\ncashiers: {count: 1}\n"
+        "segments: [{name: a, priority: 1}]\n"
+        "arrivals: {pattern: poisson, rate: 3/min}\ncashiers: {count: 1}\n"
     )
     lines = warnings(text)
     assert [line.split(":")[1] for line in lines] == ["4", "5"], lines
