@@ -327,7 +327,9 @@ def test_what_a_misspelt_key_causes_is_not_said_twice() -> None:
 
 
 def test_field_errors_and_rule_errors_of_different_parts_come_together() -> None:
-    """A bad value in one lane and a broken rule in another: both, in file order."""
+    """A bad value in one lane and a broken rule in another: both, in file order; and the rule of
+    lane b that its bad probability hid (a max below its count), which the probability does not
+    bear on. Lane b's own 'assist needs attendants' involves the bad assist: left out."""
     text = HEAD + (
         "lanes:\n"
         "  - {name: a, count: 0}\n"
@@ -336,6 +338,7 @@ def test_field_errors_and_rule_errors_of_different_parts_come_together() -> None
     )
     assert problems(text) == [
         "s.yaml:6:22: lanes.0.count: must be at least 1",
+        "s.yaml:7:40: lanes.1.scaling.max: must not be below count",
         "s.yaml:7:78: lanes.1.assist.probability: must be at most 1",
         "s.yaml:8:33: lanes.2.assist: needs attendants (at least 1) to give the help",
     ]
@@ -400,3 +403,29 @@ def test_warnings_come_in_file_order() -> None:
     )
     lines = warnings(text)
     assert [line.split(":")[1] for line in lines] == ["4", "5"], lines
+
+
+def test_a_bad_value_does_not_hide_the_rules_across_the_scenario() -> None:
+    """A rate that cannot be read, a product and a lane named twice, a prefer of no lane and a
+    warm-up past closing: every one at once (pydantic checks no rule of a model whose values
+    are not all valid; the loader checks again with a stand-in for each bad value)."""
+    text = (
+        "name: s\nduration: 1h\nwarmup: 2h\n"
+        "products: [{name: x, checkout_time: 5s}, {name: x, checkout_time: 5s}]\n"
+        "arrivals: {pattern: poisson, rate: fast}\n"
+        "segments: [{name: r, prefer: [nope]}]\n"
+        "lanes: [{name: a, count: 1}, {name: a, count: 2}]\n"
+    )
+    assert [line.split(": ")[1] for line in problems(text)] == [
+        "warmup",
+        "products.1.name",
+        "arrivals.rate",
+        "segments.0.prefer.0",
+        "lanes.1.name",
+    ]
+    # A bad value set on the command line: the file's own problems are still said.
+    found = problems(text.replace("rate: fast", "rate: 1/min"), ("lanes.0.count=0",))
+    assert found[-1] == "--set lanes.0.count=0: lanes.0.count: must be at least 1"
+    assert [line.split(": ")[1] for line in found[:-1]] == [
+        "warmup", "products.1.name", "segments.0.prefer.0", "lanes.1.name"
+    ]  # fmt: skip

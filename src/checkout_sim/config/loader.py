@@ -580,6 +580,7 @@ class _Found:
     message: str
     unknown: bool  # an unknown key
     hint: str | None  # for an unknown key: the key at its place it may have been meant as
+    value: bool = False  # a bad value (not an unknown key, not a rule across keys)
 
 
 def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
@@ -600,37 +601,93 @@ def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
             mark = _nearest(marks.values, path)
         # The key itself, when the path reached it (not cut short at a value that is no mapping).
         unknown = detail["type"] == "extra_forbidden" and path[-1:] == tuple(detail["loc"][-1:])
-        found.append(_Found(path, tuple(involved), mark, message, unknown, hint))
+        value = detail["type"] not in (RULE_ERROR, "extra_forbidden")
+        found.append(_Found(path, tuple(involved), mark, message, unknown, hint, value))
     return found
 
 
 def _problems(error: ValidationError, data: Any, origins: _Origins) -> list[Problem]:
-    """Every problem pydantic found, and those it could not reach past an unknown key.
+    """Every problem pydantic found, and those it could not reach past an unknown key or a bad value.
 
     pydantic checks a model's rules across keys only when its keys are all valid, so an
-    unknown key would hide every such rule in the models around it. The data is checked
-    again without the unknown keys; of what that finds, a problem that involves the key
-    an unknown one was probably meant as (``durration`` for ``duration``) is left out.
+    unknown key or one bad value would hide every such rule in the models around it. The
+    data is checked again without the unknown keys and with each bad value left out (or,
+    where it is required, replaced by a stand-in that passes); of what that finds, a
+    problem that involves a key left out or stood in for, or the key an unknown one was
+    probably meant as (``durration`` for ``duration``), is left out.
     """
     found = _found(error, data, origins.document)
     unknown = [item for item in found if item.unknown]
-    if unknown:
+    bad = [item for item in found if item.value and item.path]
+    # With as many problems as are shown already, what the second check finds would not be
+    # shown (and each stand-in is a few checks of the whole scenario).
+    if (unknown or bad) and len(found) < MAX_PROBLEMS:
         trimmed = copy.deepcopy(data)
         for item in unknown:
             parent = _value_at(trimmed, item.path[:-1])
             if isinstance(parent, dict):
                 parent.pop(item.path[-1], None)
-        meant = [(*item.path[:-1], item.hint) for item in unknown if item.hint is not None]
+        suspects = [(*item.path[:-1], item.hint) for item in unknown if item.hint is not None]
+        suspects += [item.path for item in bad if _stand_in(trimmed, item.path)]
         try:
             Scenario.model_validate(trimmed)
         except ValidationError as again:
             found += [
                 item
                 for item in _found(again, trimmed, origins.document)
-                if not any(_related(key, suspect) for key in (item.path, *item.involved) for suspect in meant)
+                if not any(_related(key, other) for key in (item.path, *item.involved) for other in suspects)
             ]
     problems = (origins.problem(item.mark, item.path, item.message, involved=item.involved) for item in found)
     return list(dict.fromkeys(problems))  # each once (the second check finds the first's again), in order
+
+
+_LEFT_OUT: Any = object()
+#: What a bad value is tried as, in turn, so the rules around it can still be checked: left
+#: out (a key with a default), then a value of each kind a scenario holds.
+_STAND_INS: tuple[Any, ...] = (_LEFT_OUT, 1, 1.0, "1s", "1/s", "x", True, [], {})
+
+
+def _stand_in(data: Any, path: KeyPath) -> bool:
+    """Put in place of the bad value at ``path`` the first stand-in that passes there.
+
+    Found by validating the whole scenario with each in turn and asking whether any
+    problem is still at ``path``. False (and the value as it was) when none passes.
+    """
+    parent: Any = _value_at(data, path[:-1])
+    key = path[-1]
+    if isinstance(parent, dict):
+        old = parent.get(key, _LEFT_OUT)
+    elif isinstance(parent, list) and isinstance(key, int) and 0 <= key < len(parent):
+        old = parent[key]
+    else:
+        return False
+    before = _value_problems(data)
+    for candidate in _STAND_INS:
+        if candidate is _LEFT_OUT:
+            if not isinstance(parent, dict):
+                continue
+            parent.pop(key, None)
+        else:
+            parent[key] = copy.deepcopy(candidate)
+        after = _value_problems(data)
+        # It must pass where it stands and make no new problem elsewhere (leaving out lanes
+        # would make cashiers missing); rules it lets through are what the stand-in is for.
+        if not any(_related(other, path) for other in after) and after <= before:
+            return True
+    if old is _LEFT_OUT:
+        parent.pop(key, None)
+    else:
+        parent[key] = old
+    return False
+
+
+def _value_problems(data: Any) -> set[KeyPath]:
+    """Where the data has problems other than rules across keys."""
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as error:
+        return {_real_path(data, detail["loc"]) for detail in error.errors() if detail["type"] != RULE_ERROR}
+    return set()
 
 
 def _flag_problem(override: Override, key: str, message: str, warning: bool = False) -> Problem:

@@ -527,7 +527,7 @@ class Scenario(Model):
                     "duration",
                     f"about {expected:.3g} customers would arrive; the most a run takes is "
                     f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
-                    [f"arrivals.{key}" for key in ("pattern", "rate", "phases", "every", "size")],
+                    [f"arrivals.{key}" for key in ("pattern", "rate", "phases", "every", "size", "limit")],
                 )
             )
         raise_rules("Scenario", problems)
@@ -536,7 +536,11 @@ class Scenario(Model):
     def _check_tills(self) -> list[PydanticCustomError]:
         """``cashiers`` (with ``queue``) or ``lanes``, not both; and lanes every customer can use."""
         if self.lanes is None:
-            return [] if self.cashiers is not None else [rule_error("cashiers", "required key is missing")]
+            return (
+                []
+                if self.cashiers is not None
+                else [rule_error("cashiers", "required key is missing", ["lanes"])]
+            )
         problems = []
         if self.cashiers is not None:
             problems.append(
