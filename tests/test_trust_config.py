@@ -429,3 +429,10 @@ def test_a_bad_value_does_not_hide_the_rules_across_the_scenario() -> None:
     assert [line.split(": ")[1] for line in found[:-1]] == [
         "warmup", "products.1.name", "segments.0.prefer.0", "lanes.1.name"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "said"), [("null", "null"), ("true", "true"), ("false", "false")])
+def test_a_yaml_word_is_said_as_written(value: str, said: str) -> None:
+    """`--set clock=null` said 'unknown value None': Python's words, not the user's."""
+    (line,) = problems(HEAD + "cashiers: {count: 1}\n", (f"clock={value}",))
+    assert line == f"--set clock={value}: clock: unknown value {said}; expected virtual or realtime"

@@ -126,8 +126,11 @@ def shown(value: object) -> str:
     """A user's value as a message repeats it: quoted, escaped and cut short.
 
     ``repr`` escapes CR, LF and every other control character, so no value can break
-    a message over lines; a long value is cut to :data:`SHOWN_CHARACTERS`.
+    a message over lines; a long value is cut to :data:`SHOWN_CHARACTERS`. YAML's own
+    words stand for what it read them as: ``null``, ``true``, ``false`` (not Python's).
     """
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
     text = repr(value)
     return text if len(text) <= SHOWN_CHARACTERS else text[: SHOWN_CHARACTERS - 3] + "..."
 
