@@ -17,6 +17,24 @@ from checkout_sim import Scenario
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 
+#: Two lane groups, each fed only by its own segment: M/M/2 and M/M/1 at utilisation 2/3,
+#: each with a closed form (the batch-means and theory tests of lane groups).
+TWO_GROUPS = """
+name: two groups
+seed: 3
+duration: 100h
+warmup: 5h
+products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
+segments:
+  - {name: big, share: 2}
+  - {name: small, share: 1}
+arrivals: {pattern: poisson, rate: 2/min}
+lanes:
+  - {name: tills, count: 2, segments: [big]}
+  - {name: express, count: 1, segments: [small]}
+"""
+
+
 MINIMAL: dict[str, Any] = {
     "name": "test-shop",
     "seed": 1,

@@ -14,7 +14,7 @@ from checkout_sim import Summary, load_scenario, parse_scenario, replicate, run
 from checkout_sim.analysis.display import format_theory
 from checkout_sim.analysis.theory import birth_death, erlang_c, mg1_wait, mmc_wait, predict
 from checkout_sim.cli import main
-from conftest import SCENARIOS
+from conftest import SCENARIOS, TWO_GROUPS
 
 BANK = str(SCENARIOS / "bank.yaml")
 
@@ -163,20 +163,6 @@ def test_predictions_explain_what_is_not_textbook(overrides: list[str], reason: 
 
 # --- one run's batch means for lane groups (issue 19, item 6) ---------------------------
 
-TWO_GROUPS = """
-name: two groups
-seed: 3
-duration: 100h
-warmup: 5h
-products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
-segments:
-  - {name: big, share: 2}
-  - {name: small, share: 1}
-arrivals: {pattern: poisson, rate: 2/min}
-lanes:
-  - {name: tills, count: 2, segments: [big]}
-  - {name: express, count: 1, segments: [small]}
-"""
 
 #: A theory row: figure, simulated ± half-width, theory, difference, verdict.
 _ROW = re.compile(r"^  (\S+)\s+([\d.]+)s? ± ([\d.]+)s?\s+([\d.]+)s?\s+[+-][\d.]+%\s+(.+)$", re.MULTILINE)

@@ -13,7 +13,7 @@ from checkout_sim.analysis.batch_means import FEWEST_BATCHES, batch_means
 from checkout_sim.analysis.theory import predict
 from checkout_sim.cli import main
 from checkout_sim.observe.batches import Batches, Group
-from conftest import SCENARIOS
+from conftest import SCENARIOS, TWO_GROUPS
 from logcheck import check
 
 SHOP = """
@@ -158,28 +158,12 @@ def test_the_shipped_bank_lands_within_its_one_run_intervals(capfd: pytest.Captu
     assert "note:" not in err  # drain: true, but the batches end at the duration: no drain tail in them
 
 
-TWO_GROUPS = """
-name: two groups
-seed: 4
-duration: 10h
-warmup: 1h
-products: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]
-segments:
-  - {name: big, share: 2}
-  - {name: small, share: 1}
-arrivals: {pattern: poisson, rate: 2/min}
-lanes:
-  - {name: tills, count: 2, segments: [big]}
-  - {name: express, count: 1, segments: [small]}
-"""
-
-
 def test_each_lane_group_gets_its_own_batch_figures_from_its_checkouts() -> None:
     """Per batch, each group's waits (by arrival) and busy till time (split at the boundaries)
     equal what the log's checkouts of that group's customers give, and its utilisation is that
     busy time over its fixed tills' open time. Those who came during the warm-up are in no group's
     figures (their segment is no longer known), only in the shop's busy time."""
-    scenario = parse_scenario(TWO_GROUPS)
+    scenario = parse_scenario(TWO_GROUPS, overrides=["seed=4", "duration=10h", "warmup=1h"])
     buffer = io.BytesIO()
     batches = run(scenario, log=buffer, batch_means=True).batches
     assert batches is not None
