@@ -37,18 +37,19 @@ def _weekly(*changes: str) -> dict[str, list[float]]:
 def _difference(one: list[float], other: list[float]) -> tuple[float, float]:
     """The difference of two means and its 99 % half-width (Welch, independent runs)."""
     spread = math.sqrt(statistics.variance(one) / len(one) + statistics.variance(other) / len(other))
-    return statistics.fmean(one) - statistics.fmean(other), t_quantile(
-        0.995, len(one) + len(other) - 2
-    ) * spread
+    half = t_quantile(0.995, len(one) + len(other) - 2) * spread
+    return statistics.fmean(one) - statistics.fmean(other), half
 
 
 @pytest.mark.slow
 def test_a_shared_line_compared_like_with_like() -> None:
-    """Alone, the shared line loses more weekly shoppers; with the same room, it waits less on the same staff."""
+    """Alone, the shared line loses more weekly shoppers; with the same room, it waits less
+    on the same staff."""
     per_till = _weekly()
     alone = _weekly("lanes.0.line=shared")
     same_room = _weekly("lanes.0.line=shared", "lanes.0.queue.capacity=24")
-    assert load_scenario(SCENARIOS / "hypermarket.yaml").lanes[0].queue.capacity == 4  # type: ignore[index]
+    shipped = load_scenario(SCENARIOS / "hypermarket.yaml").lanes
+    assert shipped is not None and shipped[0].queue.capacity == 4 and shipped[0].line == "per_till"
     lost, half = _difference(alone["lost"], per_till["lost"])
     assert lost - half > 0, (lost, half)  # fewer wait only because more leave
     wait, half = _difference(same_room["wait"], per_till["wait"])
