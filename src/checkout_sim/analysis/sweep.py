@@ -89,9 +89,7 @@ class SweepInterrupted(Exception):
         """
         if self.plan is None or not self.finished:
             return None
-        runs: dict[int, list[Summary]] = {}
-        for variant, _, summary in self.finished:
-            runs.setdefault(variant.number, []).append(summary)
+        runs = self._runs()
         complete = len(self.finished) == self.total
         shown = [(variant, runs[variant.number]) for variant in self.plan.grid if variant.number in runs]
         return self.plan.result(shown, judge=complete)
@@ -100,14 +98,19 @@ class SweepInterrupted(Exception):
         """Each variant with fewer finished runs than asked for, and how many it has, in grid order."""
         if self.plan is None:
             return []
-        counts: dict[int, int] = {}
-        for variant, _, _ in self.finished:
-            counts[variant.number] = counts.get(variant.number, 0) + 1
+        runs = self._runs()
         return [
-            (variant, counts.get(variant.number, 0))
+            (variant, len(runs.get(variant.number, ())))
             for variant in self.plan.grid
-            if counts.get(variant.number, 0) < self.plan.replications
+            if len(runs.get(variant.number, ())) < self.plan.replications
         ]
+
+    def _runs(self) -> dict[int, list[Summary]]:
+        """The finished runs' summaries by variant number."""
+        runs: dict[int, list[Summary]] = {}
+        for variant, _, summary in self.finished:
+            runs.setdefault(variant.number, []).append(summary)
+        return runs
 
 
 @dataclass(frozen=True)
