@@ -241,6 +241,52 @@ OWN_SERVICE = 60.0
 OWN_LAMBDA = 0.9 * OWN_TILLS / OWN_SERVICE
 
 
+def simpy_store_own_lines(customers: int, seed: int) -> tuple[int, float]:
+    """SimPy, the lean way: a Store per till with one cashier process taking from it, each
+    arrival put into the till with the fewest people (waiting plus in service; ties at
+    random). Case 5's main peer. Returns (served, mean wait)."""
+    import simpy
+
+    env = simpy.Environment()
+    rng = random.Random(seed)
+    lines = [simpy.Store(env) for _ in range(OWN_TILLS)]
+    busy = [0] * OWN_TILLS
+    served = 0
+    total_wait = 0.0
+
+    def cashier(index: int) -> Any:
+        nonlocal served, total_wait
+        line = lines[index]
+        while True:
+            arrival, service = yield line.get()
+            busy[index] = 1
+            total_wait += env.now - arrival
+            yield env.timeout(service)
+            busy[index] = 0
+            served += 1
+
+    def producer() -> Any:
+        # Draws in the Resource formulation's order (gap, service, next gap, then the pick),
+        # so that both see the very same customers and picks.
+        gap = rng.expovariate(OWN_LAMBDA)
+        for number in range(customers):
+            yield env.timeout(gap)
+            service = rng.expovariate(1 / OWN_SERVICE)
+            if number + 1 < customers:
+                gap = rng.expovariate(OWN_LAMBDA)
+            people = [len(line.items) + busy[index] for index, line in enumerate(lines)]
+            fewest = min(people)
+            shortest = [index for index, count in enumerate(people) if count == fewest]
+            chosen = shortest[0] if len(shortest) == 1 else rng.choice(shortest)
+            lines[chosen].put((env.now, service))
+
+    for index in range(OWN_TILLS):
+        env.process(cashier(index))
+    env.process(producer())
+    env.run()
+    return served, total_wait / served
+
+
 def simpy_own_lines(customers: int, seed: int) -> tuple[int, float]:
     """SimPy: six Resources of one till each, a process per customer joining the one with the
     fewest people (waiting and served; ties at random). Returns (served, mean wait)."""

@@ -12,7 +12,7 @@ memory (max RSS of a fresh process) for N and 10 N customers. Case 4: three lane
 customer joins the group with the fewest people ahead per till and leaves when patience
 runs out, against the same model in SimPy. Case 5: six tills each with its own line,
 every arrival joining the line with the fewest people (ties at random), at utilisation
-0.9, against SimPy (six one-till Resources) and Ciw (``LoadBalancing``, its
+0.9, against SimPy (a Store per till, its main peer; six one-till Resources) and Ciw (``LoadBalancing``, its
 join-the-shortest-queue that counts those in service). Each timing is the best
 of ``--repeat`` runs, taken in turns (one run of each per round); all runs of a
 case happen in this one process run.
@@ -49,6 +49,7 @@ from peers import (
     simpy_lanes,
     simpy_own_lines,
     simpy_store,
+    simpy_store_own_lines,
 )
 
 from checkout_sim import Scenario, parse_scenario, run
@@ -232,6 +233,7 @@ def main() -> int:
         best_rates(
             {
                 "checkout-sim (line: per_till, no event log)": lambda: ours_own_lines(n, 1),
+                "SimPy: a Store per till, one cashier process each": lambda: simpy_store_own_lines(n, 1),
                 "SimPy: six one-till Resources, a process per customer": lambda: simpy_own_lines(n, 1),
                 "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes": lambda: ciw_own_lines(
                     n, 1

@@ -27,6 +27,7 @@ CASES = {
     ],
     "Case 5: six tills, a line at each, every arrival joins the shortest (utilisation 0.9)": [
         "checkout-sim (line: per_till, no event log)",
+        "SimPy: a Store per till, one cashier process each",
         "SimPy: six one-till Resources, a process per customer",
         "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes",
     ],
@@ -133,13 +134,26 @@ def test_the_own_lines_peers_model_the_same_shop() -> None:
     random choice (six M/M/1 queues); the three streams differ, so the waits are compared
     with each other loosely (within 25 % over 20,000 customers at utilisation 0.9).
     """
-    from peers import OWN_LAMBDA, OWN_SERVICE, OWN_TILLS, ciw_own_lines, simpy_own_lines
+    from peers import (
+        OWN_LAMBDA,
+        OWN_SERVICE,
+        OWN_TILLS,
+        ciw_own_lines,
+        simpy_own_lines,
+        simpy_store_own_lines,
+    )
     from run import ours_own_lines
 
     from checkout_sim.analysis.theory import mg1_wait, mmc_wait
 
     waits = {}
-    for name, model in (("ours", ours_own_lines), ("simpy", simpy_own_lines), ("ciw", ciw_own_lines)):
+    models = {
+        "ours": ours_own_lines,
+        "simpy": simpy_own_lines,
+        "simpy store": simpy_store_own_lines,
+        "ciw": ciw_own_lines,
+    }
+    for name, model in models.items():
         served, waits[name] = model(20_000, 1)
         assert served == 20_000, name
     pooled = mmc_wait(OWN_LAMBDA, 1 / OWN_SERVICE, OWN_TILLS)
@@ -148,3 +162,5 @@ def test_the_own_lines_peers_model_the_same_shop() -> None:
         assert pooled < wait < scattered, (name, wait, pooled, scattered)
     assert waits["ours"] == pytest.approx(waits["simpy"], rel=0.25)
     assert waits["ours"] == pytest.approx(waits["ciw"], rel=0.25)
+    # The Store formulation draws exactly as the Resource one does: the very same customers.
+    assert waits["simpy store"] == pytest.approx(waits["simpy"], rel=1e-9)
