@@ -157,7 +157,10 @@ def release_source(ref: str, into: Path) -> Path:
     with archive.open("wb") as out:
         subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], stdout=out, check=True)
     with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            tar.extractall(into, filter="data")
+        else:  # our own git's archive of our own source
+            tar.extractall(into)
     return into / "src"
 
 
