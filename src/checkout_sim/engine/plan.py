@@ -14,17 +14,7 @@ from dataclasses import dataclass
 from ..config.distributions import Distribution
 from ..config.scenario import Scenario, expected_time
 
-__all__ = [
-    "WEIGHING",
-    "GroupPlan",
-    "JockeyPlan",
-    "Plan",
-    "ScalingPlan",
-    "compile_plan",
-]
-
-#: The ways of picking a line that weigh what is ahead in it (see :mod:`.routing`).
-WEIGHING = frozenset({"fewest_items", "least_work"})
+__all__ = ["GroupPlan", "JockeyPlan", "Plan", "ScalingPlan", "compile_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +88,6 @@ class Plan:
     product_means: tuple[float, ...] = ()
     #: Some group has a line at each till: arrivals say which till's line they joined.
     per_till: bool = False
-    #: Some segment picks by the items or the work ahead: lines keep running totals of both.
-    weighs: bool = False
 
 
 def compile_plan(scenario: Scenario) -> Plan:
@@ -162,5 +150,4 @@ def compile_plan(scenario: Scenario) -> Plan:
         jockey=tuple(jockey),
         product_means=tuple(expected_time(product.checkout_time) for product in scenario.products),
         per_till=any(group.per_till for group in groups),
-        weighs=any(choice in WEIGHING for choice in choices),
     )
