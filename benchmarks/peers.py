@@ -11,8 +11,6 @@ import random
 from collections.abc import Callable
 from typing import IO, Any
 
-import orjson
-
 LAMBDA = 2.7 / 60
 MU = 1 / 60
 CASHIERS = 3
@@ -28,7 +26,10 @@ def simpy_store(customers: int, seed: int, log: IO[bytes] | None = None) -> tupl
     served = 0
     total_wait = 0.0
     write = log.write if log is not None else None
-    dumps = orjson.dumps
+    if write:  # imported only to log, so that a process running the peer without a log loads SimPy alone
+        import orjson
+
+        dumps = orjson.dumps
 
     def producer() -> Any:
         for number in range(1, customers + 1):
