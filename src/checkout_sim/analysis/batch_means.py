@@ -23,7 +23,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..observe.batches import Batches, Group, Sums, merged, series
+from ..observe.batches import Batches, Group, Sums, series
 from ..observe.summary import figure_range
 from .confidence import Interval, cut_interval, t_quantile
 
@@ -64,14 +64,15 @@ def batch_means(
     ``groups``: the lane groups fed only by their own segments, by name, whose figures
     (``lane_wait_mean[name]``, ``lane_utilisation[name]``) get intervals too.
     """
-    sums, width, segments = batches.sums(), batches.width, batches.segments
+    segments = batches.segments
     while True:
+        sums = batches.sums()
         found = series(sums, segments, groups)
         correlation = max((_lag1(values) for values in found.values()), default=0.0)
         threshold = _Z / math.sqrt(len(sums))
         if correlation <= threshold or len(sums) // 2 < FEWEST_BATCHES:
             break
-        sums, width = merged(sums), width * 2
+        batches = batches.merged()
     whole = Sums.empty(len(segments))
     for batch in sums:
         whole.add(batch)
@@ -84,7 +85,7 @@ def batch_means(
             continue
         half = t * statistics.stdev(values) / math.sqrt(len(values))
         intervals[name] = cut_interval(centre, half, *figure_range(name))
-    return BatchMeans(len(sums), width, batches.start, correlation, threshold, intervals)
+    return BatchMeans(len(sums), batches.width, batches.start, correlation, threshold, intervals)
 
 
 def _lag1(values: Sequence[float]) -> float:

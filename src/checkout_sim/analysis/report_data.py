@@ -2,11 +2,13 @@
 
 A run's length is unknown until it ends, so its time series live in at most
 :data:`TIME_BINS` bins that start a millisecond wide and double (neighbours merged)
-whenever the run outgrows them; each bin keeps the fewest and most people waiting, the
-time-weighted means of the waiting, busy and open counts, the longest and total wait
-of those who reached a till, and the customers lost in it. Waits also go into a
-histogram whose bins double the same way, and into a fixed-size sample (reservoir
-sampling with a fixed seed, so the same log gives the same page) for the scatter plot.
+whenever the run outgrows them (a :class:`~checkout_sim.observe.bins.Doubling`: time
+bins as the batch means use, widening as needed); each bin keeps the fewest and most
+people waiting, the time-weighted means of the waiting, busy and open counts, the
+longest and total wait of those who reached a till, and the customers lost in it.
+Waits also go into a histogram whose bins double the same way (the same component,
+over waits instead of time), and into a fixed-size sample (reservoir sampling with a
+fixed seed, so the same log gives the same page) for the scatter plot.
 The summaries of every run (``run_finished``) are kept as a few numbers each, for the
 figures across replications. Nothing is kept per customer except who is at a till
 (at most one per lane), so a customer sent home from a till is not counted as waiting.
@@ -19,6 +21,8 @@ import random
 from array import array
 from collections.abc import Callable
 from typing import Any
+
+from ..observe.bins import COUNT, LEAST, MOST, SUM, Doubling, Rule
 
 __all__ = ["ACROSS_RUNS", "TIME_BINS", "LogFault", "RunDigest"]
 
@@ -62,80 +66,71 @@ class LogFault(ValueError):
     """An event that contradicts the ones before it (time going back)."""
 
 
-class _Bins:
-    """Per-bin columns over [0, TIME_BINS × width), merged pairwise when time runs past the end."""
+#: The time series' columns, and how two neighbouring bins merge when the bins widen.
+_SERIES: dict[str, Rule] = {
+    "waiting_min": LEAST,
+    "waiting_max": MOST,
+    "waiting_area": SUM,
+    "busy_area": SUM,
+    "lanes_area": SUM,
+    "wait_max": MOST,
+    "wait_sum": SUM,
+    "served": COUNT,
+    "balked": COUNT,
+    "reneged": COUNT,
+    "unserved": COUNT,
+}
 
-    __slots__ = (
-        "balked",
-        "busy_area",
-        "lanes_area",
-        "reneged",
-        "served",
-        "unserved",
-        "wait_max",
-        "wait_sum",
-        "waiting_area",
-        "waiting_max",
-        "waiting_min",
-        "width",
-    )
+
+class _Series:
+    """The plotted run's time series: a column per figure over :data:`TIME_BINS` doubling bins.
+
+    The bins are a :class:`~checkout_sim.observe.bins.Doubling` from time 0 (which
+    splits time at the bins' bounds and merges neighbours when the run outgrows them);
+    the columns are its own lists, named here for the page.
+    """
+
+    __slots__ = (*_SERIES, "timeline")
+
+    waiting_min: list[float]
+    waiting_max: list[float]
+    waiting_area: list[float]
+    busy_area: list[float]
+    lanes_area: list[float]
+    wait_max: list[float]
+    wait_sum: list[float]
+    served: list[int]
+    balked: list[int]
+    reneged: list[int]
+    unserved: list[int]
 
     def __init__(self) -> None:
-        self.width = _FIRST_WIDTH
-        self.waiting_min = [math.inf] * TIME_BINS
-        self.waiting_max = [-math.inf] * TIME_BINS
-        self.waiting_area = [0.0] * TIME_BINS
-        self.busy_area = [0.0] * TIME_BINS
-        self.lanes_area = [0.0] * TIME_BINS
-        self.wait_max = [-math.inf] * TIME_BINS
-        self.wait_sum = [0.0] * TIME_BINS
-        self.served = [0] * TIME_BINS
-        self.balked = [0] * TIME_BINS
-        self.reneged = [0] * TIME_BINS
-        self.unserved = [0] * TIME_BINS
+        self.timeline = Doubling(0.0, _FIRST_WIDTH, TIME_BINS, _SERIES)
+        for name, column in self.timeline.bins.columns.items():
+            setattr(self, name, column)
 
-    def double(self) -> None:
-        """Halve the resolution: bins 2k and 2k+1 become bin k; the upper half starts empty."""
-        half = TIME_BINS // 2
-        for name, pair, empty in _MERGES:
-            column = getattr(self, name)
-            merged = list(map(pair, column[0::2], column[1::2]))
-            setattr(self, name, merged + [empty] * half)
-        self.width *= 2
-
-
-_MERGES: tuple[tuple[str, Callable[[Any, Any], Any], float], ...] = (
-    ("waiting_min", min, math.inf),
-    ("waiting_max", max, -math.inf),
-    ("waiting_area", float.__add__, 0.0),
-    ("busy_area", float.__add__, 0.0),
-    ("lanes_area", float.__add__, 0.0),
-    ("wait_max", max, -math.inf),
-    ("wait_sum", float.__add__, 0.0),
-    ("served", int.__add__, 0),
-    ("balked", int.__add__, 0),
-    ("reneged", int.__add__, 0),
-    ("unserved", int.__add__, 0),
-)
+    @property
+    def width(self) -> float:
+        """Each bin's length in seconds (it doubles as the run goes on)."""
+        return self.timeline.bins.width
 
 
 class _Histogram:
     """Counts of waits in equal bins from 0 whose width doubles when a longer wait comes in."""
 
-    __slots__ = ("counts", "width")
+    __slots__ = ("_bins", "counts")
 
     def __init__(self) -> None:
-        self.width = _FIRST_WIDTH
-        self.counts = [0] * _HISTOGRAM_BINS
+        self._bins = Doubling(0.0, _FIRST_WIDTH, _HISTOGRAM_BINS, {"counts": COUNT})
+        self.counts: list[int] = self._bins.bins.columns["counts"]
 
     def add(self, wait: float) -> None:
-        scaled = wait / self.width  # may be infinite for a huge wait until the bins widen
-        while scaled >= _HISTOGRAM_BINS:
-            counts = self.counts
-            self.counts = list(map(int.__add__, counts[0::2], counts[1::2])) + [0] * (_HISTOGRAM_BINS // 2)
-            self.width *= 2
-            scaled = wait / self.width
-        self.counts[int(scaled)] += 1
+        self.counts[self._bins.locate(wait)] += 1
+
+    @property
+    def width(self) -> float:
+        """Each bin's width in seconds of wait."""
+        return self._bins.bins.width
 
 
 class _Sample:
@@ -195,7 +190,7 @@ class RunDigest:
     Every ``run_finished`` of the log counts as one run for the figures across runs.
     """
 
-    bins: _Bins
+    bins: _Series
     histogram: _Histogram
     sample: _Sample
     _since: float
@@ -268,7 +263,7 @@ class RunDigest:
 
     def _clear(self) -> None:
         """Empty series and counts for the plotted run."""
-        self.bins = _Bins()
+        self.bins = _Series()
         self.histogram = _Histogram()
         self.sample = _Sample()
         self._since = 0.0
@@ -302,27 +297,24 @@ class RunDigest:
         since = self._since
         if t < since:
             raise LogFault(f"{kind}: t goes back in time ({t!r} after {since!r})")
-        while since < t:
-            bins, index = self.bins, self._bin
-            stop = min(t, self._end)
-            span = stop - since
-            bins.waiting_area[index] += self._waiting * span
-            bins.busy_area[index] += self._busy * span
-            bins.lanes_area[index] += self._lanes * span
-            bins.waiting_min[index] = min(bins.waiting_min[index], self._waiting)
-            bins.waiting_max[index] = max(bins.waiting_max[index], self._waiting)
-            since = stop
-            if since >= self._end:
-                self._move_to(since)
+        bins, waiting, busy, lanes = self.bins, self._waiting, self._busy, self._lanes
+        for index, span in bins.timeline.overlaps(since, t):
+            bins.waiting_area[index] += waiting * span
+            bins.busy_area[index] += busy * span
+            bins.lanes_area[index] += lanes * span
+            bins.waiting_min[index] = min(bins.waiting_min[index], waiting)
+            bins.waiting_max[index] = max(bins.waiting_max[index], waiting)
         self._since = t
+        self._move_to(t)
 
     def _move_to(self, t: float) -> None:
-        """Make the current bin the one holding time ``t``, doubling the widths as needed."""
-        bins = self.bins
-        while t >= TIME_BINS * bins.width and TIME_BINS * bins.width < math.inf:
-            bins.double()
-        self._bin = min(int(t / bins.width), TIME_BINS - 1)
-        self._end = (self._bin + 1) * bins.width
+        """Make the current bin the one holding time ``t`` (the bins widen first as needed).
+
+        Its number and end are kept at hand: most events fall in the current bin, and
+        :meth:`add` adds to it directly until time passes its end."""
+        timeline = self.bins.timeline
+        self._bin = timeline.locate(t)
+        self._end = timeline.upper(self._bin)
 
     def _started(self, event: dict[str, Any]) -> None:
         wait = event["wait"]

@@ -7,9 +7,11 @@ Student-t interval from them, provided the batch figures are not correlated with
 their neighbours (Law, *Simulation Modeling and Analysis*, 5th ed., §9.5.3).
 
 Customers belong to the batch in which they arrived; busy and open till time is
-split at the batch boundaries. A run starts with :data:`FIRST_BATCHES`; the intervals
-are built in :mod:`checkout_sim.analysis.batch_means`, which merges neighbours while
-they are correlated.
+split at the batch boundaries. The stretches are time bins (:class:`~.bins.Bins`, as are the
+report's series and, next, the figures per interval); this module says what each
+batch counts. A run starts with :data:`FIRST_BATCHES`; the intervals are built in
+:mod:`checkout_sim.analysis.batch_means`, which merges neighbours while they are
+correlated.
 
 Each segment's served customers, waits and busy till time are kept apart too, so that
 a lane group whose customers are exactly some segments' (a :class:`Group`, the groups
@@ -20,10 +22,12 @@ utilisation (its segments' busy time over its fixed tills' open time).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["FIRST_BATCHES", "Batches", "Group", "Sums", "merged", "series"]
+from .bins import SUM, Bins, Rule
+
+__all__ = ["FIRST_BATCHES", "Batches", "Group", "Sums", "series"]
 
 #: How many batches a run is cut into at first.
 FIRST_BATCHES = 20
@@ -107,75 +111,102 @@ class Sums:
         return found
 
 
+#: What each batch counts for the whole shop, and how (every column is added when batches merge).
+_SHOP = {
+    "served": SUM,
+    "waits": SUM,
+    "waited": SUM,
+    "balked": SUM,
+    "reneged": SUM,
+    "unserved": SUM,
+    "busy": SUM,
+    "open": SUM,
+}
+
+
+def _columns(segments: int) -> dict[str, Rule]:
+    """The shop's columns, then each segment's served, waits and busy time (``served[0]``, …)."""
+    columns = dict(_SHOP)
+    for name in _PER_SEGMENT:
+        columns |= {f"{name}[{index}]": SUM for index in range(segments)}
+    return columns
+
+
 class Batches:
     """Collects per-batch sums over [start, end) in ``count`` equal stretches of time.
 
-    A checkout's busy time goes to the whole shop and to its customer's segment; one of
-    someone who came during the warm-up (whose segment is no longer known, an index past
-    the segments) counts for the whole shop only.
+    The stretches are a :class:`~.bins.Bins` (which splits busy and open time at their
+    boundaries and leaves out what falls before the first or after the last); this
+    adds each customer and each till's time to the right columns. A checkout's busy time
+    goes to the whole shop and to its customer's segment; one of someone who came during
+    the warm-up (whose segment is no longer known, an index past the segments) counts
+    for the whole shop only.
     """
 
-    def __init__(self, start: float, end: float, segments: Sequence[str], count: int = FIRST_BATCHES) -> None:
-        self._start = start
-        self._width = (end - start) / count
-        self._count = count
-        self._segments = list(segments)
-        self._sums = [Sums.empty(len(segments), self._width) for _ in range(count)]
+    __slots__ = ("_bins", "_busy", "_segment_busy", "_segment_served", "_segment_waits", "_segments",
+                 "_served", "_waited", "_waits")  # fmt: skip
 
-    def _batch(self, when: float) -> Sums | None:
-        index = math.floor((when - self._start) / self._width)
-        return self._sums[index] if 0 <= index < self._count else None
+    def __init__(self, start: float, end: float, segments: Sequence[str], count: int = FIRST_BATCHES) -> None:
+        self._take(Bins(start, (end - start) / count, count, _columns(len(segments))), segments)
+
+    def _take(self, bins: Bins, segments: Sequence[str]) -> None:
+        """Keep ``bins`` and its columns at hand (the lists are the bins' own, changed in place)."""
+        self._bins = bins
+        self._segments = list(segments)
+        columns = bins.columns
+        self._served, self._waits, self._waited = columns["served"], columns["waits"], columns["waited"]
+        self._busy = columns["busy"]
+        self._segment_served, self._segment_waits, self._segment_busy = (
+            [columns[f"{name}[{index}]"] for index in range(len(segments))] for name in _PER_SEGMENT
+        )
 
     def served(self, segment: int, arrival: float, wait: float) -> None:
         """A customer who arrived at ``arrival`` reached a till after ``wait``."""
-        sums = self._batch(arrival)
-        if sums is not None and segment < len(self._segments):
-            sums.served += 1
-            sums.waits += wait
-            sums.waited += wait > 0
-            sums.segment_served[segment] += 1
-            sums.segment_waits[segment] += wait
+        index = self._bins.at(arrival)
+        if index is not None and segment < len(self._segments):
+            self._served[index] += 1
+            self._waits[index] += wait
+            self._waited[index] += wait > 0
+            self._segment_served[segment][index] += 1
+            self._segment_waits[segment][index] += wait
 
     def lost(self, segment: int, arrival: float, fate: str) -> None:
         """A customer who arrived at ``arrival`` balked, reneged or went unserved (``fate``)."""
-        sums = self._batch(arrival)
-        if sums is not None and segment < len(self._segments):
-            setattr(sums, fate, getattr(sums, fate) + 1)
+        if segment < len(self._segments):
+            self._bins.add(fate, arrival)
 
     def busy(self, start: float, end: float, segment: int | None = None) -> None:
         """A till was busy from ``start`` to ``end`` with a customer of ``segment`` (None: unknown)."""
-        if segment is not None and segment >= len(self._segments):
-            segment = None  # came during the warm-up: the shop's time, no segment's
-        for sums, overlap in self._overlaps(start, end):
-            sums.busy += overlap
-            if segment is not None:
-                sums.segment_busy[segment] += overlap
+        shop = self._busy
+        if segment is None or segment >= len(self._segments):  # none, or came during the warm-up
+            for index, overlap in self._bins.overlaps(start, end):
+                shop[index] += overlap
+            return
+        own = self._segment_busy[segment]
+        for index, overlap in self._bins.overlaps(start, end):
+            shop[index] += overlap
+            own[index] += overlap
 
     def open(self, start: float, end: float, lanes: int) -> None:
         """``lanes`` tills were open from ``start`` to ``end``."""
-        for sums, overlap in self._overlaps(start, end) if lanes else ():
-            sums.open += lanes * overlap
+        if lanes:
+            self._bins.spread("open", start, end, lanes)
 
-    def _overlaps(self, start: float, end: float) -> Iterator[tuple[Sums, float]]:
-        """Each batch that [start, end) overlaps, and by how much."""
-        origin, width = self._start, self._width
-        first = max(0, math.floor((start - origin) / width))
-        last = min(self._count - 1, math.floor((end - origin) / width))
-        for index in range(first, last + 1):
-            low = origin + index * width
-            overlap = min(end, low + width) - max(start, low)
-            if overlap > 0:
-                yield self._sums[index], overlap
+    def merged(self) -> Batches:
+        """These batches merged with their neighbours in pairs (see :meth:`.bins.Bins.merged`)."""
+        found = Batches.__new__(Batches)
+        found._take(self._bins.merged(), self._segments)
+        return found
 
     @property
     def start(self) -> float:
         """Where the first batch begins (the end of the warm-up)."""
-        return self._start
+        return self._bins.start
 
     @property
     def width(self) -> float:
         """The length of one batch, in simulated seconds."""
-        return self._width
+        return self._bins.width
 
     @property
     def segments(self) -> list[str]:
@@ -183,7 +214,30 @@ class Batches:
 
     def sums(self) -> list[Sums]:
         """What each batch saw, in time order."""
-        return list(self._sums)
+        columns = self._bins.columns
+        served, waits, waited, balked, reneged, unserved, busy, open_ = (columns[name] for name in _SHOP)
+        segment_served, segment_waits, segment_busy = (
+            self._segment_served,
+            self._segment_waits,
+            self._segment_busy,
+        )
+        return [
+            Sums(
+                served=served[index],
+                waits=waits[index],
+                waited=waited[index],
+                balked=balked[index],
+                reneged=reneged[index],
+                unserved=unserved[index],
+                busy=busy[index],
+                open=open_[index],
+                span=self._bins.width,
+                segment_served=[column[index] for column in segment_served],
+                segment_waits=[column[index] for column in segment_waits],
+                segment_busy=[column[index] for column in segment_busy],
+            )
+            for index in range(self._bins.count)
+        ]
 
 
 def series(
@@ -197,14 +251,3 @@ def series(
         if all(value is not None for value in values):
             found[name] = [value for value in values if value is not None]
     return found
-
-
-def merged(sums: Sequence[Sums]) -> list[Sums]:
-    """Neighbouring batches added in pairs (an odd last one is dropped with its partner missing)."""
-    merged = []
-    for index in range(0, len(sums) - 1, 2):
-        pair = Sums.empty(len(sums[0].segment_served))
-        pair.add(sums[index])
-        pair.add(sums[index + 1])
-        merged.append(pair)
-    return merged
