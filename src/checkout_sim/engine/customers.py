@@ -1,8 +1,14 @@
 """Customers: who arrives, and everything about them drawn the moment they arrive.
 
-Segment, basket, scan times, payment time and patience all come from one random
-stream owned by the arrivals, so two variants of a scenario that differ only in
-cashiers or queue rules see exactly the same customers (common random numbers).
+Segment, basket, scan times, payment time, help and patience all come from one random
+stream, drawn at the door in a fixed order, so two variants of a scenario that differ in
+anything downstream of the door (routing, line layout, till counts, scaling, choice
+rules, ``max_items``) see exactly the same customers (common random numbers).
+
+In a shop with several groups of tills, each group has its own payment time (and, at
+kiosks, its own need for help), so a customer's payment and help are drawn for *every*
+group as they arrive, whichever they will join: drawing only for the group joined would
+make each later customer's draws depend on where this one went.
 """
 
 from __future__ import annotations
@@ -37,9 +43,13 @@ class Customer:
     payment: float
     patience: float | None
     leave_timer: asyncio.TimerHandle | None = None
+    #: With several groups of tills: the payment time at each group and the help needed at
+    #: each (0: none), in the plan's group order, all drawn at arrival (None: one group,
+    #: whose payment is :attr:`payment` and whose help is :attr:`assist`).
+    at_groups: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     #: When the checkout began; set by the cashier, read only while the customer is at the till.
     start: float = field(init=False)
-    #: With lanes, at a group with attendants: how long an attendant helps (0: no help); drawn on joining.
+    #: At a group with attendants: how long an attendant helps (0: no help); set on joining.
     assist: float = field(init=False)
     #: With lanes: the line the customer is in (None: on the way from one line to another).
     place: Place | None = field(init=False)
@@ -77,25 +87,57 @@ class CustomerFactory:
         self._products = [product.checkout_time for product in scenario.products]
         self._scan_first = sampler(self._products[0], rng)
         self._product_pick = _picker([product.popularity for product in scenario.products])
-        # With lanes each group has its own payment time, drawn when the customer picks one.
-        self._payment = (
-            scenario.cashiers.payment_time if scenario.cashiers is not None else Constant(value=0.0)
-        )
-        self._fixed_payment: float | None = _fixed(self._payment)
+        groups = scenario.tills()
+        #: Each group's payment time, and its help (probability, time) where it has attendants.
+        self._payments = [group.payment_time for group in groups]
+        self._helps = [
+            (group.assist.probability, group.assist.time)
+            if group.attendants and group.assist is not None and group.assist.probability > 0
+            else None
+            for group in groups
+        ]
+        self._several = len(groups) > 1
+        fixed = [_fixed(payment) for payment in self._payments]
+        #: Every payment is a constant and nobody needs help: what is drawn per group, once.
+        self._fixed_draws: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+        if all(value is not None for value in fixed) and all(help is None for help in self._helps):
+            self._fixed_draws = (tuple(fixed), (0.0,) * len(groups))
+        self._fixed_payment: float | None = fixed[0] if not self._several and self._helps[0] is None else None
         # The commonest shape (one segment without patience, a fixed basket of one
-        # product, a fixed payment) draws nothing but scan times: its constants once.
-        only, count, payment = scenario.segments[0], self._fixed_counts[0], self._fixed_payment
+        # product, fixed payments, no help) draws nothing but scan times: its constants once.
+        only, count = scenario.segments[0], self._fixed_counts[0]
         self._plain: tuple[int, int, float] | None = None
         self._plain_scan = self._scan_first
         self._plain_products: tuple[int, ...] = ()
         one_kind = len(scenario.segments) == 1 and only.patience is None and self._product_pick is None
-        if one_kind and count is not None and payment is not None:
-            self._plain = (only.priority, count, payment)
+        if one_kind and count is not None and self._fixed_draws is not None:
+            self._plain = (only.priority, count, self._fixed_draws[0][0])
             # Then the stream draws scan times alone: exponential ones can be drawn ahead.
             first = self._products[0]
             if isinstance(first, Exponential):
                 self._plain_scan = exponential_draws(rng, 1.0 / first.mean)
             self._plain_products = (0,) * count
+
+    def _draw_at_groups(self) -> tuple[float, tuple[tuple[float, ...], tuple[float, ...]] | None]:
+        """The payment time (and help) at every group, in group order: payments first, then help.
+
+        With one group, its payment alone (its help, if any, is in the tuple's second part).
+        """
+        if self._fixed_draws is not None:
+            draws = self._fixed_draws
+            return draws[0][0], (draws if self._several else None)
+        rng = self._rng
+        payments = tuple(
+            payment.value if isinstance(payment, Constant) else payment.sample(rng)
+            for payment in self._payments
+        )
+        helps = tuple(
+            0.0 if help is None else (help[1].sample(rng) if rng.random() < help[0] else 0.0)
+            for help in self._helps
+        )
+        if not self._several and helps[0] == 0.0 and self._helps[0] is None:
+            return payments[0], None
+        return payments[0], (payments, helps)
 
     def make(self, customer_id: int, now: float) -> Customer:
         """The customer with this id, arriving now."""
@@ -103,7 +145,10 @@ class CustomerFactory:
             priority, size, paying = self._plain
             scan = self._plain_scan
             scans = [scan()] if size == 1 else [scan() for _ in range(size)]
-            return Customer(customer_id, 0, priority, now, self._plain_products, scans, paying, None)
+            customer = Customer(customer_id, 0, priority, now, self._plain_products, scans, paying, None)
+            if self._several:
+                customer.at_groups = self._fixed_draws
+            return customer
         rng = self._rng
         index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
         segment = self._segments[index]
@@ -118,7 +163,10 @@ class CustomerFactory:
             products = [_pick(self._product_pick, rng) for _ in range(count)]
             scans = [self._products[product].sample(rng) for product in products]
         payment = self._fixed_payment
+        at_groups = None
         if payment is None:
-            payment = self._payment.sample(rng)
+            payment, at_groups = self._draw_at_groups()
         patience = segment.patience.sample(rng) if segment.patience is not None else None
-        return Customer(customer_id, index, segment.priority, now, products, scans, payment, patience)
+        return Customer(
+            customer_id, index, segment.priority, now, products, scans, payment, patience, None, at_groups
+        )

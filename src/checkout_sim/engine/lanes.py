@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import heapq
-import random
 from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from ..config.distributions import sampler
 from ..config.scenario import MAX_WAITING
 from ..observe.tally import GroupTally, LineMeasure, Lines
 from .clock import pauser
@@ -118,9 +116,11 @@ class Place:
 class LaneGroup:
     """Identical tills, sharing one line or each with its own: consumers of ``asyncio.Queue`` lines."""
 
-    def __init__(self, context: Context, plan: GroupPlan, rng: random.Random | None = None) -> None:
+    def __init__(self, context: Context, plan: GroupPlan, index: int = 0) -> None:
         self.context = context
         self.plan = plan
+        #: The group's place in the plan: its payment and help among each customer's draws.
+        self.index = index
         #: The group's name in the log (``lane``); None in a scenario without lanes.
         self.name = plan.name
         self.max_items = plan.max_items
@@ -165,13 +165,6 @@ class LaneGroup:
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None
         self._attendants: list[asyncio.Task[None]] = []
-        self._rng = rng
-        self._payment: Callable[[], float] | None = None
-        self._assist_time: Callable[[], float] | None = None
-        if rng is not None and plan.payment is not None:
-            self._payment = sampler(plan.payment, rng)
-        if rng is not None and plan.assist_time is not None and plan.assist_probability > 0:
-            self._assist_time = sampler(plan.assist_time, rng)
 
     def _weigh(self) -> Callable[[Customer], tuple[int, int]] | None:
         """What this group's lines keep totals of: items and work, items alone, or nothing."""
@@ -206,19 +199,17 @@ class LaneGroup:
             customer.assist = 0.0
 
     def prepare(self, customer: Customer) -> None:
-        """The customer joins this group (lanes): its payment and help are drawn, its scans scaled."""
-        if self._payment is not None:
-            customer.payment = self._payment()
+        """The customer joins this group: their payment and help here (drawn at arrival for every
+        group, see :mod:`.customers`) are taken, their scans scaled to its pace. Nothing is drawn."""
+        at_groups = customer.at_groups
+        if at_groups is not None:
+            customer.payment = at_groups[0][self.index]
+            customer.assist = at_groups[1][self.index]
+        elif self.help is not None:
+            customer.assist = 0.0
         factor = self.plan.scan_factor
         if factor != 1.0:
             customer.scans = [scan * factor for scan in customer.scans]
-        if self._assist_time is not None:
-            assert self._rng is not None
-            customer.assist = (
-                self._assist_time() if self._rng.random() < self.plan.assist_probability else 0.0
-            )
-        elif self.help is not None:
-            customer.assist = 0.0
 
     def waiting(self) -> int:
         """How many are in the group's lines."""

@@ -86,9 +86,7 @@ class Shop:
             loop, plan, self._make_tally(loop.time), item_events=self._item_events
         )
         customers = random.Random(f"checkout-sim/{seed}/customers")
-        # With lanes, payment and help are drawn from the customers' stream as they join a group.
-        joining = customers if context.lanes else None
-        self.groups = [LaneGroup(context, group, joining) for group in plan.groups]
+        self.groups = [LaneGroup(context, group, index) for index, group in enumerate(plan.groups)]
         measures = [group.measure for group in self.groups]
         context.tally.line = measures[0] if len(measures) == 1 else Lines(measures)
         if self._stream is not None:
