@@ -282,7 +282,8 @@ def test_every_whole_process_command_does_its_case_s_work(tmp_path: Path) -> Non
 def test_whole_processes_are_timed_in_turn_with_consistent_figures() -> None:
     """A small run of benchmarks/processes.py: start-up rows, then each case asked for without the
     peers left out, every median between its min and max, each rate the customers over the
-    median wall time and each ratio the rates divided, and the targets from those rates."""
+    median wall time and each ratio the rates divided, and the targets from those rates (and
+    the same targets on CPU time)."""
     customers = 400
     result = subprocess.run(
         [
@@ -296,7 +297,7 @@ def test_whole_processes_are_timed_in_turn_with_consistent_figures() -> None:
         check=True,
         timeout=300,
     )
-    header, startup, *case_sections, targets = result.stdout.strip().split("\n\n")
+    header, startup, *case_sections, targets, cpu_targets = result.stdout.strip().split("\n\n")
     assert header.startswith(
         f"Whole processes, {customers:,} customers, median of 3 after 0 warm-up, in turn; "
     )
@@ -344,6 +345,12 @@ def test_whole_processes_are_timed_in_turn_with_consistent_figures() -> None:
             slack = 0.005 + (rates[key][name] / base) * (0.5 / rates[key][name] + 0.5 / base) + 1e-9
             assert abs(float(ratio[:-1]) - rates[key][name] / base) <= slack
     check_targets(targets, rates, processes=True)
+    assert targets.startswith("Issue 20 targets, whole processes, median wall time of 3: ")
+    # The CPU times' targets: printed to the millisecond, so checked only for the rows and the bounds.
+    assert cpu_targets.startswith("Issue 20 targets, whole processes, median CPU time of 3: ")
+    assert [cells(row)[:2] + cells(row)[3:4] for row in cpu_targets.splitlines()[3:]] == [
+        cells(row)[:2] + cells(row)[3:4] for row in targets.splitlines()[3:]
+    ]
 
 
 def test_a_process_is_timed_by_its_own_cpu_and_a_failure_is_said() -> None:
