@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Literal, Protocol, cast
 
 import pytest
 
 from checkout_sim.engine.line import LifoLine, Line, PriorityLine, make_line
+
+Kind = Literal["fifo", "lifo", "priority"]
+KINDS: list[Kind] = ["fifo", "lifo", "priority"]
+
+
+class ShutsDown(Protocol):
+    """``Queue.shutdown``, Python 3.13+ (the type stubs are read for 3.11)."""
+
+    def shutdown(self, immediate: bool = False) -> None: ...
+
+
+#: asyncio.QueueShutDown where queues shut down (3.13+).
+QueueShutDown: type[Exception] = vars(asyncio).get("QueueShutDown", Exception)
 
 
 @dataclass(eq=False)
@@ -41,9 +55,13 @@ BOTH = pytest.mark.parametrize("leaving", [True, False], ids=["leaving", "stayin
 async def test_orders(leaving: bool) -> None:
     """FIFO by arrival, LIFO reversed, priority by number then arrival — without comparing people."""
     people = [Person(1, 2), Person(2, 1), Person(3, 2), Person(4, 1), Person(5, 0)]
-    expected = {"fifo": [1, 2, 3, 4, 5], "lifo": [5, 4, 3, 2, 1], "priority": [5, 2, 4, 1, 3]}
+    expected: dict[Kind, list[int]] = {
+        "fifo": [1, 2, 3, 4, 5],
+        "lifo": [5, 4, 3, 2, 1],
+        "priority": [5, 2, 4, 1, 3],
+    }
     for kind, order in expected.items():
-        line: Line[Person] = make_line(kind, None, leaving=leaving)  # type: ignore[arg-type]
+        line: Line[Person] = make_line(kind, None, leaving=leaving)
         for person in people:
             line.put_nowait(person)
         assert await drain(line) == order, kind
@@ -94,11 +112,11 @@ class FakeClock:
 
 @pytest.mark.asyncio
 @BOTH
-@pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
-async def test_the_line_measures_its_length_over_time(kind: str, leaving: bool) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_the_line_measures_its_length_over_time(kind: Kind, leaving: bool) -> None:
     """Area, waiting area (with those held at the door) and the longest length that lasted, by hand."""
     clock = FakeClock()
-    line: Line[Person] = make_line(kind, 2, clock, leaving=leaving)  # type: ignore[arg-type]
+    line: Line[Person] = make_line(kind, 2, clock, leaving=leaving)
     a, b, c = Person(1), Person(2, 1), Person(3)
     line.put_nowait(a)
     line.get_nowait()  # in and out at t=0: length 1 never lasted
@@ -162,10 +180,10 @@ async def test_a_blocked_put_that_times_out_stops_counting_as_held() -> None:
 
 @pytest.mark.asyncio
 @BOTH
-@pytest.mark.parametrize("kind", ["fifo", "lifo", "priority"])
-async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: str, leaving: bool) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_written_out_put_and_get_behave_as_asyncio_queue(kind: Kind, leaving: bool) -> None:
     """put_nowait/get_nowait raise, wake waiters and count unfinished work exactly as asyncio.Queue does."""
-    line: Line[Person] = make_line(kind, 1, leaving=leaving)  # type: ignore[arg-type]
+    line: Line[Person] = make_line(kind, 1, leaving=leaving)
     with pytest.raises(asyncio.QueueEmpty):
         line.get_nowait()
     getter = asyncio.create_task(line.get())
@@ -196,9 +214,31 @@ async def test_a_shut_down_line_refuses_puts_like_asyncio_queue() -> None:
     """After shutdown() (Python 3.13+), put_nowait raises QueueShutDown; get_nowait drains then raises."""
     line: Line[Person] = make_line("fifo", None)
     line.put_nowait(Person(1))
-    line.shutdown()  # type: ignore[attr-defined]
-    with pytest.raises(asyncio.QueueShutDown):  # type: ignore[attr-defined]
+    cast(ShutsDown, line).shutdown()
+    with pytest.raises(QueueShutDown):
         line.put_nowait(Person(2))
     assert line.get_nowait().id == 1
-    with pytest.raises(asyncio.QueueShutDown):  # type: ignore[attr-defined]
+    with pytest.raises(QueueShutDown):
         line.get_nowait()
+
+
+@pytest.mark.asyncio
+@BOTH
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.skipif(not hasattr(asyncio.Queue, "shutdown"), reason="Queue.shutdown is Python 3.13+")
+async def test_an_immediate_shutdown_empties_the_line_through_its_bookkeeping(
+    kind: Kind, leaving: bool
+) -> None:
+    """shutdown(immediate=True) takes everyone out by asyncio's own path: measured, and the totals follow."""
+    clock = FakeClock()
+    line: Line[Person] = make_line(kind, None, clock, leaving=leaving, weigh=lambda p: (p.id, 10 * p.id))
+    for number in (1, 2, 3):
+        line.put_nowait(Person(number, number % 2))
+    assert (line.items, line.work) == (6, 60)
+    clock.now = 2.0
+    cast(ShutsDown, line).shutdown(immediate=True)
+    assert (line.qsize(), line.items, line.work, line.seconds) == (0, 0, 0, 0.0)
+    assert line.finished()
+    clock.now = 5.0
+    line.measure()
+    assert (line.area, line.peak) == (6.0, 3)  # three for 2 s, then nobody

@@ -1,21 +1,21 @@
 """The waiting line: real asyncio queues that an impatient customer can leave from anywhere.
 
-``asyncio.Queue`` keeps its items in ``self._queue`` and lets subclasses choose the
-container through ``_init``/``_put``/``_get`` (that is how ``LifoQueue`` and
-``PriorityQueue`` are made). Each line here keeps its customers in insertion
-order, so a customer who reneges is removed in O(1), and the three orders differ
-only in which customer :meth:`_Waiting.pop` hands out next. A line that nobody
-leaves early (no customer has patience) keeps them in a ``deque`` instead, whose
-``push`` and ``pop`` are cheaper still.
+A line is an ``asyncio.Queue`` (through :class:`~checkout_sim.engine.clock.QueueCore`,
+which holds every private asyncio name the line relies on) over a container the line
+makes. Each line here keeps its customers in insertion order, so a customer who
+reneges is removed in O(1), and the three orders differ only in which customer
+:meth:`_Waiting.take` hands out next. A line that nobody leaves early (no customer has
+patience) keeps them in a ``deque`` instead, whose ``push`` and ``take`` are cheaper still.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterator
-from typing import Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar, cast
+
+from .clock import QueueCore
 
 __all__ = ["Line", "Waiting", "Weigh", "make_line"]
 
@@ -31,85 +31,94 @@ W = TypeVar("W", bound=Waiting)
 
 
 class _Container(Collection[Waiting], Protocol):
-    """What a line keeps its customers in: the order policy is ``pop``."""
+    """What a line keeps its customers in: the order policy is ``take``."""
 
     def push(self, customer: Waiting, /) -> object: ...
 
-    def pop(self) -> Waiting: ...
+    def take(self) -> Waiting: ...
 
     def pop_last(self) -> Waiting: ...
 
     def __reversed__(self) -> Iterator[Waiting]: ...
 
-    def remove(self, customer: Waiting, /) -> bool: ...
+    def discard(self, customer: Waiting, /) -> bool: ...
 
 
-class _Waiting(OrderedDict[Waiting, None]):
-    """Customers in arrival order (the keys); ``pop`` takes the first (FIFO).
+class _InOrder(OrderedDict[Waiting, None]):
+    """Customers in arrival order (the keys), any of whom can leave in O(1).
 
     An ``OrderedDict`` itself rather than a wrapper, so ``len()`` (asked by every
-    ``qsize``, ``empty`` and ``full``) and ``push`` are C calls.
+    ``qsize``, ``empty`` and ``full``) is a C call.
     """
 
     __slots__ = ()
-
-    push = OrderedDict.setdefault  # adds the customer at the end
-
-    def pop(self) -> Waiting:  # type: ignore[override]  # the line's next customer
-        return self.popitem(last=False)[0]
 
     def pop_last(self) -> Waiting:
         """The last to join (the one at the back of the line), taken out."""
         return self.popitem(last=True)[0]
 
-    def remove(self, customer: Waiting) -> bool:
+    def discard(self, customer: Waiting) -> bool:
+        """Take ``customer`` out if there; True if they were."""
         if customer not in self:
             return False
         del self[customer]
         return True
 
 
-class _LastFirst(_Waiting):
-    """``pop`` takes the latest arrival (LIFO)."""
+class _Waiting(_InOrder):
+    """``take`` takes the first to arrive (FIFO); ``push`` is a C call."""
 
     __slots__ = ()
 
-    def pop(self) -> Waiting:  # type: ignore[override]
+    push = OrderedDict.setdefault  # adds the customer at the end
+
+    def take(self) -> Waiting:
+        """The line's next customer, taken out."""
+        return self.popitem(last=False)[0]
+
+
+class _LastFirst(_Waiting):
+    """``take`` takes the latest arrival (LIFO)."""
+
+    __slots__ = ()
+
+    def take(self) -> Waiting:
         return self.popitem(last=True)[0]
 
 
 class _Staying(deque[Waiting]):
-    """Customers in arrival order, for a line nobody leaves early; ``pop`` takes the first (FIFO).
+    """Customers in arrival order, for a line nobody leaves early; ``take`` takes the first (FIFO).
 
     When no customer has patience, only closing time takes people out of the line,
     and it takes them from the front; so a ``deque`` serves, whose ``push`` and
-    ``pop`` are C methods with no Python frame. :meth:`remove` is O(n) here.
+    ``take`` are C methods with no Python frame. :meth:`discard` is O(n) here.
     """
 
     __slots__ = ()
 
     push = deque.append
-    pop = deque.popleft
+    take = deque.popleft
     pop_last = deque.pop
 
-    def remove(self, customer: Waiting) -> bool:  # type: ignore[override]
+    def discard(self, customer: Waiting) -> bool:
+        """Take ``customer`` out if there; True if they were."""
         try:
-            deque.remove(self, customer)
+            self.remove(customer)
         except ValueError:
             return False
         return True
 
 
 class _StayingLastFirst(_Staying):
-    """``pop`` takes the latest arrival (LIFO), for a line nobody leaves early."""
+    """``take`` takes the latest arrival (LIFO), for a line nobody leaves early."""
 
     __slots__ = ()
 
-    pop = deque.pop
+    take = deque.pop
 
 
-class _ByPriority(_Waiting):
-    """``pop`` takes the earliest arrival of the lowest priority number present.
+class _ByPriority(_InOrder):
+    """``take`` takes the earliest arrival of the lowest priority number present.
 
     One FIFO per priority level: customers are never compared with each other, and
     ties within a level are broken by arrival order.
@@ -119,7 +128,7 @@ class _ByPriority(_Waiting):
         super().__init__()
         self._levels: dict[int, OrderedDict[Waiting, None]] = {}
 
-    def push(self, customer: Waiting) -> None:  # type: ignore[override]
+    def push(self, customer: Waiting) -> None:
         self[customer] = None
         level = self._levels.get(customer.priority)
         if level is None:
@@ -129,25 +138,25 @@ class _ByPriority(_Waiting):
 
     def pop_last(self) -> Waiting:
         customer = next(reversed(self))
-        self.remove(customer)
+        self.discard(customer)
         return customer
 
-    def pop(self) -> Waiting:  # type: ignore[override]
+    def take(self) -> Waiting:
         for level in self._levels.values():
             if level:
                 customer = level.popitem(last=False)[0]
                 del self[customer]
                 return customer
-        raise IndexError("pop from an empty line")
+        raise IndexError("take from an empty line")
 
-    def remove(self, customer: Waiting) -> bool:
-        if not super().remove(customer):
+    def discard(self, customer: Waiting) -> bool:
+        if not super().discard(customer):
             return False
         del self._levels[customer.priority][customer]
         return True
 
 
-class Line(asyncio.Queue[W]):
+class Line(QueueCore[W]):
     """A FIFO ``asyncio.Queue`` of customers that allows reneging and measures its own length.
 
     Measured over time on ``clock`` (the running loop's, unless given): :attr:`area`
@@ -158,17 +167,19 @@ class Line(asyncio.Queue[W]):
 
     :attr:`customers` is the live collection of the customers in line, typed read-only
     (``len(line.customers)`` is ``qsize()`` without a Python-level call).
+
+    ``put_nowait``, ``get_nowait`` (written out for speed), ``wake_on_room``, ``forget``
+    and ``finished`` come from :class:`~checkout_sim.engine.clock.QueueCore`, which calls
+    :meth:`measure` before every change in length.
     """
 
     _order: type[_Container] = _Waiting  # when customers may leave from anywhere
     _order_staying: type[_Container] = _Staying  # when nobody leaves early
-    _queue: _Container
     customers: Collection[Waiting]
     #: Kept only by a line made with ``weigh`` (see :class:`_Weighed`); a plain line has neither.
     items: int
     work: int
     seconds: float
-    _is_shutdown = False  # Python 3.13+ sets it on each queue; before, queues never shut down
 
     def __init__(
         self, maxsize: int = 0, clock: Callable[[], float] | None = None, *, leaving: bool = True
@@ -178,44 +189,16 @@ class Line(asyncio.Queue[W]):
         ``leaving=False`` promises that customers leave only from the front (nobody
         has patience), which lets the line use a faster container.
         """
-        if not leaving:
-            self._order = self._order_staying
-        super().__init__(maxsize)
+        in_line = (self._order if leaving else self._order_staying)()
+        super().__init__(maxsize, in_line)
+        self._in_line = in_line
+        self.customers = in_line
         self._clock = clock or asyncio.get_running_loop().time
         self._since = self._clock()
         self._held = 0
         self.area = 0.0
         self.waiting_area = 0.0
         self.peak = 0
-
-    def put_nowait(self, item: W) -> None:
-        """``Queue.put_nowait`` written out (it runs for every arrival), measuring the line first.
-
-        A full or shut-down line is left to ``Queue.put_nowait``, which raises.
-        """
-        if self._is_shutdown or 0 < self._maxsize <= len(self._queue):  # type: ignore[attr-defined]
-            super().put_nowait(item)
-            return
-        self.measure()
-        self._queue.push(item)
-        if not self._unfinished_tasks:  # type: ignore[attr-defined]  # else ``_finished`` is clear already
-            self._finished.clear()  # type: ignore[attr-defined]
-        self._unfinished_tasks += 1  # type: ignore[attr-defined]
-        if self._getters:  # type: ignore[attr-defined]
-            self._wakeup_next(self._getters)  # type: ignore[attr-defined]
-
-    def get_nowait(self) -> W:
-        """``Queue.get_nowait`` written out (it runs for every customer served), measuring first.
-
-        An empty line is left to ``Queue.get_nowait``, which raises.
-        """
-        if not self._queue:
-            return super().get_nowait()
-        self.measure()
-        item: W = self._queue.pop()  # type: ignore[assignment]
-        if self._putters:  # type: ignore[attr-defined]
-            self._wakeup_next(self._putters)  # type: ignore[attr-defined]
-        return item
 
     async def put(self, item: W) -> None:
         """``Queue.put``, counting the customer as held at the door while it blocks."""
@@ -237,46 +220,15 @@ class Line(asyncio.Queue[W]):
         self.measure()
         self._held -= 1
 
-    def wake_on_room(self, waiter: asyncio.Future[None]) -> None:
-        """Resolve ``waiter`` when a place frees in this line, as a blocked ``put`` is woken."""
-        self._putters.append(waiter)  # type: ignore[attr-defined]
-
-    def forget(self, waiter: asyncio.Future[None]) -> None:
-        """Stop waking ``waiter`` (it was woken, by this line or another, or gave up)."""
-        with contextlib.suppress(ValueError):
-            self._putters.remove(waiter)  # type: ignore[attr-defined]
-
-    def _get_loop(self) -> asyncio.AbstractEventLoop:
-        """The loop the line is bound to: found on first use, as asyncio does, then remembered.
-
-        asyncio asks for the running loop again on every blocking ``get`` or ``put``,
-        to check it is the same one; on Python 3.11 that costs a ``getpid()`` system
-        call, once for each customer who finds a cashier idle. A line belongs to one
-        run on one loop, so it skips the check.
-        """
-        loop: asyncio.AbstractEventLoop | None = self._loop  # type: ignore[attr-defined]
-        return loop if loop is not None else super()._get_loop()  # type: ignore[misc]
-
-    def _init(self, maxsize: int) -> None:
-        self._queue = self._order()
-        self.customers = self._queue
-
-    # put_nowait and get_nowait above do these themselves; these two are reached only
-    # through Queue.put and Queue.get, when the line shuts down (Python 3.13+) or is subclassed.
-
-    def _put(self, item: W) -> None:
-        self.measure()
-        self._queue.push(item)
-
-    def _get(self) -> W:
-        self.measure()
-        return self._queue.pop()  # type: ignore[return-value]  # the line holds only W
-
     def measure(self) -> None:
-        """Bring :attr:`area`, :attr:`waiting_area` and :attr:`peak` up to the clock's time."""
+        """Bring :attr:`area`, :attr:`waiting_area` and :attr:`peak` up to the clock's time.
+
+        The line calls it before every change in its length, so each length is counted
+        for exactly as long as it lasted.
+        """
         now = self._clock()
         if now > self._since:
-            elapsed, length = now - self._since, len(self._queue)
+            elapsed, length = now - self._since, len(self._in_line)
             self.area += length * elapsed
             self.waiting_area += (length + self._held) * elapsed
             if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
@@ -289,33 +241,29 @@ class Line(asyncio.Queue[W]):
         Counts as done for :meth:`join` and frees a place for a blocked ``put``, exactly
         as if a cashier had taken the customer and finished.
         """
-        if customer not in self._queue:
+        if customer not in self._in_line:
             return False
         self.measure()
-        self._queue.remove(customer)
+        self._in_line.discard(customer)
         self.task_done()
-        self._wakeup_next(self._putters)  # type: ignore[attr-defined]
+        self._wake_putter()
         return True
-
-    def finished(self) -> bool:
-        """Every customer put in has been served or has left (``join`` would not wait)."""
-        return not self._unfinished_tasks  # type: ignore[attr-defined]
 
     def last(self) -> W:
         """The last to join who is still in line (the line must not be empty)."""
-        return cast(W, next(reversed(self._queue)))
+        return cast(W, next(reversed(self._in_line)))
 
     def take_last(self) -> W:
         """Take the last to join out of the line (they move elsewhere), as :meth:`leave` does."""
         self.measure()
-        customer = cast(W, self._queue.pop_last())
+        customer = cast(W, self._in_line.pop_last())
         self.task_done()
-        self._wakeup_next(self._putters)  # type: ignore[attr-defined]
+        self._wake_putter()
         return customer
 
     def waiting(self) -> list[W]:
         """The customers in the line, in arrival order."""
-        return cast(list[W], list(self._queue))
+        return cast(list[W], list(self._in_line))
 
 
 class LifoLine(Line[W], asyncio.LifoQueue[W]):
@@ -325,7 +273,7 @@ class LifoLine(Line[W], asyncio.LifoQueue[W]):
     _order_staying = _StayingLastFirst
 
 
-class PriorityLine(Line[W], asyncio.PriorityQueue[W]):  # type: ignore[type-var]  # never compares
+class PriorityLine(Line[W], asyncio.PriorityQueue[Any]):  # Any: the line never compares customers
     """The line as an ``asyncio.PriorityQueue``: by segment priority, then arrival order."""
 
     _order = _order_staying = _ByPriority
@@ -401,15 +349,15 @@ class _Weighed(Line[W]):
         self._take(customer)
         return customer
 
-    # Reached only through Queue's own put_nowait and get_nowait (never by the methods
-    # above, which push and pop themselves) and Queue.shutdown: counted all the same.
+    # Reached only through asyncio's own paths into the container (never by the methods
+    # above, which push and take themselves), such as Queue.shutdown: counted all the same.
 
-    def _put(self, item: W) -> None:
-        super()._put(item)
+    def _push(self, item: W) -> None:
+        super()._push(item)
         self._add(item)
 
-    def _get(self) -> W:
-        customer = super()._get()
+    def _pop(self) -> W:
+        customer = super()._pop()
         self._take(customer)
         return customer
 
@@ -448,5 +396,5 @@ def make_line(
     """
     if weigh is None:
         return cast(Line[W], _LINES[kind](capacity or 0, clock, leaving=leaving))
-    line = _WEIGHED[kind](capacity or 0, clock, leaving=leaving, weigh=weigh, scale=scale)  # type: ignore[arg-type]
-    return cast(Line[W], line)
+    weighs = cast("Weigh[Waiting]", weigh)  # the line is made for W; the table holds it for any
+    return cast(Line[W], _WEIGHED[kind](capacity or 0, clock, leaving=leaving, weigh=weighs, scale=scale))
