@@ -224,13 +224,13 @@ def test_the_running_totals_are_a_recount_of_the_lines(monkeypatch: pytest.Monke
             for line in group.lines:
                 customers = list(line.customers)
                 assert line.items == sum(len(customer.scans) for customer in customers)
-                if "least_work" not in group.context.plan.choices:
+                if not group.weighs_work:
                     assert line.work == 0 == line.seconds  # nobody weighs the work: none is kept
                     continue
                 works = [group.pace.work(customer.products) for customer in customers]
                 assert line.work == sum(exact(work) for work in works)
                 assert line.work / EXACT == line.seconds == math.fsum(works)
-            now = group.context.loop.time()
+            now = group.loop.time()
             for place in group.open_places:  # and what the shoppers weigh: as summed afresh
                 queue = list(place.line.customers)
                 tills = [group.at_till.get(place.till)] if place.till is not None else group.at_till.values()
@@ -239,7 +239,7 @@ def test_the_running_totals_are_a_recount_of_the_lines(monkeypatch: pytest.Monke
                 items = sum(len(customer.scans) for customer in queue)
                 items += sum(unscanned(customer, now) for customer in serving)
                 assert routing._items_ahead(place) == items / per
-                if "least_work" not in group.context.plan.choices:
+                if not group.weighs_work:
                     continue
                 work = math.fsum(group.pace.work(customer.products) for customer in queue)
                 for customer in serving:

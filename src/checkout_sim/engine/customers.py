@@ -19,13 +19,10 @@ import random
 from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..config.distributions import Constant, ConstantCount, Exponential, exponential_draws, sampler
 from ..config.scenario import Scenario
-
-if TYPE_CHECKING:
-    from .lanes import Place
 
 __all__ = ["Customer", "CustomerFactory"]
 
@@ -51,8 +48,9 @@ class Customer:
     start: float = field(init=False)
     #: At a group with attendants: how long an attendant helps (0: no help); set on joining.
     assist: float = field(init=False)
-    #: With lanes: the line the customer is in (None: on the way from one line to another).
-    place: Place | None = field(init=False)
+    #: The :class:`.lanes.Place` (line) the customer is in (None: on the way from one line to
+    #: another). Typed loosely so that customers need not know what groups and lines are.
+    place: object | None = field(init=False)
 
 
 def _picker(weights: list[float]) -> list[float] | None:

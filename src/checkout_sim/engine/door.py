@@ -1,10 +1,16 @@
-"""The door: the producer that lets customers in, with backpressure when the line is full.
+"""The door: the producer that lets customers in, with backpressure when the lines are full.
 
 Arrivals come on a chain of timer callbacks (:func:`~.clock.waker`: no Future and no
 task step per arrival, yet each runs where a producer task would if a timer woke it).
-An arriving customer joins their group's line, or balks, or, when the line is full and
-arrivals must wait, is handed to the producer task, which blocks on ``await line.put()``
-(backpressure) and then restarts the chain: the arrival process itself is held up.
+An arriving customer picks a line among those open to them (:mod:`.routing`; a shop
+with one group and one line has nothing to pick), joins it, or balks, or, when every
+line open to them is full and arrivals must wait, is handed to the producer task, which
+waits for the first place in any of them (backpressure) and then restarts the chain:
+the arrival process itself is held up.
+
+Every scenario goes through this one door: a scenario written with ``queue`` and
+``cashiers`` is one group with a shared line, and the recorder leaves ``lane`` out of
+its events.
 """
 
 from __future__ import annotations
@@ -12,19 +18,18 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from ..observe.recorder import Recorder
 from .arrivals import ArrivalProcess
 from .clock import waker
 from .customers import Customer, CustomerFactory
+from .jockeying import Jockeying
 from .lanes import LaneGroup, Place
 from .line import Line
+from .plan import Plan
 from .routing import Router, Rule
 
-if TYPE_CHECKING:
-    from .context import Context
-
-__all__ = ["Door", "LanesDoor", "Overloaded"]
+__all__ = ["Door", "Overloaded"]
 
 
 class Overloaded(RuntimeError):
@@ -42,30 +47,30 @@ class Door:
 
     def __init__(
         self,
-        context: Context,
+        loop: asyncio.AbstractEventLoop,
+        plan: Plan,
+        recorder: Recorder,
+        *,
         arrivals: ArrivalProcess,
         customers: CustomerFactory,
         router: Router,
-        progress: Callable[[float], None] | None,
+        progress: Callable[[float], None] | None = None,
     ) -> None:
-        self._context = context
-        self._loop = context.loop
+        self._loop = loop
+        self._recorder = recorder
         self._arrivals = arrivals
         self._gap = arrivals.gap
         self._customers = customers
         self._router = router
+        #: The one group with one shared line everyone joins, if that is the shop: nobody picks.
         self._only = router.only
-        if router.only is not None:  # the classic shop: one group, one line
-            assert router.only.line is not None
-            self._line = router.only.line
+        if router.only is not None:
+            self._only_place = router.only.open_places[0]
         self._progress = progress
-        plan = context.plan
+        self._lanes = plan.lanes
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
-        self._segment_names = plan.segment_names
-        #: Some group has a line at each till: arrivals say which till's line they joined.
-        self._per_till = plan.per_till
-        self._tally = context.tally
-        self._record, self._logging = context.record, context.logging
+        #: Customers switching lines (None: no segment does); set by the shop.
+        self.jockeying: Jockeying | None = None
         #: The customer waiting at the door for a place in line, if any.
         self.held: Customer | None = None
         #: How many customers have arrived.
@@ -75,6 +80,8 @@ class Door:
         self._arrival = waker(self._loop, self._next_member)
         self._wake_at = self._arrival.at
         self._door: asyncio.Future[Customer | None] = self._loop.create_future()
+        #: The groups a customer held at the door may join, and how they pick (set as they arrive).
+        self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
 
     async def produce(self) -> None:
         """The producer task: start the arrival chain, and wait at the door for whoever must."""
@@ -91,13 +98,6 @@ class Door:
                 self._after_arrival()
         finally:
             self.stop()
-
-    async def _let_in(self, customer: Customer) -> None:
-        """A customer the line was full for waits at the door until they get in, or leave."""
-        group = self._only
-        assert group is not None
-        if await self._wait_at_door(customer, self._line):
-            self._joined(customer, group)
 
     def _time_next_arrival(self, reference: float) -> None:
         """Schedule the next arrival after ``reference``; when there is none, the end of arrivals.
@@ -134,7 +134,7 @@ class Door:
                 self._group_left -= 1
                 self.made += 1
                 customer = self._customers.make(self.made, self._loop.time())
-                if self._arrive(customer):  # the line is full: the producer waits at the door
+                if self._arrive(customer):  # every line is full: the producer waits at the door
                     _settle(self._door, customer)
                     return
                 if self._progress is not None:
@@ -171,143 +171,53 @@ class Door:
             self._pending.cancel()
 
     def _arrive(self, customer: Customer) -> bool:
-        """Join the line, or balk; True if the line is full and they must wait at the door.
+        """Pick a line with room among those open to the customer and join it, or balk; True if
+        they must wait at the door (every line open to them is full, and one holds arrivals).
 
         A plain function, not a coroutine: most arrivals never wait, and the producer
-        only awaits (:meth:`_wait_at_door`) when one has to.
+        only awaits (:meth:`_let_in`) when one has to.
         """
-        group = self._only
-        assert group is not None
-        line = self._line
-        self._tally.segments[customer.segment].arrived += 1
-        if self._logging:  # the hot path skips building fields nobody will read
-            self._record(
-                {
-                    "t": customer.arrival,  # that is now
-                    "event": "customer_arrived",
-                    "customer": customer.id,
-                    "segment": self._segment_names[customer.segment],
-                    "items": len(customer.scans),
-                    "queue_length": len(line.customers),
-                }
-            )
-        if not group.unbounded and line.full():
-            if group.plan.hold_at_door:
-                return True
-            self._tally.balk(customer.segment)
-            self._context.emit("customer_balked", customer=customer.id, queue_length=line.qsize())
-            return False
-        try:
-            line.put_nowait(customer)
-        except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING (a full bounded one is above)
-            raise Overloaded(
-                f"the line grew past {group.room:,} waiting customers at t={self._loop.time():g}s: "
-                "the tills cannot keep up; set queue.capacity or add cashiers"
-            ) from None
-        if group.watch_joins:
-            self._joined(customer, group)
-        return False
-
-    def _joined(self, customer: Customer, group: LaneGroup) -> None:
-        """In line: start the patience clock and tell the manager the line grew."""
-        if customer.patience is not None:
-            customer.leave_timer = self._loop.call_at(
-                customer.arrival + customer.patience, group.renege, customer
-            )
-        if group.grew is not None:
-            group.grew.set()
-
-    async def _wait_at_door(self, customer: Customer, line: Line[Customer]) -> bool:
-        """Backpressure: block on ``await line.put()``; False if they never got in.
-
-        Patience runs from arrival, so a customer held at the door may give up there;
-        with ``drain: false`` anyone still at the door at closing time is unserved.
-        """
-        patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
-        closing = self._closing if self._closing is not None else math.inf
-        deadline = min(patience, closing)
-        self.held = customer
-        try:
-            async with asyncio.timeout_at(deadline if deadline < math.inf else None):
-                await line.put(customer)
-        except TimeoutError:
-            self.held = None
-            self._context.give_up(customer, reneged=patience <= closing)
-            return False
-        self.held = None
-        return True
-
-
-class LanesDoor(Door):
-    """The door of a shop with lanes: each arrival picks a line (:mod:`.routing`), even if there is one.
-
-    A subclass rather than a branch, so the classic one-line path costs nothing more.
-    """
-
-    #: The groups a customer held at the door may join, and how they pick (set as they arrive).
-    _holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
-
-    async def _let_in(self, customer: Customer) -> None:
-        """Every line open to the customer was full: wait for the first place in any."""
-        assert self._holding is not None
-        groups, rule = self._holding
-        self._holding = None
-        joined = await self._wait_for_room(customer, groups, rule)
-        if joined is not None:
-            self._admit(customer, joined)
-
-    def _arrive(self, customer: Customer) -> bool:
-        """With lanes: pick a line with room among those open to the customer.
-
-        Only when every line open to them is full does a customer balk, or, if one of
-        those holds arrivals at the door, wait there for the first place in any of them.
-        """
-        self._tally.segments[customer.segment].arrived += 1
-        groups, rule = self._router.open_to(customer)
-        place = self._router.pick(groups, rule)
+        only = self._only
+        if only is not None:  # one group, one shared line: nobody picks
+            place: Place | None = self._only_place
+            if not only.unbounded and self._only_place.line.full():
+                place = None
+            groups: tuple[LaneGroup, ...] = (only,)
+        else:
+            groups, rule = self._router.open_to(customer)
+            place = self._router.pick(groups, rule)
         found = place.line if place is not None else _shortest_line(groups)
-        if self._logging:
-            event = {
-                "t": customer.arrival,
-                "event": "customer_arrived",
-                "customer": customer.id,
-                "segment": self._segment_names[customer.segment],
-                "items": len(customer.scans),
-                "lane": None if place is None else place.group.name,
-                "till": None if place is None else place.till,
-                "queue_length": len(found.customers),
-            }
-            if not self._per_till:  # the field is there only where some group has a line per till
-                del event["till"]
-            self._record(event)
+        self._recorder.arrived(
+            customer,
+            None if place is None else place.group.index,
+            None if place is None else place.till,
+            len(found.customers),
+        )
         if place is not None:
             self.join(customer, place)
             return False
-        if any(g.plan.hold_at_door for g in groups):
-            self._holding = (groups, rule)
+        if any(group.plan.hold_at_door for group in groups):
+            self._holding = self._router.open_to(customer)
             return True
-        self._tally.balk(customer.segment)
-        self._context.emit("customer_balked", customer=customer.id, queue_length=len(found.customers))
+        self._recorder.balked(customer, len(found.customers))
         return False
 
     def join(self, customer: Customer, place: Place, previous: LaneGroup | None = None) -> None:
-        """Into the line at ``place`` (lanes): payment and help drawn, then the manager and patience told.
+        """Into the line at ``place``: payment and help taken, then the manager and patience told.
 
         ``previous``: the group of the line the customer switched from (see :mod:`.jockeying`);
         they were prepared there, and their patience is running already.
         """
         group = place.group
         if previous is None:
-            group.prepare(customer)
+            if group.preparing:
+                group.prepare(customer)
         elif previous is not group:
             group.adopt(customer, previous)
         try:
             place.line.put_nowait(customer)
         except asyncio.QueueFull:  # only an unbounded line, at MAX_WAITING
-            raise Overloaded(
-                f"the {group.name} line grew past {group.room:,} waiting customers at "
-                f"t={self._loop.time():g}s: the tills cannot keep up; set a capacity or add tills"
-            ) from None
+            raise Overloaded(self._overloaded(group)) from None
         customer.place = place
         if previous is None and group.watch_joins:
             if customer.patience is not None:
@@ -316,48 +226,56 @@ class LanesDoor(Door):
                 )
             if group.grew is not None:
                 group.grew.set()
-        jockeying = self._context.jockeying
+        jockeying = self.jockeying
         if previous is None and jockeying is not None and place.till is not None:
             jockeying.joined(place)
+
+    def _overloaded(self, group: LaneGroup) -> str:
+        """What to say when an unbounded line grew out of hand (the words a scenario used)."""
+        now = self._loop.time()
+        if not self._lanes:
+            return (
+                f"the line grew past {group.room:,} waiting customers at t={now:g}s: "
+                "the tills cannot keep up; set queue.capacity or add cashiers"
+            )
+        return (
+            f"the {group.name} line grew past {group.room:,} waiting customers at "
+            f"t={now:g}s: the tills cannot keep up; set a capacity or add tills"
+        )
 
     def _renege(self, customer: Customer) -> None:
         """Patience ran out: leave the line they are in (or the way to another)."""
         customer.leave_timer = None  # it has fired; it refers to the customer, so drop it
         place = customer.place
         if place is None:  # on the way from one line to another
-            jockeying = self._context.jockeying
-            assert jockeying is not None
-            jockeying.give_up(customer)
+            assert self.jockeying is not None
+            self.jockeying.give_up(customer)
             return
+        assert isinstance(place, Place)
         if place.line.leave(customer):
-            self._context.give_up(customer, reneged=True, lane=place.group.name)
-            if place.till is not None and self._context.jockeying is not None:
-                self._context.jockeying.shorter(place)
+            self._recorder.gave_up(customer, reneged=True, group=place.group.index)
+            if place.till is not None and self.jockeying is not None:
+                self.jockeying.shorter(place)
 
-    def _admit(self, customer: Customer, place: Place) -> None:
-        """A customer held at the door gets a place in a line (lanes): logged, then joined."""
-        queue_length = len(place.line.customers)
-        self.join(customer, place)
-        if self._per_till:
-            self._context.emit(
-                "customer_admitted",
-                customer=customer.id,
-                lane=place.group.name,
-                till=place.till,
-                queue_length=queue_length,
-            )
-        else:
-            self._context.emit(
-                "customer_admitted", customer=customer.id, lane=place.group.name, queue_length=queue_length
-            )
+    async def _let_in(self, customer: Customer) -> None:
+        """Every line open to the customer was full: wait for the first place in any, then join."""
+        assert self._holding is not None
+        groups, rule = self._holding
+        self._holding = None
+        place = await self._wait_for_room(customer, groups, rule)
+        if place is not None:
+            queue_length = len(place.line.customers)
+            self.join(customer, place)
+            self._recorder.admitted(customer, place.group.index, place.till, queue_length)
 
     async def _wait_for_room(
         self, customer: Customer, groups: tuple[LaneGroup, ...], rule: Rule
     ) -> Place | None:
-        """Backpressure with lanes: wait for the first place in any line of ``groups``; None if never.
+        """Backpressure: wait for the first place in any line of ``groups``; None if never.
 
-        As :meth:`_wait_at_door`: patience runs from arrival, and closing time sends them home.
-        A till opening with a line of its own is a place too.
+        Patience runs from arrival, so a customer held at the door may give up there;
+        with ``drain: false`` anyone still at the door at closing time is unserved. A
+        till opening with a line of its own is a place too.
         """
         patience = customer.arrival + customer.patience if customer.patience is not None else math.inf
         closing = self._closing if self._closing is not None else math.inf
@@ -384,7 +302,7 @@ class LanesDoor(Door):
         except TimeoutError:
             self.held = None
             counted.release()
-            self._context.give_up(customer, reneged=patience <= closing)
+            self._recorder.gave_up(customer, reneged=patience <= closing)
             return None
         self.held = None
         counted.release()

@@ -15,16 +15,15 @@ keeps running from arrival throughout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
 
+from ..observe.recorder import Recorder
 from .customers import Customer
 from .lanes import LaneGroup, Place
-from .plan import JockeyPlan
+from .plan import JockeyPlan, Plan
 
-if TYPE_CHECKING:
-    from .context import Context
-    from .door import LanesDoor
+#: Put a customer into the line at a place, having left a line of the given group (the door's).
+Join = Callable[[Customer, Place, LaneGroup], None]
 
 __all__ = ["Jockeying"]
 
@@ -32,14 +31,20 @@ __all__ = ["Jockeying"]
 class Jockeying:
     """Moves customers between the lines at tills of their own, as lines get shorter."""
 
-    def __init__(self, context: Context, groups: Sequence[LaneGroup], door: LanesDoor) -> None:
-        self._context = context
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        plan: Plan,
+        recorder: Recorder,
+        groups: Sequence[LaneGroup],
+        join: Join,
+    ) -> None:
+        self._loop = loop
+        self._recorder = recorder
         self._groups = [group for group in groups if group.per_till]
-        self._index = {group: index for index, group in enumerate(groups)}
-        plan = context.plan
         self._rules = plan.jockey
         self._open_to = [frozenset(indices) for indices in plan.open_to]
-        self._door = door
+        self._join = join
         #: Customers on their way to another line: the timer of their arrival there, and the place.
         self._walking: dict[Customer, tuple[asyncio.TimerHandle, Place]] = {}
         #: Own segments of customers the warm-up renamed (see :meth:`remember`).
@@ -57,7 +62,7 @@ class Jockeying:
 
     def _may_use(self, customer: Customer, group: LaneGroup, segment: int) -> bool:
         """The customer's segment considers the group (``prefer`` narrows it), which takes the basket."""
-        return self._index[group] in self._open_to[segment] and (
+        return group.index in self._open_to[segment] and (
             group.max_items is None or len(customer.scans) <= group.max_items
         )
 
@@ -111,34 +116,26 @@ class Jockeying:
         return best
 
     def _moved(self, customer: Customer, source: Place, target: Place, rule: JockeyPlan) -> None:
-        context = self._context
-        context.emit(
-            "customer_jockeyed",
-            customer=customer.id,
-            **{"from": source.till, "to": target.till},
-            lane=target.group.name,
-            queue_length=len(target.line.customers),
+        self._recorder.jockeyed(
+            customer, source.till, target.till, target.group.index, len(target.line.customers)
         )
-        context.tally.jockeyed = (context.tally.jockeyed or 0) + 1
-        if target.group.tally is not None:
-            target.group.tally.jockeyed += 1
         if rule.move_time <= 0:
-            self._door.join(customer, target, source.group)
+            self._join(customer, target, source.group)
             return
         customer.place = None
         target.coming += 1
         target.line.hold()  # waiting all the same: counted, for Little's law
-        loop = context.loop
+        loop = self._loop
         handle = loop.call_at(loop.time() + rule.move_time, self._arrive, customer, target, source.group)
         self._walking[customer] = (handle, target)
 
     def _arrive(self, customer: Customer, target: Place, previous: LaneGroup) -> None:
         """A customer on the way reaches the line they chose: a place was kept for them there,
-        and its till stays open while anyone is on the way (see :meth:`.lanes.LaneGroup.quiet`)."""
+        and its till stays open while anyone is on the way (see :meth:`.lanes.LaneGroup.checkout_done`)."""
         del self._walking[customer]
         target.coming -= 1
         target.line.release()
-        self._door.join(customer, target, previous)
+        self._join(customer, target, previous)
         self._check_arrived()
 
     def give_up(self, customer: Customer) -> None:
@@ -147,7 +144,7 @@ class Jockeying:
         handle.cancel()
         target.coming -= 1
         target.line.release()
-        self._context.give_up(customer, reneged=True, lane=target.group.name)
+        self._recorder.gave_up(customer, reneged=True, group=target.group.index)
         self.shorter(target)
         self._check_arrived()
 
@@ -164,14 +161,14 @@ class Jockeying:
             del self._walking[customer]
             if customer.leave_timer is not None:
                 customer.leave_timer.cancel()
-            self._context.give_up(customer, reneged=False, lane=target.group.name)
+            self._recorder.gave_up(customer, reneged=False, group=target.group.index)
         self._check_arrived()
 
     async def settled(self) -> bool:
         """Wait until nobody is on the way; True if somebody was (lines may have grown again)."""
         if not self._walking:
             return False
-        self._everyone_arrived = self._context.loop.create_future()
+        self._everyone_arrived = self._loop.create_future()
         await self._everyone_arrived
         return True
 

@@ -20,20 +20,20 @@ import asyncio
 import heapq
 from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
 
 from ..config.scenario import MAX_WAITING
-from ..observe.tally import GroupTally, LineMeasure, Lines
+from ..observe.recorder import Recorder
+from ..observe.tally import LineMeasure, Lines
 from .clock import pauser
 from .customers import Customer
 from .line import Line, make_line
-from .plan import GroupPlan
-from .till import HelpRequest, serve
-
-if TYPE_CHECKING:
-    from .context import Context
+from .plan import GroupPlan, Plan
+from .till import HelpRequest, Till
 
 __all__ = ["EXACT", "LaneGroup", "Pace", "Place", "exact"]
+
+#: Someone joined, left or moved, or a till opened: who else should know (jockeying).
+Hook = Callable[["Place"], None]
 
 
 def _till(place: Place) -> int:
@@ -114,14 +114,32 @@ class Place:
 
 
 class LaneGroup:
-    """Identical tills, sharing one line or each with its own: consumers of ``asyncio.Queue`` lines."""
+    """Identical tills, sharing one line or each with its own; and their till bank.
 
-    def __init__(self, context: Context, plan: GroupPlan, index: int = 0) -> None:
-        self.context = context
+    The bank opens and closes tills by number: :meth:`open_till` (the lowest closed
+    number, or a given one), :meth:`close_till` (after the customer at it),
+    :meth:`take_break` (after the customer, then back with the same number). The shop
+    opens the group's ``count`` at the start, the manager extra ones, and rosters and
+    breaks will use the same three operations.
+    """
+
+    def __init__(
+        self,
+        plan: GroupPlan,
+        run: Plan,
+        loop: asyncio.AbstractEventLoop,
+        recorder: Recorder,
+        *,
+        item_events: bool = False,
+    ) -> None:
         self.plan = plan
-        #: The group's place in the plan: its payment and help among each customer's draws.
-        self.index = index
-        #: The group's name in the log (``lane``); None in a scenario without lanes.
+        #: The group's index in the plan: its payment and help among each customer's draws,
+        #: and what the recorder names it by.
+        self.index = plan.index
+        self.loop = loop
+        self.recorder = recorder
+        self._item_events = item_events
+        #: The group's name in the scenario (``tills`` for a scenario without lanes).
         self.name = plan.name
         self.max_items = plan.max_items
         self.per_till = plan.per_till
@@ -130,9 +148,20 @@ class LaneGroup:
         self.unbounded = plan.capacity is None
         #: The places in a line: its capacity, or MAX_WAITING for an unbounded one.
         self.room = plan.capacity or MAX_WAITING
+        self._leaving = run.patient
         #: What a basket is expected to cost here (for shoppers who weigh the work ahead).
-        self.pace = Pace(context.plan.product_means, plan.scan_factor, plan.fixed_work)
-        self.tills: dict[int, asyncio.Task[None]] = {}
+        self.pace = Pace(run.product_means, plan.scan_factor, plan.fixed_work)
+        self._weigh: Callable[[Customer], tuple[int, int]] | None = None
+        #: Some shoppers weigh the work ahead (``least_work``): its lines keep the work in line.
+        self.weighs_work = "least_work" in run.choices
+        if self.weighs_work:
+            self._weigh = self.pace.weigh
+        elif "fewest_items" in run.choices:
+            self._weigh = self.pace.count
+        #: The open tills, by number.
+        self.tills: dict[int, Till] = {}
+        #: Every till the group has had open, by number (one closed keeps its object).
+        self._made: dict[int, Till] = {}
         self.at_till: dict[int, Customer] = {}
         self._free = list(range(plan.first_till, plan.first_till + plan.most))  # sorted: a heap already
         #: Every line the group has had (with a line per till, made as each till first opens).
@@ -154,34 +183,27 @@ class LaneGroup:
         #: Set when someone joins a line, for the manager (None: this group has none).
         self.grew: asyncio.Event | None = asyncio.Event() if plan.scaling is not None else None
         #: Only patience timers and the manager care that someone joined the line.
-        self.watch_joins = self.grew is not None or context.plan.patient
+        self.watch_joins = self.grew is not None or run.patient
         #: The group's lines measured as one, for the tally.
         self.measure = measure
-        #: This group's own figures (lanes scenarios), beside the shop's.
-        self.tally: GroupTally | None = None
-        if plan.name is not None:
-            self.tally = GroupTally(context.loop.time, measure, plan.attendants, switching=plan.switching)
-            context.tally.groups[plan.name] = self.tally
+        recorder.add_group(self.index, measure, plan.attendants, switching=plan.switching)
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None
         self._attendants: list[asyncio.Task[None]] = []
-
-    def _weigh(self) -> Callable[[Customer], tuple[int, int]] | None:
-        """What this group's lines keep totals of: items and work, items alone, or nothing."""
-        choices = self.context.plan.choices
-        if "least_work" in choices:
-            return self.pace.weigh
-        return self.pace.count if "fewest_items" in choices else None
+        #: Joining takes something from the customer's draws or scales their scans (else
+        #: :meth:`prepare` would do nothing, and the one-line shop skips the call).
+        self.preparing = plan.scan_factor != 1.0 or plan.attendants > 0 or len(run.groups) > 1
+        scaling = plan.scaling
+        self._close_at = scaling.close_at if scaling is not None else -1
+        #: Told when a line at a till got shorter or a till opened (jockeying; None: nobody switches).
+        self.shorter: Hook | None = None
+        #: The run's TaskGroup, once open: the tills and attendants are its tasks.
+        self.tasks: asyncio.TaskGroup | None = None
 
     def _new_line(self) -> Line[Customer]:
         """A line of this group; where some shoppers weigh the lines, one that keeps their totals."""
         line: Line[Customer] = make_line(
-            self.plan.kind,  # type: ignore[arg-type]  # one of the line kinds, checked by the model
-            self.room,
-            self.context.loop.time,
-            leaving=self.context.plan.patient,
-            weigh=self._weigh(),
-            scale=EXACT,
+            self.plan.kind, self.room, self.loop.time, leaving=self._leaving, weigh=self._weigh, scale=EXACT
         )
         self.lines.append(line)
         return line
@@ -221,13 +243,13 @@ class LaneGroup:
             return len(self.line.customers)
         return min(len(place.line.customers) for place in self.open_places)
 
-    def quiet(self, place: Place, close_at: int) -> bool:
+    def _quiet(self, place: Place) -> bool:
         """An extra till at ``place`` may close: at most ``close_at`` wait (with its own line: none
         in it, none on the way, at most ``close_at`` in the group's other lines)."""
         line = place.line
         if place.till is None:
-            return line.qsize() <= close_at
-        return not line.customers and not place.coming and self.waiting() <= close_at
+            return line.qsize() <= self._close_at
+        return not line.customers and not place.coming and self.waiting() <= self._close_at
 
     def wake_on_open(self, waiter: asyncio.Future[None]) -> None:
         """Resolve ``waiter`` when a till opens with a line of its own (a new place in line).
@@ -246,97 +268,109 @@ class LaneGroup:
         """
         self.opened.pop(waiter, None)
 
-    def open_till(self, extra: bool = False) -> None:
-        """Open the lowest-numbered closed till and start its cashier."""
-        number = heapq.heappop(self._free)
-        context = self.context
-        assert context.tasks is not None, "tills open once the run's TaskGroup is"
+    # The till bank
+
+    def _place_of(self, number: int) -> Place:
+        """Where till ``number``'s customers wait: the shared line, or its own (made when first opened)."""
+        if not self.per_till:
+            return self.open_places[0]
+        place = self._places.get(number)
+        if place is None:
+            place = self._places[number] = Place(self, self._new_line(), number)
+        return place
+
+    def open_till(self, number: int | None = None, *, extra: bool = False) -> Till:
+        """Open till ``number`` (default: the lowest-numbered closed one) and start its cashier.
+
+        ``extra``: opened by the manager, to close when the group is quiet again.
+        """
+        if number is None:
+            number = heapq.heappop(self._free)
+        else:
+            self._free.remove(number)
+            heapq.heapify(self._free)
+        tasks = self.tasks
+        assert tasks is not None, "tills open once the run's TaskGroup is"
+        place = self._place_of(number)
         if self.per_till:
-            place = self._places.get(number)
-            if place is None:
-                place = self._places[number] = Place(self, self._new_line(), number)
             insort(self.open_places, place, key=_till)
-        else:
-            place = self.open_places[0]
-        context.tally.lanes_changed(+1)
-        if self.tally is not None:
-            self.tally.tills_changed(+1)
-            context.emit("cashier_opened", lane=self.name, cashier=number, queue_length=self.waiting())
-        else:
-            context.emit("cashier_opened", cashier=number, queue_length=self.waiting())
-        self.tills[number] = context.tasks.create_task(
-            serve(self, number, place, extra), name=f"cashier-{number}"
-        )
+        till = self._made.get(number)
+        if till is None:
+            till = self._made[number] = Till(number, self, place.line)
+        till.extra = extra
+        self.recorder.till_opened(self.index, number, self.waiting())
+        self.tills[number] = till
+        till.open(tasks, self.recorder, self._item_events)
         if self.per_till:  # a new line: for whoever waits at the door, and for switching
             woken, self.opened = self.opened, {}
             for waiter in woken:
                 if not waiter.done():
                     waiter.set_result(None)
-            if context.jockeying is not None:
-                context.jockeying.shorter(place)
+            if self.shorter is not None:
+                self.shorter(place)
+        return till
 
     def close_till(self, number: int) -> None:
-        """Close till ``number`` (its cashier has stopped, or the run is over)."""
+        """Close till ``number`` after the customer at it (at once, if idle)."""
+        till = self.tills[number]
+        if till.close_after_current():
+            self.till_left(till)
+
+    def take_break(self, number: int, seconds: float) -> None:
+        """Till ``number`` closes after its customer and opens again, with its number, ``seconds`` later."""
+        till = self.tills[number]
+        if till.take_break(self.loop.time() + seconds):
+            self.till_left(till)
+
+    def till_left(self, till: Till) -> None:
+        """A till has closed (or gone on break): no longer open to newcomers, its number free."""
+        number = till.number
         del self.tills[number]
-        heapq.heappush(self._free, number)
+        if till.back_at is None:
+            heapq.heappush(self._free, number)
+        else:
+            self.loop.call_at(till.back_at, self._back_from_break, number)
         if self.per_till:
             self.open_places.remove(self._places[number])
-        context = self.context
-        context.tally.lanes_changed(-1)
-        if self.tally is not None:
-            self.tally.tills_changed(-1)
-            context.emit("cashier_closed", lane=self.name, cashier=number, queue_length=self.waiting())
-        else:
-            context.emit("cashier_closed", cashier=number, queue_length=self.waiting())
+        self.recorder.till_closed(self.index, number, self.waiting())
+
+    def _back_from_break(self, number: int) -> None:
+        heapq.heappush(self._free, number)
+        self.open_till(number)
+
+    def checkout_done(self, till: Till) -> bool:
+        """A checkout at ``till`` ended: its line may be shorter than others (jockeying); True if
+        it is an extra till and the group is quiet enough for it to close."""
+        place = self._places[till.number] if self.per_till else self.open_places[0]
+        if self.shorter is not None and place.till is not None:
+            self.shorter(place)
+        return till.extra and self._quiet(place)
 
     def start_attendants(self) -> None:
         """Start the attendants' tasks (a group with kiosks)."""
-        tasks = self.context.tasks
+        tasks = self.tasks
         assert tasks is not None
         for number in range(1, self.plan.attendants + 1):
             self._attendants.append(tasks.create_task(self._attend(number), name=f"attendant-{number}"))
 
     async def _attend(self, number: int) -> None:
         """An attendant: take the next call for help, help for the customer's time, repeat."""
-        help_queue, context = self.help, self.context
-        assert help_queue is not None and self.tally is not None
-        loop, emit, tally = context.loop, context.emit, self.tally
+        help_queue, recorder, loop, index = self.help, self.recorder, self.loop, self.index
+        assert help_queue is not None
         pause_until = pauser(loop)
         try:
             while True:
                 request = await help_queue.get()
                 now = loop.time()
                 customer, wait = request.customer, now - request.asked
-                emit(
-                    "assist_started",
-                    customer=customer.id,
-                    lane=self.name,
-                    cashier=request.till,
-                    attendant=number,
-                    wait=wait,
-                )
+                recorder.assist_started(customer, index, request.till, number, wait)
                 end = now + customer.assist
                 await pause_until(end)
-                tally.assisted(wait, customer.assist)
-                emit(
-                    "assist_finished",
-                    customer=customer.id,
-                    lane=self.name,
-                    cashier=request.till,
-                    attendant=number,
-                    assist=customer.assist,
-                )
+                recorder.assist_finished(customer, index, request.till, number, wait)
                 request.answer.set_result(end)
                 help_queue.task_done()
         finally:
             del pause_until  # as a till's: no cycle through a cancelled task's frame
-
-    def renege(self, customer: Customer) -> None:
-        """Patience ran out (the one shared line of a scenario without lanes): leave it, if still in it."""
-        customer.leave_timer = None  # it has fired; it refers to the customer, so drop it
-        assert self.line is not None
-        if self.line.leave(customer):
-            self.context.give_up(customer, reneged=True, lane=self.name)
 
     def in_line(self) -> Iterator[Customer]:
         """Everyone in the group's lines."""
@@ -350,17 +384,17 @@ class LaneGroup:
                 line.leave(customer)
                 if customer.leave_timer is not None:
                     customer.leave_timer.cancel()
-                self.context.give_up(customer, reneged=False, lane=self.name)
+                self.recorder.gave_up(customer, reneged=False, group=self.index)
 
     def send_tills_home(self) -> None:
         """After an interruption: whoever is at a till is unserved."""
         for number in sorted(self.at_till):
-            self.context.give_up(self.at_till.pop(number), reneged=False, lane=self.name)
+            self.recorder.gave_up(self.at_till.pop(number), reneged=False, group=self.index)
 
     def stop(self) -> None:
         """Nobody is coming: cancel the cashiers, who wait in ``line.get()``, and the attendants."""
-        for task in self.tills.values():
-            task.cancel()
+        for till in self.tills.values():
+            till.stop()
         for task in self._attendants:
             task.cancel()
 
@@ -368,11 +402,17 @@ class LaneGroup:
         """The run is over: every till still open closes, in number order; the attendants go home.
 
         (A finished attendant task keeps its cancellation's traceback, whose frame refers
-        to this group: dropped here, as are the places, which refer back to the group,
-        so the run is freed by reference counting.)
+        to this group: dropped here, as are the places and tills, which refer back to the
+        group, so the run is freed by reference counting.)
         """
         for number in sorted(self.tills):
-            self.close_till(number)
+            till = self.tills.pop(number)
+            till.stop()
+            heapq.heappush(self._free, number)
+            self.recorder.till_closed(self.index, number, self.waiting())
         self._attendants.clear()
         self.open_places.clear()
         self._places.clear()
+        self._made.clear()
+        self.shorter = None
+        self.tasks = None

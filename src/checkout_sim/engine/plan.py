@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
-from ..config.distributions import Distribution
 from ..config.scenario import Scenario, expected_time
 
 __all__ = ["GroupPlan", "JockeyPlan", "Plan", "ScalingPlan", "compile_plan"]
@@ -43,20 +43,18 @@ class GroupPlan:
     beyond the scans (payment, help), for shoppers who weigh the work ahead.
     """
 
-    name: str | None  # None: the scenario's single queue and cashiers (events carry no lane)
+    name: str  # ``tills`` for the scenario's single queue and cashiers (its events carry no lane)
+    index: int  # its place in the plan's groups
     count: int
     most: int
-    kind: str
+    kind: Literal["fifo", "lifo", "priority"]
     capacity: int | None
     hold_at_door: bool  # when_full: wait (backpressure); otherwise a full line turns people away
     scaling: ScalingPlan | None
     first_till: int
-    payment: Distribution | None = None  # with lanes: drawn as the customer joins (else at arrival)
     scan_factor: float = 1.0
     max_items: int | None = None
     attendants: int = 0
-    assist_probability: float = 0.0
-    assist_time: Distribution | None = None
     per_till: bool = False
     fixed_work: float = 0.0
     #: Shoppers may switch into this group's lines: a line per till, open to a segment that
@@ -77,28 +75,32 @@ class Plan:
     realtime: bool
     segment_names: tuple[str, ...]
     product_names: tuple[str, ...]
-    #: With lanes, for each segment: how its customers pick (``shortest``, ``random`` or
-    #: ``prefer``) and the groups open to it (by index, in the order they are tried).
+    #: For each segment: how its customers pick (``shortest``, ``random`` or ``prefer``; in a
+    #: scenario without lanes, ``shortest`` of its one line) and the groups open to it (by
+    #: index, in the order they are tried).
     choices: tuple[str, ...] = ()
     open_to: tuple[tuple[int, ...], ...] = ()
-    #: With lanes, for each segment: its rule for switching lines (None: it stays put, having no
+    #: For each segment: its rule for switching lines (None: it stays put, having no
     #: ``jockey`` or fewer than two lines to switch between; see :meth:`Scenario.may_switch`).
     jockey: tuple[JockeyPlan | None, ...] = ()
     #: Each product's expected checkout time, for shoppers who weigh the work ahead.
     product_means: tuple[float, ...] = ()
     #: Some group has a line at each till: arrivals say which till's line they joined.
     per_till: bool = False
+    #: The scenario has ``lanes``: events name the group (``lane``), and each group keeps its figures.
+    lanes: bool = False
 
 
 def compile_plan(scenario: Scenario) -> Plan:
     """The plan of a scenario: its groups of tills, its ends, its constants."""
     groups, first = [], 1
     switchers = [segment for segment in scenario.segments if scenario.may_switch(segment)]
-    for lane in scenario.tills():
+    for index, lane in enumerate(scenario.tills()):
         rule, assist = lane.scaling, lane.assist
         groups.append(
             GroupPlan(
-                name=lane.name if scenario.lanes is not None else None,
+                name=lane.name,
+                index=index,
                 count=lane.count,
                 most=lane.most,
                 kind=lane.queue.kind,
@@ -106,12 +108,9 @@ def compile_plan(scenario: Scenario) -> Plan:
                 hold_at_door=lane.queue.when_full == "wait",
                 scaling=None if rule is None else ScalingPlan(rule.open_at, rule.close_at, rule.max),
                 first_till=first,
-                payment=lane.payment_time if scenario.lanes is not None else None,
                 scan_factor=lane.scan_factor,
                 max_items=lane.max_items,
                 attendants=lane.attendants,
-                assist_probability=assist.probability if assist is not None else 0.0,
-                assist_time=assist.time if assist is not None else None,
                 per_till=lane.line == "per_till",
                 switching=lane.line == "per_till" and any(lane.open_to(segment) for segment in switchers),
                 fixed_work=(
@@ -121,10 +120,11 @@ def compile_plan(scenario: Scenario) -> Plan:
             )
         )
         first += lane.most
-    names = [lane.name for lane in scenario.lanes or ()]
+    tills = scenario.tills()
+    names = [lane.name for lane in tills]
     choices, open_to, jockey = [], [], []
-    for segment in scenario.segments if scenario.lanes is not None else ():
-        allowed = [i for i, lane in enumerate(scenario.lanes or ()) if lane.takes(segment.name, 0)]
+    for segment in scenario.segments:
+        allowed = [i for i, lane in enumerate(tills) if lane.takes(segment.name, 0)]
         switching = segment.jockey if segment in switchers else None
         jockey.append(None if switching is None else JockeyPlan(switching.min_gain, switching.move_time))
         if segment.prefer is not None:
@@ -132,7 +132,7 @@ def compile_plan(scenario: Scenario) -> Plan:
             listed = (names.index(name) for name in segment.prefer)
             open_to.append(tuple(index for index in listed if index in allowed))
         else:
-            choices.append(segment.choice)
+            choices.append(segment.choice if scenario.lanes is not None else "shortest")
             open_to.append(tuple(allowed))
     limit = scenario.arrivals.limit
     return Plan(
@@ -150,4 +150,5 @@ def compile_plan(scenario: Scenario) -> Plan:
         jockey=tuple(jockey),
         product_means=tuple(expected_time(product.checkout_time) for product in scenario.products),
         per_till=any(group.per_till for group in groups),
+        lanes=scenario.lanes is not None,
     )

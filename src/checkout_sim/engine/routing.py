@@ -23,19 +23,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
-from .lanes import Place
+from .customers import Customer
+from .lanes import LaneGroup, Place
 from .plan import Plan
-
-if TYPE_CHECKING:
-    from .customers import Customer
-    from .lanes import LaneGroup
 
 __all__ = ["RULES", "Router", "Rule"]
 
-Rule = Callable[[Sequence["Place"], random.Random], "Place"]
-Score = Callable[["Place"], float]
+Rule = Callable[[Sequence[Place], random.Random], Place]
+Score = Callable[[Place], float]
 
 
 def _best(places: Sequence[Place], score: Score, rng: random.Random) -> Place:
@@ -102,9 +98,9 @@ def _items_ahead(place: Place) -> float:
     if place.till is not None:  # a line of its own: at most one customer at its till
         customer = group.at_till.get(place.till)
         if customer is not None:
-            items += _checkout_left(place, customer, group.context.loop.time(), False)[0]
+            items += _checkout_left(place, customer, group.loop.time(), False)[0]
         return float(items)
-    now = group.context.loop.time()
+    now = group.loop.time()
     for customer in group.at_till.values():
         items += _unscanned(customer, now - customer.start)[0]
     return items / len(group.tills)
@@ -121,9 +117,9 @@ def _work_ahead(place: Place) -> float:
     if place.till is not None:  # a line of its own: at most one customer at its till
         customer = group.at_till.get(place.till)
         if customer is not None:
-            total += _checkout_left(place, customer, group.context.loop.time(), True)[1]
+            total += _checkout_left(place, customer, group.loop.time(), True)[1]
         return total
-    now, pace = group.context.loop.time(), group.pace
+    now, pace = group.loop.time(), group.pace
     for customer in group.at_till.values():
         products = customer.products
         total += pace.work(products[len(products) - _unscanned(customer, now - customer.start)[0] :])

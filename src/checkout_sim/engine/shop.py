@@ -20,13 +20,13 @@ from structlog.typing import Processor
 from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
+from ..observe.recorder import Recorder
 from ..observe.summary import Summary
-from ..observe.tally import BatchTally, Lines, Tally
+from ..observe.tally import BatchTally, Tally
 from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
-from .context import Context
 from .customers import Customer, CustomerFactory
-from .door import Door, LanesDoor, Overloaded
+from .door import Door, Overloaded
 from .jockeying import Jockeying
 from .lanes import LaneGroup
 from .manager import manage
@@ -81,14 +81,21 @@ class Shop:
         """
         scenario, plan, seed = self.scenario, self.plan, self._seed
         loop = asyncio.get_running_loop()
+        self._loop = loop
         self._main = asyncio.current_task()
-        self._context = context = Context(
-            loop, plan, self._make_tally(loop.time), item_events=self._item_events
+        self._recorder = recorder = Recorder(
+            self._make_tally(loop.time),
+            loop.time,
+            [group.name for group in plan.groups],
+            plan.segment_names,
+            plan.product_names,
+            lanes=plan.lanes,
+            per_till=plan.per_till,
         )
-        customers = random.Random(f"checkout-sim/{seed}/customers")
-        self.groups = [LaneGroup(context, group, index) for index, group in enumerate(plan.groups)]
-        measures = [group.measure for group in self.groups]
-        context.tally.line = measures[0] if len(measures) == 1 else Lines(measures)
+        self.groups = [
+            LaneGroup(group, plan, loop, recorder, item_events=self._item_events) for group in plan.groups
+        ]
+        recorder.lines_are([group.measure for group in self.groups])
         if self._stream is not None:
             log = EventLog(
                 self._stream,
@@ -97,22 +104,27 @@ class Shop:
                 flush_each=plan.realtime,
                 bind=self._bind,
             )
-            context.log_to(log.emit, log.record)
+            recorder.log_to(log.emit, log.record)
         router = Router(self.groups, plan, random.Random(f"checkout-sim/{seed}/routing"))
-        self._door = door = (LanesDoor if context.lanes else Door)(
-            context,
-            make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
-            CustomerFactory(scenario, customers),
-            router,
-            self._progress,
+        self._door = door = Door(
+            loop,
+            plan,
+            recorder,
+            arrivals=make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
+            customers=CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers")),
+            router=router,
+            progress=self._progress,
         )
+        self._jockeying: Jockeying | None = None
         if any(rule is not None for rule in plan.jockey):  # some segment may switch (see Scenario.may_switch)
-            assert isinstance(door, LanesDoor)
-            context.jockeying = Jockeying(context, self.groups, door)
-            context.tally.jockeyed = 0
+            self._jockeying = door.jockeying = Jockeying(loop, plan, recorder, self.groups, door.join)
+            for group in self.groups:
+                if group.per_till:
+                    group.shorter = self._jockeying.shorter
+            recorder.count_jockeying()
         if plan.warmup > 0:
             self._warmup_timer = loop.call_at(plan.warmup, self._end_warmup)
-        context.emit(
+        recorder.emit(
             "run_started",
             scenario=scenario.name,
             seed=seed,
@@ -149,8 +161,8 @@ class Shop:
         # A TaskGroup: if any cashier, a manager or the producer fails, the others are
         # cancelled and the failure surfaces here instead of a line that never drains.
         async with asyncio.TaskGroup() as tasks:
-            self._context.tasks = tasks
             for group in self.groups:
+                group.tasks = tasks
                 for _ in range(group.plan.count):
                     group.open_till()
                 if group.help is not None:
@@ -177,7 +189,7 @@ class Shop:
         Where shoppers switch lines, one may move into a line already waited for:
         then every line is waited for again, until a whole pass finds nothing to wait for.
         """
-        jockeying = self._context.jockeying
+        jockeying = self._jockeying
         while True:
             waited = False
             for line in [line for group in self.groups for line in group.lines]:
@@ -192,16 +204,16 @@ class Shop:
         """Everyone still in a line or on the way to one goes home unserved."""
         for group in self.groups:
             group.close_doors()
-        if self._context.jockeying is not None:
-            self._context.jockeying.send_home()
+        if self._jockeying is not None:
+            self._jockeying.send_home()
 
     def _in_shop(self) -> Iterator[Customer]:
         """Everyone in line, on the way to another, at the door or at a till."""
         for group in self.groups:
             yield from group.in_line()
             yield from group.at_till.values()
-        if self._context.jockeying is not None:
-            yield from self._context.jockeying.walking()
+        if self._jockeying is not None:
+            yield from self._jockeying.walking()
         if self._door is not None and self._door.held is not None:
             yield self._door.held
 
@@ -213,24 +225,22 @@ class Shop:
         """
         self._warmup_timer = None
         in_shop = list(self._in_shop())
-        at_tills = (customer.start for group in self.groups for customer in group.at_till.values())
-        hidden = self._context.tally.begin_window(at_tills)
-        for group in self.groups:
-            if group.tally is not None:
-                group.tally.begin_window(customer.start for customer in group.at_till.values())
-        if self._context.jockeying is not None:
-            self._context.jockeying.remember(in_shop)
+        hidden = self._recorder.begin_window(
+            [[customer.start for customer in group.at_till.values()] for group in self.groups]
+        )
+        if self._jockeying is not None:
+            self._jockeying.remember(in_shop)
         for customer in in_shop:
             customer.segment = hidden
         assert self._door is not None
         queue_length = sum(group.waiting() for group in self.groups)
-        self._context.emit("warmup_ended", last_customer=self._door.made, queue_length=queue_length)
+        self._recorder.emit("warmup_ended", last_customer=self._door.made, queue_length=queue_length)
 
     def _send_everyone_home(self) -> None:
         """After an interruption: whoever is still in line, at the door or at a till is unserved."""
         self._close_doors()
         if self._door is not None and self._door.held is not None:
-            self._context.give_up(self._door.held, reneged=False)
+            self._recorder.gave_up(self._door.held, reneged=False)
         for group in self.groups:
             group.send_tills_home()
 
@@ -240,10 +250,12 @@ class Shop:
             self._warmup_timer = None
         for group in self.groups:
             group.close_all()
-        context = self._context
-        context.jockeying = None  # it refers to the door and the groups, which refer to the context
-        summary = context.tally.summary(seed=self._seed, interrupted=interrupted)
-        if isinstance(context.loop, RealtimeLoop):  # how far the wall clock let the run fall behind
-            summary = replace(summary, realtime_lag_max=context.loop.lag_max)
-        context.emit("run_finished", **summary.to_dict())
+        self._jockeying = None  # it refers to the door and the groups
+        if self._door is not None:
+            self._door.jockeying = None
+        recorder = self._recorder
+        summary = recorder.summary(seed=self._seed, interrupted=interrupted)
+        if isinstance(self._loop, RealtimeLoop):  # how far the wall clock let the run fall behind
+            summary = replace(summary, realtime_lag_max=self._loop.lag_max)
+        recorder.emit("run_finished", **summary.to_dict())
         return summary  # the runner flushes the log, on every way out

@@ -1,22 +1,31 @@
-"""A till: the consumer task that takes the next customer from its group's line and serves them.
+"""A till: a consumer task that takes the next customer from its line and serves them.
 
 Each checkout is a run of pauses, one per item scanned and one for payment, each ending
 at its planned time (the next is timed from it, never from a late wake-up). This is
 the hot path of the simulation: what it needs is read into locals once.
+
+A till is an object with a state, so that it can be told to close after the customer
+it is serving (a manager now, a roster next) or to leave for a while and come back with
+the same number (a break). What it needs of its group is the small :class:`Desk`
+interface, so this module knows nothing of groups, lines per till or routing.
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from ..observe.recorder import Recorder
 from .clock import VirtualClockLoop, pauser
 from .customers import Customer
+from .line import Line
 
-if TYPE_CHECKING:
-    from .lanes import LaneGroup, Place
+__all__ = ["CLOSED", "CLOSING", "IDLE", "ON_BREAK", "SERVING", "Desk", "HelpRequest", "Till"]
 
-__all__ = ["HelpRequest", "serve"]
+#: A till's states. Idle: open, waiting for a customer; serving: a customer at it;
+#: closing: it takes nobody new and closes when its customer leaves; closed; on break:
+#: closed for a while, to reopen with the same number.
+IDLE, SERVING, CLOSING, CLOSED, ON_BREAK = "idle", "serving", "closing", "closed", "on_break"
 
 
 class HelpRequest:
@@ -28,137 +37,155 @@ class HelpRequest:
         self.customer, self.till, self.asked, self.answer = customer, till, asked, answer
 
 
-async def serve(group: LaneGroup, number: int, place: Place, extra: bool) -> None:
-    """A cashier at till ``number``: take the next customer from ``place``'s line, scan each item,
-    take payment, repeat.
+class Desk(Protocol):
+    """What a till needs of its group (see :class:`.lanes.LaneGroup`)."""
 
-    An ``extra`` till (opened by the manager) closes when it finishes a customer and at
-    most ``close_at`` are waiting (with a line of its own: none in it). A till with its
-    own line tells the shoppers who switch lines when it has got shorter.
+    #: The group's index in the plan (what the recorder names it by).
+    index: int
+    #: Who is at which till, by till number (read by routing and the manager).
+    at_till: dict[int, Customer]
+    #: Requests for an attendant (None: the group has none).
+    help: asyncio.Queue[HelpRequest] | None
+
+    def checkout_done(self, till: Till) -> bool:
+        """A checkout at ``till`` ended: tell whoever cares; True if the till, an extra one, may close."""
+        ...
+
+    def till_left(self, till: Till) -> None:
+        """``till`` has closed, or gone on break: take it out of the group's open tills."""
+        ...
+
+
+class Till:
+    """One till of a group: its number (the same all run long), its line, its state, its cashier task.
+
+    ``extra``: opened by the manager above the group's count; it closes when it finishes
+    a customer and its group is quiet (:meth:`Desk.checkout_done`).
     """
-    context = group.context
-    line = place.line
-    jockeying = context.jockeying if place.till is not None else None
-    loop, emit, record, tally = context.loop, context.emit, context.record, context.tally
-    scaling = group.plan.scaling
-    close_at = scaling.close_at if extra and scaling is not None else -1
-    item_events, logging = context.item_events, context.logging
-    product_names = context.plan.product_names
-    at_till = group.at_till
-    lane, group_tally, help_queue = group.name, group.tally, group.help
-    waiting = line.customers
-    pause_until = pauser(loop)
-    exact = isinstance(loop, VirtualClockLoop)
-    now = loop.time()
-    try:
-        while True:
-            # Take whoever is waiting; only wait (await get) when nobody is. Without
-            # an await the time is still ``now``, when the last checkout ended.
-            if waiting:
-                customer = line.get_nowait()
-            else:
-                customer = await line.get()
-                now = loop.time()
-            at_till[number] = customer
-            if customer.leave_timer is not None:
-                customer.leave_timer.cancel()
-            start = when = customer.start = now
-            wait = start - customer.arrival
-            if logging:
-                if lane is None:
-                    record(
-                        {
-                            "t": start,
-                            "event": "checkout_started",
-                            "customer": customer.id,
-                            "cashier": number,
-                            "wait": wait,
-                        }
-                    )
+
+    __slots__ = ("_back_at", "_closing", "customer", "desk", "extra", "line", "number", "task")
+
+    def __init__(self, number: int, desk: Desk, line: Line[Customer], *, extra: bool = False) -> None:
+        self.number = number
+        self.desk = desk
+        self.line = line
+        self.extra = extra
+        #: The customer at the till (None: nobody).
+        self.customer: Customer | None = None
+        #: The cashier's task (None: the till is closed or on break).
+        self.task: asyncio.Task[None] | None = None
+        self._closing = False
+        #: When a till on break comes back (None: not on break).
+        self._back_at: float | None = None
+
+    @property
+    def state(self) -> str:
+        """:data:`IDLE`, :data:`SERVING`, :data:`CLOSING`, :data:`CLOSED` or :data:`ON_BREAK`.
+
+        Worked out when asked, so the cashier's loop keeps no state of its own beyond
+        the customer at the till.
+        """
+        if self.task is None:
+            return ON_BREAK if self._back_at is not None else CLOSED
+        if self._closing:
+            return CLOSING
+        return SERVING if self.customer is not None else IDLE
+
+    @property
+    def back_at(self) -> float | None:
+        """When a till on break comes back (None: not on break)."""
+        return self._back_at
+
+    def open(self, tasks: asyncio.TaskGroup, recorder: Recorder, item_events: bool) -> None:
+        """Start the cashier in the run's TaskGroup (a till back from a break keeps its number)."""
+        self._back_at = None
+        self._closing = False
+        self.task = tasks.create_task(self._serve(recorder, item_events), name=f"cashier-{self.number}")
+
+    def close_after_current(self) -> bool:
+        """Take nobody new, and close once the customer at the till leaves (at once, if idle).
+
+        True if the till closed at once: its group then counts it closed; otherwise the
+        cashier tells the group when it leaves (:meth:`Desk.till_left`).
+        """
+        if self.task is None:
+            return False
+        if self.customer is not None:
+            self._closing = True
+            return False
+        self.task.cancel()  # idle, waiting in line.get(): nobody is taken, nobody is lost
+        self.task = None
+        return True
+
+    def take_break(self, until: float) -> bool:
+        """Leave after the current customer (at once, if idle), to come back at ``until``.
+
+        The return as :meth:`close_after_current`; the group opens the till again, with
+        the same number, when the break is over.
+        """
+        self._back_at = until
+        return self.close_after_current()
+
+    def stop(self) -> None:
+        """The run is over: cancel the cashier, wherever it waits."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    async def _serve(self, recorder: Recorder, item_events: bool) -> None:
+        """The cashier: take the next customer from the line, scan each item, take payment, repeat."""
+        desk, line, number, group = self.desk, self.line, self.number, self.desk.index
+        loop = asyncio.get_running_loop()
+        at_till, help_queue = desk.at_till, desk.help
+        started, finished = recorder.checkout_started, recorder.checkout_finished
+        waiting = line.customers
+        pause_until = pauser(loop)
+        exact = isinstance(loop, VirtualClockLoop)
+        now = loop.time()
+        try:
+            while True:
+                # Take whoever is waiting; only wait (await get) when nobody is. Without
+                # an await the time is still ``now``, when the last checkout ended.
+                if waiting:
+                    customer = line.get_nowait()
                 else:
-                    record(
-                        {
-                            "t": start,
-                            "event": "checkout_started",
-                            "customer": customer.id,
-                            "lane": lane,
-                            "cashier": number,
-                            "wait": wait,
-                        }
-                    )
-            # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
-            if item_events:  # otherwise no zip over the products and no check per item (~4%)
-                for product, scan in zip(customer.products, customer.scans, strict=True):
-                    if scan > 0:
-                        when += scan
-                        await pause_until(when)
-                    if lane is None:
-                        emit(
-                            "item_scanned",
-                            customer=customer.id,
-                            cashier=number,
-                            product=product_names[product],
-                            scan=scan,
-                        )
-                    else:
-                        emit(
-                            "item_scanned",
-                            customer=customer.id,
-                            lane=lane,
-                            cashier=number,
-                            product=product_names[product],
-                            scan=scan,
-                        )
-            else:
-                for scan in customer.scans:
-                    if scan > 0:
-                        when += scan
-                        await pause_until(when)
-            if help_queue is not None and customer.assist > 0:  # a kiosk: wait for an attendant's help
-                emit("assist_requested", customer=customer.id, lane=lane, cashier=number)
-                answer: asyncio.Future[float] = loop.create_future()
-                help_queue.put_nowait(HelpRequest(customer, number, when, answer))
-                when = await answer
-            if customer.payment > 0:
-                when += customer.payment
-                await pause_until(when)
-            now = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
-            service = now - start
-            del at_till[number]
-            tally.served(customer.segment, wait, service)
-            if group_tally is not None:
-                group_tally.served(wait, service, customer.arrival)
-            if logging:
-                if lane is None:
-                    record(
-                        {
-                            "t": now,
-                            "event": "checkout_finished",
-                            "customer": customer.id,
-                            "cashier": number,
-                            "service": service,
-                            "items": len(customer.scans),
-                        }
-                    )
+                    customer = await line.get()
+                    now = loop.time()
+                self.customer = at_till[number] = customer
+                if customer.leave_timer is not None:
+                    customer.leave_timer.cancel()
+                when = customer.start = now
+                started(customer, group, number)
+                # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
+                if item_events:  # otherwise no zip over the products and no check per item (~4%)
+                    for product, scan in zip(customer.products, customer.scans, strict=True):
+                        if scan > 0:
+                            when += scan
+                            await pause_until(when)
+                        recorder.item_scanned(customer, group, number, product, scan)
                 else:
-                    record(
-                        {
-                            "t": now,
-                            "event": "checkout_finished",
-                            "customer": customer.id,
-                            "lane": lane,
-                            "cashier": number,
-                            "service": service,
-                            "items": len(customer.scans),
-                        }
-                    )
-            line.task_done()
-            if jockeying is not None:
-                jockeying.shorter(place)
-            if extra and group.quiet(place, close_at):
-                group.close_till(number)
-                return
-    finally:
-        # The pause refers to this task's wake-up: drop it with the frame that a
-        # cancelled task's traceback keeps, or task and pause make a cycle.
-        del pause_until
+                    for scan in customer.scans:
+                        if scan > 0:
+                            when += scan
+                            await pause_until(when)
+                if help_queue is not None and customer.assist > 0:  # a kiosk: wait for an attendant's help
+                    recorder.assist_requested(customer, group, number)
+                    answer: asyncio.Future[float] = loop.create_future()
+                    help_queue.put_nowait(HelpRequest(customer, number, when, answer))
+                    when = await answer
+                if customer.payment > 0:
+                    when += customer.payment
+                    await pause_until(when)
+                now = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
+                del at_till[number]
+                self.customer = None
+                finished(customer, group, number, now)
+                line.task_done()
+                if desk.checkout_done(self) or self._closing:
+                    self.task = None
+                    desk.till_left(self)
+                    return
+        finally:
+            # The pause refers to this task's wake-up: drop it with the frame that a
+            # cancelled task's traceback keeps, or task and pause make a cycle.
+            del pause_until
