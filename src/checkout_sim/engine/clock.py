@@ -67,7 +67,7 @@ class Internal(NamedTuple):
 
 #: Every private asyncio name the package relies on: all of them are named in this module only.
 #: Python 3.11, 3.12 and 3.13 have every one (``_is_shutdown`` from 3.13, with ``Queue.shutdown``;
-#: ``_ThreadSafeHandle`` from 3.12.3 and 3.13.1, used where present). Tested by
+#: ``_ThreadSafeHandle`` in newer patch releases, used where present). Tested by
 #: ``tests/test_asyncio_internals.py``, which also finds every private asyncio name this
 #: module names and requires it to be listed here.
 ASYNCIO_INTERNALS: tuple[Internal, ...] = (
@@ -218,8 +218,8 @@ ASYNCIO_INTERNALS: tuple[Internal, ...] = (
         "asyncio.events",
         "_ThreadSafeHandle",
         "Handle subclass, where present",
-        "what asyncio's call_soon_threadsafe makes from 3.12.3 and 3.13.1 (a lock around _run); "
-        "a plain Handle before, as there",
+        "what asyncio's call_soon_threadsafe makes in newer patch releases (3.12.3 on; not in "
+        "3.12.1 or 3.13.0): a handle with a lock around _run; a plain Handle before, as there",
     ),
 )
 
@@ -388,7 +388,7 @@ _SHUTS_DOWN = hasattr(asyncio.Queue, "shutdown")
 #: check_asyncio_internals, run once: a failed check is not remembered, so it fails again.
 _check_once = functools.cache(check_asyncio_internals)
 
-# Python 3.12.3+ guards a handle made by call_soon_threadsafe with a lock; use it if there.
+# Newer patch releases (3.12.3 on) guard a handle made by call_soon_threadsafe with a lock: use it if there.
 _ThreadSafeHandle: type[asyncio.Handle] = getattr(asyncio.events, "_ThreadSafeHandle", asyncio.Handle)
 
 # What ``loop.create_future()`` makes on these loops, minus a Python-level call.
