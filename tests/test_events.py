@@ -13,7 +13,7 @@ import pytest
 
 from checkout_sim import Scenario, load_scenario, parse_scenario, replicate, run
 from checkout_sim.cli import main
-from checkout_sim.observe.events import EVENTS, SEGMENT_FIGURES, check_event
+from checkout_sim.observe.events import EVENTS, RECORDS, SEGMENT_FIGURES, check_event, event_name
 from conftest import ROOT, SCENARIOS
 from logcheck import parse
 
@@ -209,36 +209,33 @@ SWEEP_FIELDS = frozenset({"variant", "settings"})
 RUN_FIELD = "run"
 
 
-def test_the_engine_builds_only_defined_events_with_exactly_their_fields() -> None:
-    """Each event literal and emit call in the package names a defined event and gives exactly its fields.
+def test_events_are_built_only_from_their_records() -> None:
+    """The engine builds no line itself: every event is a record (events.py) made by the recorder.
 
-    Fields passed with `**` count too: a dict literal's keys, the summary's fields for
-    `summary.to_dict()`, and for a parameter whatever its callers pass. A field written
-    only sometimes must be one events.py marks as needing a setting.
+    Of the dict literals and emit calls in the package, only the sweep's run line is left
+    (its `**summary` followed to the summary's fields); every record class is made in the
+    recorder, which each method of the engine's goes through. That each line then has
+    exactly its fields, for the settings a run uses, is checked on real logs below.
     """
     found = built_events()
-    assert {built.name for built in found} == set(EVENTS), "every event is written somewhere, and no other"
-    unpacked = {built.name for built in found if built.maybe}
-    assert {"customer_jockeyed", "run_finished"} <= {built.name for built in found if built.always}
-    assert unpacked == {"run_finished"}, unpacked
-    for built in found:
-        event = EVENTS[built.name]
-        allowed = {f.name for f in event.fields}
-        if built.function == "sweep_run":
-            allowed |= SWEEP_FIELDS | {RUN_FIELD}
-        required = {f.name for f in event.fields if f.only_with is None}
-        optional = {f.name for f in event.fields if f.only_with is not None}
-        where = f"{built.path.name}:{built.line}: {built.name}"
-        assert required <= built.always, f"{where} lacks {sorted(required - built.always)}"
-        assert built.always | built.maybe <= allowed, f"{where} adds {sorted(built.always - allowed)}"
-        assert built.maybe <= optional, f"{where}: {sorted(built.maybe - optional)} are not marked only_with"
-    jockeyed = [built for built in found if built.name == "customer_jockeyed"]
-    assert jockeyed and all(
-        built.always == {f.name for f in EVENTS["customer_jockeyed"].fields} for built in jockeyed
-    )
-    finished = [built for built in found if built.name == "run_finished"]
-    for built in finished:  # the summary writes a feature's field exactly when events.py says it may
-        assert built.maybe == {f.name for f in EVENTS["run_finished"].fields if f.only_with is not None}
+    assert [(built.path.name, built.function, built.name) for built in found] == [
+        ("events.py", "sweep_run", "run_finished")
+    ]
+    (line,) = found
+    summary_fields = {f.name for f in EVENTS["run_finished"].fields}
+    assert line.always | line.maybe == summary_fields | SWEEP_FIELDS | {RUN_FIELD}
+    assert line.maybe == {f.name for f in EVENTS["run_finished"].fields if f.only_with is not None}
+    tree = ast.parse((SOURCE / "observe" / "recorder.py").read_text(encoding="utf-8"))
+    made = {
+        node.func.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    assert {record.__name__ for record in RECORDS} <= made
+    assert {event_name(record) for record in RECORDS} == set(EVENTS)
+    for path in (SOURCE / "engine").glob("*.py"):  # the engine writes through the recorder alone
+        source = path.read_text(encoding="utf-8")
+        assert ".emit(" not in source and ".record(" not in source, path.name
 
 
 def test_the_readme_table_lists_every_event_with_its_fields() -> None:

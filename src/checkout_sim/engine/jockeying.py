@@ -47,18 +47,7 @@ class Jockeying:
         self._join = join
         #: Customers on their way to another line: the timer of their arrival there, and the place.
         self._walking: dict[Customer, tuple[asyncio.TimerHandle, Place]] = {}
-        #: Own segments of customers the warm-up renamed (see :meth:`remember`).
-        self._segments: dict[Customer, int] = {}
         self._everyone_arrived: asyncio.Future[None] | None = None
-
-    def _segment(self, customer: Customer) -> int:
-        segment = customer.segment
-        return segment if segment < len(self._rules) else self._segments[customer]
-
-    def remember(self, customers: Sequence[Customer]) -> None:
-        """The warm-up is about to rename these customers' segment: keep their own, to go on switching."""
-        for customer in customers:
-            self._segments[customer] = customer.segment
 
     def _may_use(self, customer: Customer, group: LaneGroup, segment: int) -> bool:
         """The customer's segment considers the group (``prefer`` narrows it), which takes the basket."""
@@ -98,7 +87,7 @@ class Jockeying:
                 if length <= best_length:
                     continue
                 customer = place.line.last()
-                segment = self._segment(customer)
+                segment = customer.segment
                 rule = self._rules[segment]
                 if (
                     rule is None
@@ -110,7 +99,7 @@ class Jockeying:
         if best is None:
             return None
         customer = best.line.take_last()
-        rule = self._rules[self._segment(customer)]
+        rule = self._rules[customer.segment]
         assert rule is not None
         self._moved(customer, best, target, rule)
         return best

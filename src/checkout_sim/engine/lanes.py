@@ -22,8 +22,8 @@ from bisect import insort
 from collections.abc import Callable, Iterator, Sequence
 
 from ..config.scenario import MAX_WAITING
-from ..observe.recorder import Recorder
 from ..observe.tally import LineMeasure, Lines
+from ..observe.watch import Watch
 from .clock import pauser
 from .customers import Customer
 from .line import Line, make_line
@@ -128,7 +128,7 @@ class LaneGroup:
         plan: GroupPlan,
         run: Plan,
         loop: asyncio.AbstractEventLoop,
-        recorder: Recorder,
+        watch: Watch,
         *,
         item_events: bool = False,
     ) -> None:
@@ -137,7 +137,8 @@ class LaneGroup:
         #: and what the recorder names it by.
         self.index = plan.index
         self.loop = loop
-        self.recorder = recorder
+        #: Where the group says what happens (see :mod:`checkout_sim.observe.recorder`).
+        self.recorder = watch.recorder
         self._item_events = item_events
         #: The group's name in the scenario (``tills`` for a scenario without lanes).
         self.name = plan.name
@@ -186,7 +187,7 @@ class LaneGroup:
         self.watch_joins = self.grew is not None or run.patient
         #: The group's lines measured as one, for the tally.
         self.measure = measure
-        recorder.add_group(self.index, measure, plan.attendants, switching=plan.switching)
+        watch.add_group(self.index, measure, plan.attendants, switching=plan.switching)
         #: Help requests from the kiosks, for the attendants (None: no attendants).
         self.help: asyncio.Queue[HelpRequest] | None = asyncio.Queue() if plan.attendants else None
         self._attendants: list[asyncio.Task[None]] = []

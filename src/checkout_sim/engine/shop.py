@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from structlog.typing import Processor
@@ -20,12 +19,11 @@ from structlog.typing import Processor
 from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
-from ..observe.recorder import Recorder
 from ..observe.summary import Summary
-from ..observe.tally import BatchTally, Tally
+from ..observe.watch import Watch
 from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
-from .customers import Customer, CustomerFactory
+from .customers import CustomerFactory
 from .door import Door, Overloaded
 from .jockeying import Jockeying
 from .lanes import LaneGroup
@@ -83,19 +81,7 @@ class Shop:
         loop = asyncio.get_running_loop()
         self._loop = loop
         self._main = asyncio.current_task()
-        self._recorder = recorder = Recorder(
-            self._make_tally(loop.time),
-            loop.time,
-            [group.name for group in plan.groups],
-            plan.segment_names,
-            plan.product_names,
-            lanes=plan.lanes,
-            per_till=plan.per_till,
-        )
-        self.groups = [
-            LaneGroup(group, plan, loop, recorder, item_events=self._item_events) for group in plan.groups
-        ]
-        recorder.lines_are([group.measure for group in self.groups])
+        log = None
         if self._stream is not None:
             log = EventLog(
                 self._stream,
@@ -103,8 +89,25 @@ class Shop:
                 processors=self._processors,
                 flush_each=plan.realtime,
                 bind=self._bind,
-            )
-            recorder.log_to(log.emit, log.record)
+            ).record
+        batches = None
+        if self._batch_means and scenario.duration is not None:
+            batches = Batches(scenario.warmup, scenario.duration, plan.segment_names)
+        self._watch = watch = Watch(
+            loop.time,
+            groups=[group.name for group in plan.groups],
+            segment_names=plan.segment_names,
+            product_names=plan.product_names,
+            lanes=plan.lanes,
+            per_till=plan.per_till,
+            warmup=plan.warmup > 0,
+            batches=batches,
+            log=log,
+        )
+        self._recorder = recorder = watch.recorder
+        self.groups = [
+            LaneGroup(group, plan, loop, watch, item_events=self._item_events) for group in plan.groups
+        ]
         router = Router(self.groups, plan, random.Random(f"checkout-sim/{seed}/routing"))
         self._door = door = Door(
             loop,
@@ -121,17 +124,10 @@ class Shop:
             for group in self.groups:
                 if group.per_till:
                     group.shorter = self._jockeying.shorter
-            recorder.count_jockeying()
+            watch.count_jockeying()
         if plan.warmup > 0:
             self._warmup_timer = loop.call_at(plan.warmup, self._end_warmup)
-        recorder.emit(
-            "run_started",
-            scenario=scenario.name,
-            seed=seed,
-            clock=scenario.clock,
-            schema_version=SCHEMA_VERSION,
-            config=scenario.logged(),
-        )
+        recorder.run_started(scenario.name, seed, scenario.clock, SCHEMA_VERSION, scenario.logged())
         try:
             await self._serve_everyone(self._door)
         except asyncio.CancelledError:
@@ -148,14 +144,6 @@ class Shop:
             if self._door is not None:
                 self._door.stop()
             self._main.cancel()
-
-    def _make_tally(self, clock: Callable[[], float]) -> Tally:
-        """The run's tally; with batch means asked for and a duration, one that batches too."""
-        scenario, names = self.scenario, self.plan.segment_names
-        warmup = self.plan.warmup > 0
-        if self._batch_means and scenario.duration is not None:
-            return BatchTally(names, clock, Batches(scenario.warmup, scenario.duration, names), warmup=warmup)
-        return Tally(names, clock, warmup=warmup)
 
     async def _serve_everyone(self, door: Door) -> None:
         # A TaskGroup: if any cashier, a manager or the producer fails, the others are
@@ -207,34 +195,19 @@ class Shop:
         if self._jockeying is not None:
             self._jockeying.send_home()
 
-    def _in_shop(self) -> Iterator[Customer]:
-        """Everyone in line, on the way to another, at the door or at a till."""
-        for group in self.groups:
-            yield from group.in_line()
-            yield from group.at_till.values()
-        if self._jockeying is not None:
-            yield from self._jockeying.walking()
-        if self._door is not None and self._door.held is not None:
-            yield self._door.held
-
     def _end_warmup(self) -> None:
         """The warm-up is over: figures count only the customers who arrive from now on.
 
-        Whoever is already in line, at the door or at a till is moved to the tally's
-        hidden group; the log keeps them and marks the boundary.
+        The observers are told which customers came before (the ``warmup_ended`` event's
+        ``last_customer``) and which checkouts are under way; the log marks the boundary.
         """
         self._warmup_timer = None
-        in_shop = list(self._in_shop())
-        hidden = self._recorder.begin_window(
-            [[customer.start for customer in group.at_till.values()] for group in self.groups]
-        )
-        if self._jockeying is not None:
-            self._jockeying.remember(in_shop)
-        for customer in in_shop:
-            customer.segment = hidden
         assert self._door is not None
-        queue_length = sum(group.waiting() for group in self.groups)
-        self._recorder.emit("warmup_ended", last_customer=self._door.made, queue_length=queue_length)
+        self._recorder.warmup_ended(
+            tuple(tuple(customer.start for customer in group.at_till.values()) for group in self.groups),
+            self._door.made,
+            sum(group.waiting() for group in self.groups),
+        )
 
     def _send_everyone_home(self) -> None:
         """After an interruption: whoever is still in line, at the door or at a till is unserved."""
@@ -253,9 +226,11 @@ class Shop:
         self._jockeying = None  # it refers to the door and the groups
         if self._door is not None:
             self._door.jockeying = None
-        recorder = self._recorder
-        summary = recorder.summary(seed=self._seed, interrupted=interrupted)
-        if isinstance(self._loop, RealtimeLoop):  # how far the wall clock let the run fall behind
-            summary = replace(summary, realtime_lag_max=self._loop.lag_max)
-        recorder.emit("run_finished", **summary.to_dict())
+        summary = self._watch.summary(
+            seed=self._seed,
+            interrupted=interrupted,
+            # how far the wall clock let the run fall behind
+            realtime_lag_max=self._loop.lag_max if isinstance(self._loop, RealtimeLoop) else None,
+        )
+        self._recorder.run_finished(summary.to_dict())
         return summary  # the runner flushes the log, on every way out

@@ -15,9 +15,13 @@ given here.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, get_type_hints
+
+if TYPE_CHECKING:
+    from ..engine.customers import Customer
 
 __all__ = [
     "EVENTS",
@@ -145,106 +149,295 @@ SEGMENT_FIGURES = _fields(
     "wait_p90:seconds_or_null wait_p99:seconds_or_null wait_max:seconds_or_null"
 )
 
-#: Every event, by name.
+
+class Kind:
+    """An event field's kind (see :data:`_KINDS`), the setting it needs, and its name in the log
+    when the record cannot use it (``from`` is a Python keyword)."""
+
+    __slots__ = ("kind", "logged_as", "only_with")
+
+    def __init__(self, kind: str, only_with: str | None = None, logged_as: str | None = None) -> None:
+        self.kind, self.only_with, self.logged_as = kind, only_with, logged_as
+
+
+# The kinds of the records' fields. A field not annotated with a Kind (the customer
+# object, the group's index) is the engine's, for the observers: it is not written.
+Count = Annotated[int, Kind("count")]
+CountOrNull = Annotated[int | None, Kind("count or null")]
+Seconds = Annotated[float, Kind("seconds")]
+Text = Annotated[str, Kind("text")]
+Object = Annotated[dict[str, Any], Kind("object")]
+#: ``lane``: the group's name, written only in a scenario with lanes.
+Lane = Annotated[str | None, Kind("text", "lanes")]
+#: ``lane`` that may be null (no line: the customer was in none), with lanes only.
+LaneOrNull = Annotated[str | None, Kind("text or null", "lanes")]
+#: ``till``: the till whose own line was joined, only where some group has lines per till.
+TillOrNull = Annotated[int | None, Kind("count or null", "per_till")]
+
+
+class RunStarted(NamedTuple):
+    """the run begins: the scenario's name, the seed, the clock and the validated scenario"""
+
+    t: float
+    scenario: Text
+    seed: Count
+    clock: Text
+    schema_version: Count
+    config: Object
+
+
+class CashierOpened(NamedTuple):
+    """a till opens (its number is the same till all run long, unique in the shop)"""
+
+    group: int
+    t: float
+    lane: Lane
+    cashier: Count
+    queue_length: Count
+
+
+class CashierClosed(NamedTuple):
+    """a till closes"""
+
+    group: int
+    t: float
+    lane: Lane
+    cashier: Count
+    queue_length: Count
+
+
+class CustomerArrived(NamedTuple):
+    """a customer comes in; queue_length is the line before they join
+    (till: the till whose own line they joined)"""
+
+    who: Customer
+    group: int | None
+    t: float
+    customer: Count
+    segment: Text
+    items: Count
+    lane: LaneOrNull
+    till: TillOrNull
+    queue_length: Count
+
+
+class CustomerAdmitted(NamedTuple):
+    """a customer held at the door gets a place in a line"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Annotated[str | None, Kind("text")]
+    till: TillOrNull
+    queue_length: Count
+
+
+class CustomerJockeyed(NamedTuple):
+    """the last in the line at till from moves to the end of the line at till to
+    (in group lane), where queue_length were waiting"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    from_: Annotated[int | None, Kind("count", logged_as="from")]
+    to: Annotated[int | None, Kind("count")]
+    lane: Annotated[str | None, Kind("text")]
+    queue_length: Count
+
+
+class CustomerBalked(NamedTuple):
+    """the line was full: the customer left at once"""
+
+    who: Customer
+    t: float
+    customer: Count
+    queue_length: Count
+
+
+class CheckoutStarted(NamedTuple):
+    """a customer reaches a till after waiting"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Lane
+    cashier: Count
+    wait: Seconds
+
+
+class ItemScanned(NamedTuple):
+    """one item scanned"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Lane
+    cashier: Count
+    product: Text
+    scan: Seconds
+
+
+class AssistRequested(NamedTuple):
+    """a customer at a kiosk needs an attendant"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Annotated[str | None, Kind("text")]
+    cashier: Count
+
+
+class AssistStarted(NamedTuple):
+    """an attendant arrives, after wait"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Annotated[str | None, Kind("text")]
+    cashier: Count
+    attendant: Count
+    wait: Seconds
+
+
+class AssistFinished(NamedTuple):
+    """the attendant leaves, after helping for assist seconds"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Annotated[str | None, Kind("text")]
+    cashier: Count
+    attendant: Count
+    assist: Seconds
+    #: How long the customer waited for the attendant (for the group's figures; not written).
+    waited: float
+
+
+class CheckoutFinished(NamedTuple):
+    """a customer leaves the till, served"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    lane: Lane
+    cashier: Count
+    service: Seconds
+    items: Count
+
+
+class CustomerReneged(NamedTuple):
+    """patience ran out"""
+
+    who: Customer
+    group: int | None
+    t: float
+    customer: Count
+    lane: LaneOrNull
+    wait: Seconds
+
+
+class CustomerUnserved(NamedTuple):
+    """still waiting when the shop closed, or when the run was interrupted"""
+
+    who: Customer
+    group: int | None
+    t: float
+    customer: Count
+    lane: LaneOrNull
+    wait: Seconds
+
+
+class WarmupEnded(NamedTuple):
+    """the warm-up is over: figures count the customers after last_customer"""
+
+    #: For each group, the start times of its checkouts under way (their time from now
+    #: on counts as busy); not written.
+    in_service: tuple[tuple[float, ...], ...]
+    t: float
+    last_customer: Count
+    queue_length: Count
+
+
+class RunFinished(NamedTuple):
+    """the run's summary"""
+
+    t: float
+    #: :meth:`.summary.Summary.to_dict`: written as the line's fields (listed in :data:`EVENTS`).
+    summary: dict[str, Any]
+
+
+#: Every event's record, in the order of the README's table.
+RECORDS: tuple[type[NamedTuple], ...] = (
+    RunStarted,
+    CashierOpened,
+    CashierClosed,
+    CustomerArrived,
+    CustomerAdmitted,
+    CustomerJockeyed,
+    CustomerBalked,
+    CheckoutStarted,
+    ItemScanned,
+    AssistRequested,
+    AssistStarted,
+    AssistFinished,
+    CheckoutFinished,
+    CustomerReneged,
+    CustomerUnserved,
+    WarmupEnded,
+    RunFinished,
+)
+
+
+#: The events written only when the run uses a setting or option (the others always may be).
+ONLY_WITH: dict[type[NamedTuple], str] = {
+    CustomerAdmitted: "lanes",
+    CustomerJockeyed: "jockey",
+    ItemScanned: "--items",
+    AssistRequested: "assist",
+    AssistStarted: "assist",
+    AssistFinished: "assist",
+    WarmupEnded: "warmup",
+}
+
+
+def event_name(record: type[Any]) -> str:
+    """``CheckoutFinished`` -> ``checkout_finished``: the event a record class is."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", record.__name__).lower()
+
+
+def written(record: type[Any]) -> list[tuple[str, str, Kind]]:
+    """A record's written fields after ``t``: (attribute, name in the log, kind), in order."""
+    hints = get_type_hints(record, include_extras=True, localns={"Customer": object})
+    found = []
+    for attribute, hint in hints.items():
+        kind = next((meta for meta in getattr(hint, "__metadata__", ()) if isinstance(meta, Kind)), None)
+        if kind is not None:
+            found.append((attribute, kind.logged_as or attribute, kind))
+    return found
+
+
+def _event(record: type[Any]) -> Event:
+    return Event(
+        event_name(record),
+        tuple(Field(name, kind.kind, kind.only_with) for _, name, kind in written(record)),
+        only_with=ONLY_WITH.get(record),
+        meaning=" ".join((record.__doc__ or "").split()),
+    )
+
+
+#: Every event, by name: each record's written fields; ``run_finished``'s are the summary's.
 EVENTS: dict[str, Event] = {
     event.name: event
     for event in (
-        Event(
-            "run_started",
-            _fields("scenario:text seed:count clock:text schema_version:count config:object"),
-            meaning="the run begins: the scenario's name, the seed, the clock and the validated scenario",
-        ),
-        Event(
-            "cashier_opened",
-            _fields("lane:text:lanes cashier:count queue_length:count"),
-            meaning="a till opens (its number is the same till all run long, unique in the shop)",
-        ),
-        Event(
-            "cashier_closed",
-            _fields("lane:text:lanes cashier:count queue_length:count"),
-            meaning="a till closes",
-        ),
-        Event(
-            "customer_arrived",
-            _fields(
-                "customer:count segment:text items:count lane:text_or_null:lanes "
-                "till:count_or_null:per_till queue_length:count"
-            ),
-            meaning=(
-                "a customer comes in; queue_length is the line before they join "
-                "(till: the till whose own line they joined)"
-            ),
-        ),
-        Event(
-            "customer_admitted",
-            _fields("customer:count lane:text till:count_or_null:per_till queue_length:count"),
-            only_with="lanes",
-            meaning="a customer held at the door gets a place in a line",
-        ),
-        Event(
-            "customer_jockeyed",
-            _fields("customer:count from:count to:count lane:text queue_length:count"),
-            only_with="jockey",
-            meaning=(
-                "the last in the line at till from moves to the end of the line at till to "
-                "(in group lane), where queue_length were waiting"
-            ),
-        ),
-        Event(
-            "customer_balked",
-            _fields("customer:count queue_length:count"),
-            meaning="the line was full: the customer left at once",
-        ),
-        Event(
-            "checkout_started",
-            _fields("customer:count lane:text:lanes cashier:count wait:seconds"),
-            meaning="a customer reaches a till after waiting",
-        ),
-        Event(
-            "item_scanned",
-            _fields("customer:count lane:text:lanes cashier:count product:text scan:seconds"),
-            only_with="--items",
-            meaning="one item scanned",
-        ),
-        Event(
-            "assist_requested",
-            _fields("customer:count lane:text cashier:count"),
-            only_with="assist",
-            meaning="a customer at a kiosk needs an attendant",
-        ),
-        Event(
-            "assist_started",
-            _fields("customer:count lane:text cashier:count attendant:count wait:seconds"),
-            only_with="assist",
-            meaning="an attendant arrives, after wait",
-        ),
-        Event(
-            "assist_finished",
-            _fields("customer:count lane:text cashier:count attendant:count assist:seconds"),
-            only_with="assist",
-            meaning="the attendant leaves, after helping for assist seconds",
-        ),
-        Event(
-            "checkout_finished",
-            _fields("customer:count lane:text:lanes cashier:count service:seconds items:count"),
-            meaning="a customer leaves the till, served",
-        ),
-        Event(
-            "customer_reneged",
-            _fields("customer:count lane:text_or_null:lanes wait:seconds"),
-            meaning="patience ran out",
-        ),
-        Event(
-            "customer_unserved",
-            _fields("customer:count lane:text_or_null:lanes wait:seconds"),
-            meaning="still waiting when the shop closed, or when the run was interrupted",
-        ),
-        Event(
-            "warmup_ended",
-            _fields("last_customer:count queue_length:count"),
-            only_with="warmup",
-            meaning="the warm-up is over: figures count the customers after last_customer",
-        ),
+        *(_event(record) for record in RECORDS if record is not RunFinished),
         Event(
             "run_finished",
             (
@@ -258,7 +451,7 @@ EVENTS: dict[str, Event] = {
                     "jockeyed:count:jockey"
                 ),
             ),
-            meaning="the run's summary",
+            meaning=(RunFinished.__doc__ or "").strip(),
         ),
     )
 }

@@ -9,16 +9,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from functools import partial, reduce
 from operator import add, lt, mul
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .batches import Batches
 from .sketch import QuantileSketch
 from .summary import LaneSummary, SegmentSummary, Summary
+from .warmup import Warmup
 
-__all__ = ["BatchTally", "GroupTally", "LineMeasure", "Lines", "Tally"]
+if TYPE_CHECKING:
+    from .events import (
+        AssistFinished,
+        CashierClosed,
+        CashierOpened,
+        CheckoutFinished,
+        CustomerArrived,
+        CustomerBalked,
+        CustomerJockeyed,
+        CustomerReneged,
+        CustomerUnserved,
+        WarmupEnded,
+    )
+
+__all__ = ["BatchObserver", "GroupTally", "LineMeasure", "Lines", "Tally"]
 
 #: Waits are folded into the sums and the sketch this many at a time (memory stays bounded).
 _BATCH = 4096
@@ -293,14 +307,23 @@ class Tally:
         "_origin",
         "_pending",
         "_warmup",
+        "_window",
         "busy",
+        "by_index",
         "groups",
         "jockeyed",
         "line",
         "segments",
     )
 
-    def __init__(self, segments: Sequence[str], clock: Callable[[], float], *, warmup: bool = False) -> None:
+    def __init__(
+        self,
+        segments: Sequence[str],
+        clock: Callable[[], float],
+        *,
+        warmup: bool = False,
+        window: Warmup | None = None,
+    ) -> None:
         self._names = list(segments)
         self.segments = [_SegmentTally() for _ in self._names]
         self._pending = [segment.waits.pending for segment in self.segments]
@@ -308,6 +331,10 @@ class Tally:
         self.line: LineMeasure = _NoLine()
         #: With lanes: each group's own tally, by name (the shop adds them).
         self.groups: dict[str, GroupTally] = {}
+        #: The same, by the group's index in the plan (None: a scenario without lanes keeps none).
+        self.by_index: list[GroupTally | None] = []
+        #: Which customers count, once a warm-up is over.
+        self._window = window if window is not None else Warmup(len(self._names))
         self._gave_up_wait = 0.0  # total wait of those who reneged or went unserved
         self.busy = 0.0
         self._origin = clock()  # figures count from here: opening, or the warm-up's end
@@ -315,6 +342,58 @@ class Tally:
         self._warmup = warmup  # the scenario has a warm-up (so the summary says where figures start)
         #: Customers who switched lines (None: no segment may).
         self.jockeyed: int | None = None
+
+    # The events this tally observes (see :class:`.recorder.Recorder`).
+
+    def customer_arrived(self, record: CustomerArrived) -> None:
+        self.segments[record.who.segment].arrived += 1
+
+    def customer_balked(self, record: CustomerBalked) -> None:
+        self.balk(record.who.segment)
+
+    def checkout_finished(self, record: CheckoutFinished) -> None:
+        who = record.who
+        wait, service = who.start - who.arrival, record.service
+        self.served(self._window.segment(who), wait, service)
+        group = self.by_index[record.group] if self.by_index else None
+        if group is not None:
+            group.served(wait, service, who.arrival)
+
+    def customer_reneged(self, record: CustomerReneged) -> None:
+        self.gave_up(self._window.segment(record.who), record.wait, reneged=True)
+
+    def customer_unserved(self, record: CustomerUnserved) -> None:
+        self.gave_up(self._window.segment(record.who), record.wait, reneged=False)
+
+    def cashier_opened(self, record: CashierOpened) -> None:
+        self._tills_changed(record.group, +1)
+
+    def cashier_closed(self, record: CashierClosed) -> None:
+        self._tills_changed(record.group, -1)
+
+    def _tills_changed(self, index: int, delta: int) -> None:
+        self.lanes_changed(delta)
+        group = self.by_index[index] if self.by_index else None
+        if group is not None:
+            group.tills_changed(delta)
+
+    def customer_jockeyed(self, record: CustomerJockeyed) -> None:
+        self.jockeyed = (self.jockeyed or 0) + 1
+        group = self.by_index[record.group] if self.by_index else None
+        if group is not None:
+            group.jockeyed += 1
+
+    def assist_finished(self, record: AssistFinished) -> None:
+        group = self.by_index[record.group] if self.by_index else None
+        if group is not None:
+            group.assisted(record.waited, record.assist)
+
+    def warmup_ended(self, record: WarmupEnded) -> None:
+        """The warm-up is over: every figure starts afresh (the shop's and each group's)."""
+        self.begin_window(start for starts in record.in_service for start in starts)
+        for group, starts in zip(self.by_index, record.in_service, strict=False):
+            if group is not None:
+                group.begin_window(starts)
 
     def served(self, segment: int, wait: float, service: float) -> None:
         """A customer reached a till after ``wait`` and was served in ``service`` seconds."""
@@ -408,39 +487,53 @@ class Tally:
         )
 
 
-class BatchTally(Tally):
-    """A tally that also cuts the run into batches for :mod:`batch means <._batches>`."""
+class BatchObserver:
+    """Cuts the run into batches of time for :mod:`batch means <.batches>`: an observer beside
+    the tally (composed, not a kind of tally).
 
-    __slots__ = ("batches",)
+    Its arithmetic is the one the tally's figures use (the start of a checkout is its end
+    less its service), so its batches add up to the same figures.
+    """
 
-    def __init__(
-        self, segments: Sequence[str], clock: Callable[[], float], batches: Batches, *, warmup: bool = False
-    ) -> None:
-        super().__init__(segments, clock, warmup=warmup)
+    __slots__ = ("_open", "_since", "_window", "batches")
+
+    def __init__(self, batches: Batches, window: Warmup) -> None:
         self.batches = batches
+        self._window = window
+        self._open = 0
+        self._since = 0.0
 
-    def served(self, segment: int, wait: float, service: float) -> None:
-        super().served(segment, wait, service)
-        now = self._clock()
-        start = now - service
-        self.batches.served(segment, start - wait, wait)
+    def checkout_finished(self, record: CheckoutFinished) -> None:
+        who, now = record.who, record.t
+        start = now - record.service
+        segment = self._window.segment(who)
+        self.batches.served(segment, start - (who.start - who.arrival), who.start - who.arrival)
         self.batches.busy(start, now, segment)
 
-    def balk(self, segment: int) -> None:
-        super().balk(segment)
-        self.batches.lost(segment, self._clock(), "balked")
+    def customer_balked(self, record: CustomerBalked) -> None:
+        self.batches.lost(self._window.segment(record.who), record.t, "balked")
 
-    def gave_up(self, segment: int, wait: float, *, reneged: bool) -> None:
-        super().gave_up(segment, wait, reneged=reneged)
-        self.batches.lost(segment, self._clock() - wait, "reneged" if reneged else "unserved")
+    def customer_reneged(self, record: CustomerReneged) -> None:
+        self.batches.lost(self._window.segment(record.who), record.t - record.wait, "reneged")
 
-    def lanes_changed(self, delta: int) -> None:
-        lanes, since = self._lanes.open, self._lanes.since
-        super().lanes_changed(delta)
-        self.batches.open(since, self._lanes.since, lanes)
+    def customer_unserved(self, record: CustomerUnserved) -> None:
+        self.batches.lost(self._window.segment(record.who), record.t - record.wait, "unserved")
 
-    def summary(self, *, seed: int, interrupted: bool = False) -> Summary:
-        found = super().summary(seed=seed, interrupted=interrupted)
-        if interrupted:
-            return found
-        return replace(found, batches=self.batches)
+    def cashier_opened(self, record: CashierOpened) -> None:
+        self._changed(record.t, +1)
+
+    def cashier_closed(self, record: CashierClosed) -> None:
+        self._changed(record.t, -1)
+
+    def _changed(self, now: float, delta: int) -> None:
+        self.batches.open(self._since, now, self._open)
+        self._open += delta
+        self._since = now
+
+    def warmup_ended(self, record: WarmupEnded) -> None:
+        self._changed(record.t, 0)  # the open time up to the warm-up's end, as the tally counts it
+
+    def finish(self, now: float) -> Batches:
+        """The run is over at ``now``: the batches, with the tills' open time up to then."""
+        self._changed(now, 0)
+        return self.batches
