@@ -320,24 +320,27 @@ class LaneGroup:
     def take_break(self, number: int, seconds: float) -> None:
         """Till ``number`` closes after its customer and opens again, with its number, ``seconds`` later."""
         till = self.tills[number]
-        if till.take_break(self.loop.time() + seconds):
+        if till.take_break(seconds):
             self.till_left(till)
 
     def till_left(self, till: Till) -> None:
         """A till has closed (or gone on break): no longer open to newcomers, its number free."""
         number = till.number
         del self.tills[number]
-        if till.back_at is None:
+        if till.break_for is None:
             heapq.heappush(self._free, number)
-        else:
+        else:  # the break starts now; the number stays the till's
+            till.back_at = self.loop.time() + till.break_for
             self.loop.call_at(till.back_at, self._back_from_break, number)
         if self.per_till:
             self.open_places.remove(self._places[number])
         self.recorder.till_closed(self.index, number, self.waiting())
 
     def _back_from_break(self, number: int) -> None:
-        heapq.heappush(self._free, number)
-        self.open_till(number)
+        """The break is over: the till opens again, with its number, if the run still goes on."""
+        if self.tasks is not None:
+            heapq.heappush(self._free, number)
+            self.open_till(number)
 
     def checkout_done(self, till: Till) -> bool:
         """A checkout at ``till`` ended: its line may be shorter than others (jockeying); True if

@@ -63,7 +63,7 @@ class Till:
     a customer and its group is quiet (:meth:`Desk.checkout_done`).
     """
 
-    __slots__ = ("_back_at", "_closing", "customer", "desk", "extra", "line", "number", "task")
+    __slots__ = ("_closing", "back_at", "break_for", "customer", "desk", "extra", "line", "number", "task")
 
     def __init__(self, number: int, desk: Desk, line: Line[Customer], *, extra: bool = False) -> None:
         self.number = number
@@ -75,8 +75,10 @@ class Till:
         #: The cashier's task (None: the till is closed or on break).
         self.task: asyncio.Task[None] | None = None
         self._closing = False
-        #: When a till on break comes back (None: not on break).
-        self._back_at: float | None = None
+        #: How long its break lasts, once the till has left for it (None: no break asked for).
+        self.break_for: float | None = None
+        #: When a till on break comes back (None: not on break; set by its group as it leaves).
+        self.back_at: float | None = None
 
     @property
     def state(self) -> str:
@@ -86,19 +88,14 @@ class Till:
         the customer at the till.
         """
         if self.task is None:
-            return ON_BREAK if self._back_at is not None else CLOSED
+            return ON_BREAK if self.back_at is not None else CLOSED
         if self._closing:
             return CLOSING
         return SERVING if self.customer is not None else IDLE
 
-    @property
-    def back_at(self) -> float | None:
-        """When a till on break comes back (None: not on break)."""
-        return self._back_at
-
     def open(self, tasks: asyncio.TaskGroup, recorder: Recorder, item_events: bool) -> None:
         """Start the cashier in the run's TaskGroup (a till back from a break keeps its number)."""
-        self._back_at = None
+        self.break_for = self.back_at = None
         self._closing = False
         self.task = tasks.create_task(self._serve(recorder, item_events), name=f"cashier-{self.number}")
 
@@ -117,13 +114,13 @@ class Till:
         self.task = None
         return True
 
-    def take_break(self, until: float) -> bool:
-        """Leave after the current customer (at once, if idle), to come back at ``until``.
+    def take_break(self, seconds: float) -> bool:
+        """Leave after the current customer (at once, if idle) for ``seconds``, then come back.
 
-        The return as :meth:`close_after_current`; the group opens the till again, with
-        the same number, when the break is over.
+        The return as :meth:`close_after_current`; the break starts when the till leaves,
+        and its group opens it again, with the same number, when the break is over.
         """
-        self._back_at = until
+        self.break_for = seconds
         return self.close_after_current()
 
     def stop(self) -> None:
