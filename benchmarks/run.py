@@ -2,6 +2,8 @@
 
     pip install -e '.[bench]' && python benchmarks/run.py [--customers 500000] [--repeat 3] [--memory]
 
+(``--cases 1,5`` runs only those cases.)
+
 Case 1, summary only: customers per second for checkout-sim (no event log), SimPy 4
 (Store with three cashier processes; Resource with a process per customer), Ciw 3 and
 the asyncio floor (the same producer-consumer on checkout-sim's loop, no bookkeeping),
@@ -176,13 +178,15 @@ MEMORY_CALLS = {
 }
 
 
-def memory_table(n: int) -> None:
+def memory_table(n: int, chosen: list[str]) -> None:
     print(
         f"\nCase 3: peak memory (VmHWM of a fresh process), checkout-sim on each case at {n:,} and {10 * n:,}"
     )
     print(f"| {'case':<12} | {'N (MiB)':>10} | {'10 N (MiB)':>10} | {'ratio':>6} |")
     print(f"|{'-' * 14}|{'-' * 12}|{'-' * 12}|{'-' * 8}|")
     for case, call in MEMORY_CALLS.items():
+        if case.split()[0] not in chosen:
+            continue
         small, large = peak_rss(call.format(n=n)), peak_rss(call.format(n=10 * n))
         print(f"| {case:<12} | {small / 1024:>10.1f} | {large / 1024:>10.1f} | {large / small:>6.3f} |")
 
@@ -194,7 +198,11 @@ def main() -> int:
     parser.add_argument(
         "--memory", action="store_true", help="also measure peak memory at N and 10 N on every case"
     )
+    parser.add_argument("--cases", default=",".join(TITLES), help="which cases, by number (default all)")
     args = parser.parse_args()
+    chosen = [key.strip() for key in args.cases.split(",")]
+    if unknown := [key for key in chosen if key not in TITLES]:
+        parser.error(f"no case {', '.join(unknown)}: the cases are {', '.join(TITLES)}")
     missing = [name for name in ("simpy", "ciw") if importlib.util.find_spec(name) is None]
     if missing:
         print(
@@ -208,11 +216,6 @@ def main() -> int:
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores"
     )
     results: dict[str, list[Row]] = {}
-
-    contenders = {"checkout-sim (no event log)": lambda: ours(n, 1)}
-    contenders |= {name: (lambda f=function: f(n, 1)) for name, function in PEERS.items()}
-    results["1"] = best_rates(contenders, repeat)
-
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "log.jsonl")
 
@@ -220,50 +223,47 @@ def main() -> int:
             with open(path, "wb") as stream:
                 return simpy_store(n, 1, stream)
 
-        results["2"] = best_rates(
-            {
+        case1 = {"checkout-sim (no event log)": lambda: ours(n, 1)}
+        case1 |= {name: (lambda f=function: f(n, 1)) for name, function in PEERS.items()}
+        lineups: dict[str, dict[str, Callable[[], tuple[int, float]]]] = {
+            "1": case1,
+            "2": {
                 "checkout-sim (event log)": lambda: ours_logged(n, 1, path),
                 "SimPy Store + orjson, 3 events/customer": simpy_logged,
             },
-            repeat,
-        )
-
-    results["4"] = best_rates(
-        {
-            "checkout-sim (lanes, no event log)": lambda: ours_lanes(n, 1),
-            "SimPy: a Resource per group, a process per customer": lambda: simpy_lanes(n, 1),
-        },
-        repeat,
-    )
-    results["5"] = best_rates(
-        {
-            "checkout-sim (line: per_till, no event log)": lambda: ours_own_lines(n, 1),
-            "SimPy: a Store per till, one cashier process each": lambda: simpy_store_own_lines(n, 1),
-            "SimPy: six one-till Resources, a process per customer": lambda: simpy_own_lines(n, 1),
-            "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes": lambda: ciw_own_lines(
-                n, 1
-            ),
-        },
-        repeat,
-    )
-    results["6"] = best_rates(
-        {CASHIERS_FORM: lambda: ours_cashiers(n, 1), LANES_FORM: lambda: ours_shared(n, 1)}, repeat
-    )
+            "4": {
+                "checkout-sim (lanes, no event log)": lambda: ours_lanes(n, 1),
+                "SimPy: a Resource per group, a process per customer": lambda: simpy_lanes(n, 1),
+            },
+            "5": {
+                "checkout-sim (line: per_till, no event log)": lambda: ours_own_lines(n, 1),
+                "SimPy: a Store per till, one cashier process each": lambda: simpy_store_own_lines(n, 1),
+                "SimPy: six one-till Resources, a process per customer": lambda: simpy_own_lines(n, 1),
+                "Ciw: LoadBalancing (join-the-shortest-queue) to six one-server nodes": lambda: ciw_own_lines(
+                    n, 1
+                ),
+            },
+            "6": {CASHIERS_FORM: lambda: ours_cashiers(n, 1), LANES_FORM: lambda: ours_shared(n, 1)},
+        }
+        for key in chosen:
+            results[key] = best_rates(lineups[key], repeat)
     for key, rows in results.items():
         table(TITLES[key], rows)
 
-    (_, _, served_cashiers, wait_cashiers), (_, _, served_lanes, wait_lanes) = results["6"]
-    same = (served_cashiers, wait_cashiers) == (served_lanes, wait_lanes)
-    print(
-        f"\nCase 6, one shop two ways (seed 1): served {served_cashiers:,} and {served_lanes:,}, "
-        f"mean wait {wait_cashiers!r} s and {wait_lanes!r} s: {'the same' if same else 'DIFFERENT'}"
-    )
+    same = True
+    if "6" in results:
+        (_, _, served_cashiers, wait_cashiers), (_, _, served_lanes, wait_lanes) = results["6"]
+        same = (served_cashiers, wait_cashiers) == (served_lanes, wait_lanes)
+        print(
+            f"\nCase 6, one shop two ways (seed 1): served {served_cashiers:,} and {served_lanes:,}, "
+            f"mean wait {wait_cashiers!r} s and {wait_lanes!r} s: {'the same' if same else 'DIFFERENT'}"
+        )
 
     rates = {key: {name: rate for name, rate, _, _ in rows} for key, rows in results.items()}
     print_targets(rates, f"in-process, best of {repeat}")
 
     if args.memory:
-        memory_table(n)
+        memory_table(n, chosen)
     return 0 if same else 1
 
 

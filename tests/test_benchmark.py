@@ -155,6 +155,22 @@ def test_the_benchmark_prints_every_implementation_with_a_rate_and_a_ratio() -> 
         assert small > 10 and abs(ratio - large / small) <= 0.001 + 0.05 * (1 / small + large / small**2)
 
 
+def test_the_benchmark_runs_only_the_cases_asked_for() -> None:
+    """``--cases 6`` prints case 6's table, its same-shop line and its one target, nothing else."""
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "run.py"), "--customers", "500", "--repeat", "1", "--cases", "6"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    _, table, same_shop, targets = result.stdout.strip().split("\n\n")
+    assert table.splitlines()[0].startswith("Case 6: ")
+    assert same_shop.startswith("Case 6, one shop two ways (seed 1): served 500 and 500,")
+    assert same_shop.endswith(": the same")
+    assert [cells(row)[0] for row in targets.splitlines()[3:]] == ["6"]
+
+
 def test_the_two_forms_of_case_6_agree_and_the_check_can_tell_customers_apart() -> None:
     """``cashiers`` and a ``lanes:`` group of one shared line serve the same customers alike; another
     seed gives another mean wait, so the benchmark's equality check is not vacuous."""
