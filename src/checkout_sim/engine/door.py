@@ -19,7 +19,8 @@ import asyncio
 import math
 from collections.abc import Callable
 
-from ..observe.recorder import Recorder
+from ..observe.events import CustomerArrived
+from ..observe.recorder import Recorder, make
 from .arrivals import ArrivalProcess
 from .clock import waker
 from .customers import Customer, CustomerFactory
@@ -66,6 +67,10 @@ class Door:
         self._only = router.only
         if router.only is not None:
             self._only_place = router.only.open_places[0]
+        #: The arrivals' record is made here, the commonest event (a call saved per customer).
+        self._arrived = recorder.sender(CustomerArrived)
+        self._segment_names = plan.segment_names
+        self._group_names = [group.name for group in plan.groups]
         self._progress = progress
         self._lanes = plan.lanes
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
@@ -187,12 +192,25 @@ class Door:
             groups, rule = self._router.open_to(customer)
             place = self._router.pick(groups, rule)
         found = place.line if place is not None else _shortest_line(groups)
-        self._recorder.arrived(
-            customer,
-            None if place is None else place.group.index,
-            None if place is None else place.till,
-            len(found.customers),
-        )
+        arrived = self._arrived
+        if arrived is not None:
+            index = None if place is None else place.group.index
+            arrived(
+                make(
+                    CustomerArrived,
+                    (
+                        customer,
+                        index,
+                        customer.arrival,  # that is now
+                        customer.id,
+                        self._segment_names[customer.segment],
+                        len(customer.scans),
+                        None if index is None else self._group_names[index],
+                        None if place is None else place.till,
+                        len(found.customers),
+                    ),
+                )
+            )
         if place is not None:
             self.join(customer, place)
             return False

@@ -342,6 +342,11 @@ class LaneGroup:
             heapq.heappush(self._free, number)
             self.open_till(number)
 
+    @property
+    def told(self) -> bool:
+        """Someone is told of every checkout: shoppers who switch into lines at tills."""
+        return self.shorter is not None
+
     def checkout_done(self, till: Till) -> bool:
         """A checkout at ``till`` ended: its line may be shorter than others (jockeying); True if
         it is an extra till and the group is quiet enough for it to close."""

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from ..observe.recorder import Recorder
+from ..observe.events import CheckoutFinished
+from ..observe.recorder import Recorder, make
 from .clock import VirtualClockLoop, pauser
 from .customers import Customer
 from .line import Line
@@ -42,6 +43,8 @@ class Desk(Protocol):
 
     #: The group's index in the plan (what the recorder names it by).
     index: int
+    #: The group's name (its events' ``lane``).
+    name: str
     #: Who is at which till, by till number (read by routing and the manager).
     at_till: dict[int, Customer]
     #: Requests for an attendant (None: the group has none).
@@ -49,6 +52,11 @@ class Desk(Protocol):
 
     def checkout_done(self, till: Till) -> bool:
         """A checkout at ``till`` ended: tell whoever cares; True if the till, an extra one, may close."""
+        ...
+
+    @property
+    def told(self) -> bool:
+        """Someone is told of every checkout (:meth:`checkout_done`), whatever the till."""
         ...
 
     def till_left(self, till: Till) -> None:
@@ -134,7 +142,13 @@ class Till:
         desk, line, number, group = self.desk, self.line, self.number, self.desk.index
         loop = asyncio.get_running_loop()
         at_till, help_queue = desk.at_till, desk.help
-        started, finished = recorder.checkout_started, recorder.checkout_finished
+        # The record of a checkout's end is made here (a call saved per customer).
+        finished = recorder.sender(CheckoutFinished)
+        lane = desk.name
+        # Saying so only where someone listens (the log): a call saved per customer.
+        started = recorder.checkout_started if recorder.wants("checkout_started") else None
+        # Only an extra till, or a group where someone is told of each checkout, asks its desk.
+        ask = self.extra or desk.told
         waiting = line.customers
         pause_until = pauser(loop)
         exact = isinstance(loop, VirtualClockLoop)
@@ -152,7 +166,8 @@ class Till:
                 if customer.leave_timer is not None:
                     customer.leave_timer.cancel()
                 when = customer.start = now
-                started(customer, group, number)
+                if started is not None:
+                    started(customer, group, number)
                 # Each pause ends at ``when``, on the virtual clock exactly: the next is timed from it.
                 if item_events:  # otherwise no zip over the products and no check per item (~4%)
                     for product, scan in zip(customer.products, customer.scans, strict=True):
@@ -176,9 +191,24 @@ class Till:
                 now = when if exact else loop.time()  # the virtual clock wakes at ``when`` exactly
                 del at_till[number]
                 self.customer = None
-                finished(customer, group, number, now)
+                if finished is not None:
+                    finished(
+                        make(
+                            CheckoutFinished,
+                            (
+                                customer,
+                                group,
+                                now,
+                                customer.id,
+                                lane,
+                                number,
+                                now - customer.start,
+                                len(customer.scans),
+                            ),
+                        )
+                    )
                 line.task_done()
-                if desk.checkout_done(self) or self._closing:
+                if (ask and desk.checkout_done(self)) or self._closing:
                     self.task = None
                     desk.till_left(self)
                     return

@@ -352,9 +352,16 @@ class Tally:
         self.balk(record.who.segment)
 
     def checkout_finished(self, record: CheckoutFinished) -> None:
+        # :meth:`served` and :meth:`.warmup.Warmup.segment` written out: once per customer.
         who = record.who
         wait, service = who.start - who.arrival, record.service
-        self.served(self._window.segment(who), wait, service)
+        window = self._window
+        segment = who.segment if who.id > window.last_customer else window.hidden
+        self.busy += service
+        pending = self._pending[segment]
+        pending.append(wait)
+        if len(pending) >= _BATCH:
+            self.segments[segment].waits.settle()
         group = self.by_index[record.group] if self.by_index else None
         if group is not None:
             group.served(wait, service, who.arrival)

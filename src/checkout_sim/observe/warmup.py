@@ -25,10 +25,11 @@ class Warmup:
     warm-up counts under the segment number just past them (see :meth:`.tally.Tally.begin_window`).
     """
 
-    __slots__ = ("_hidden", "last_customer")
+    __slots__ = ("hidden", "last_customer")
 
     def __init__(self, segments: int) -> None:
-        self._hidden = segments
+        #: The segment number of the customers who came during the warm-up.
+        self.hidden = segments
         #: Customers numbered up to this came during the warm-up (0: no warm-up has ended).
         self.last_customer = 0
 
@@ -37,4 +38,4 @@ class Warmup:
 
     def segment(self, customer: Customer) -> int:
         """The segment a customer's figures count under: their own, or the warm-up's hidden one."""
-        return customer.segment if customer.id > self.last_customer else self._hidden
+        return customer.segment if customer.id > self.last_customer else self.hidden
