@@ -1,21 +1,73 @@
-"""What is made of runs: theory, confidence intervals, sweeps and goals, reports, summaries for people."""
+"""What is made of runs: theory, confidence intervals, sweeps and goals, reports, summaries for people.
 
-from .batch_means import BatchMeans, batch_means
-from .confidence import Interval, bounded_interval
-from .display import format_replications, format_summary, format_sweep, format_theory
-from .goals import DEFAULT_MINIMIZE, Goal, GoalError, parse_goal
-from .report import LiveReport, ReportError, ReportUnwritable, build_report, read_events, require_plotting
-from .sweep import (
-    SweepError,
-    SweepInterrupted,
-    SweepPlan,
-    SweepResult,
-    Variant,
-    plan_sweep,
-    run_plan,
-    run_sweep,
-)
-from .theory import Prediction, predict
+The names are imported from their modules when first used (PEP 562), as the package's
+own are: ``run-scenario`` loads a sweep's processes, a report's pages or the theory only
+when a flag asks for them, so a plain run starts sooner. Type checkers read the imports
+below; ``_HOMES`` says where each name lives, for the lazy path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .batch_means import BatchMeans, batch_means
+    from .confidence import Interval, bounded_interval
+    from .display import format_replications, format_summary, format_sweep, format_theory
+    from .goals import DEFAULT_MINIMIZE, Goal, GoalError, parse_goal
+    from .report import (
+        LiveReport,
+        ReportError,
+        ReportUnwritable,
+        build_report,
+        read_events,
+        require_plotting,
+    )
+    from .sweep import (
+        SweepError,
+        SweepInterrupted,
+        SweepPlan,
+        SweepResult,
+        Variant,
+        plan_sweep,
+        run_plan,
+        run_sweep,
+    )
+    from .theory import Prediction, predict
+
+#: Each public name and the module (of this part) it is imported from on first use.
+_HOMES = {
+    "BatchMeans": "batch_means",
+    "batch_means": "batch_means",
+    "Interval": "confidence",
+    "bounded_interval": "confidence",
+    "format_replications": "display",
+    "format_summary": "display",
+    "format_sweep": "display",
+    "format_theory": "display",
+    "DEFAULT_MINIMIZE": "goals",
+    "Goal": "goals",
+    "GoalError": "goals",
+    "parse_goal": "goals",
+    "LiveReport": "report",
+    "ReportError": "report",
+    "ReportUnwritable": "report",
+    "build_report": "report",
+    "read_events": "report",
+    "require_plotting": "report",
+    "SweepError": "sweep",
+    "SweepInterrupted": "sweep",
+    "SweepPlan": "sweep",
+    "SweepResult": "sweep",
+    "Variant": "sweep",
+    "plan_sweep": "sweep",
+    "run_plan": "sweep",
+    "run_sweep": "sweep",
+    "Prediction": "theory",
+    "predict": "theory",
+}
 
 __all__ = [
     "DEFAULT_MINIMIZE",
@@ -47,3 +99,38 @@ __all__ = [
     "run_plan",
     "run_sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name imported from its module on first use, and kept; or a submodule by name.
+
+    Submodules are offered as attributes as they were when this face imported them all
+    (``checkout_sim.analysis.sweep`` after ``import checkout_sim.analysis``).
+    """
+    if name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    elif not name.startswith("_") and name.isidentifier():
+        try:
+            value = importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{__name__}.{name}":
+                raise  # the submodule exists and something it imports does not
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def loaded(name: str) -> Any:
+    """The public name's object if its module is imported already, else None; it imports nothing.
+
+    For code that must recognise this part's exceptions without loading their modules (the
+    command's error handling): an exception whose module was never imported was never raised.
+    """
+    module = sys.modules.get(f"{__name__}.{_HOMES[name]}")
+    return None if module is None else getattr(module, name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -89,7 +89,7 @@ class Shop:
                 processors=self._processors,
                 flush_each=plan.realtime,
                 bind=self._bind,
-            ).record
+            )
         batches = None
         if self._batch_means and scenario.duration is not None:
             batches = Batches(scenario.warmup, scenario.duration, plan.segment_names)

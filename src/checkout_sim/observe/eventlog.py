@@ -148,8 +148,13 @@ class EventLog:
         With no processors of the user's and nothing bound, it renders and writes
         directly, as the logger's :meth:`~_EventLogger.record` would.
         """
+        #: Where rendered lines go when nothing comes between an event and its JSON (no
+        #: processors of the user's, nothing bound): the writer then renders them itself
+        #: (:data:`RENDER`), a call saved per event. None otherwise.
+        self.raw_write: Callable[[bytes], object] | None = None
         if not processors and not bind:
             self.record = _direct(writer.write)
+            self.raw_write = writer.write
 
 
 def _direct(write: Callable[[bytes], object]) -> Callable[[dict[str, Any]], None]:
@@ -162,6 +167,16 @@ def _direct(write: Callable[[bytes], object]) -> Callable[[dict[str, Any]], None
             _refused(error)
 
     return record
+
+
+#: What :func:`_direct` does with an event, for a writer that makes its lines itself: orjson's
+#: ``dumps``, its ``default`` and ``option``, and what to raise when the stream refuses a write.
+RENDER = (_dumps, _fallback, _NEWLINE)
+
+
+def refused(error: OSError) -> NoReturn:
+    """A write refused by the log's stream, as an :class:`EventLogError`."""
+    _refused(error)
 
 
 def flush_log(stream: IO[bytes]) -> None:

@@ -54,16 +54,27 @@ make = _make
 
 
 def _sender(handlers: list[Send]) -> Send | None:
-    """One call that reaches every handler, in order (None: nobody handles the event)."""
+    """One call that reaches every handler, in order (None: nobody handles the event).
+
+    Two handlers (the tally and the log writer, say) are called without a loop: this call is
+    made once or more per customer.
+    """
     if not handlers:
         return None
     if len(handlers) == 1:
         return handlers[0]
-    first, *rest = handlers
+    if len(handlers) == 2:
+        first, second = handlers
+
+        def send_both(record: Any) -> None:
+            first(record)
+            second(record)
+
+        return send_both
+    every = tuple(handlers)
 
     def send(record: Any) -> None:
-        first(record)
-        for handler in rest:
+        for handler in every:
             handler(record)
 
     return send

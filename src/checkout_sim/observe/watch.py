@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 from .batches import Batches
+from .eventlog import EventLog
 from .recorder import Recorder
 from .summary import Summary
 from .tally import BatchObserver, GroupTally, LineMeasure, Lines, Tally
@@ -28,7 +28,7 @@ class Watch:
     ``groups``: the groups' names in plan order; ``lanes``: the scenario has lanes (each
     group keeps its own figures, and events name it); ``per_till``: some group has a line
     at each till; ``warmup``: the scenario has a warm-up; ``batches``: cut the run into
-    batches for batch means; ``log``: the event log's ``record`` (None: no log).
+    batches for batch means; ``log``: the event log (None: no log).
     """
 
     def __init__(
@@ -42,7 +42,7 @@ class Watch:
         per_till: bool,
         warmup: bool,
         batches: Batches | None = None,
-        log: Callable[[dict[str, Any]], None] | None = None,
+        log: EventLog | None = None,
     ) -> None:
         self._clock = clock
         self._groups = list(groups)
@@ -56,7 +56,7 @@ class Watch:
             observers.append(self._batches)
         if log is not None:
             shape = [name for name, used in (("lanes", lanes), ("per_till", per_till)) if used]
-            observers.append(EventWriter(log, shape))
+            observers.append(EventWriter(log.record, shape, log.raw_write))
         #: Where the engine says what happens.
         self.recorder = Recorder(clock, groups, segment_names, product_names, observers)
         self._measures: list[LineMeasure] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .eventlog import RENDER, refused
 from .events import ONLY_WITH, RECORDS, RunFinished, event_name, written
 
 __all__ = ["EventWriter"]
@@ -22,22 +23,47 @@ __all__ = ["EventWriter"]
 _SHAPES = frozenset({"lanes", "per_till"})
 
 
-def _line_maker(record: type[Any], used: frozenset[str], write: Callable[[dict[str, Any]], None]) -> Any:
-    """The method that writes a ``record`` as its line, or None if the run never writes it."""
+def _line_maker(
+    record: type[Any],
+    used: frozenset[str],
+    write: Callable[[dict[str, Any]], None],
+    raw_write: Callable[[bytes], object] | None,
+) -> Any:
+    """The method that writes a ``record`` as its line, or None if the run never writes it.
+
+    With ``raw_write`` (nothing between an event and its JSON) it renders the line itself,
+    as the event log would, and writes the bytes.
+    """
     name = event_name(record)
     if ONLY_WITH.get(record) in _SHAPES - used:
         return None
     fields = list(record._fields)
     if record is RunFinished:
-        source = f"def line(r):\n    write({{'t': r[0], 'event': {name!r}, **r[1]}})\n"
+        line = f"{{'t': r[0], 'event': {name!r}, **r[1]}}"
     else:
         parts = [f"'t': r[{fields.index('t')}]", f"'event': {name!r}"]
         for attribute, logged, kind in written(record):
             if kind.only_with in _SHAPES and kind.only_with not in used:
                 continue
             parts.append(f"{logged!r}: r[{fields.index(attribute)}]")
-        source = f"def line(r):\n    write({{{', '.join(parts)}}})\n"
-    namespace: dict[str, Any] = {"write": write}
+        line = f"{{{', '.join(parts)}}}"
+    if raw_write is None:
+        source = f"def line(r):\n    write({line})\n"
+    else:
+        source = (
+            "def line(r):\n    try:\n"
+            f"        raw_write(dumps({line}, default=fallback, option=newline))\n"
+            "    except OSError as error:\n        refused(error)\n"
+        )
+    dumps, fallback, newline = RENDER
+    namespace: dict[str, Any] = {
+        "write": write,
+        "raw_write": raw_write,
+        "dumps": dumps,
+        "fallback": fallback,
+        "newline": newline,
+        "refused": refused,
+    }
     exec(compile(source, f"<{name} line>", "exec"), namespace)  # our own table, not input
     # Taken out of the namespace, which is the function's globals: else function and
     # globals refer to each other, and every run would leave a cycle for the collector.
@@ -47,12 +73,19 @@ def _line_maker(record: type[Any], used: frozenset[str], write: Callable[[dict[s
 class EventWriter:
     """Writes each event record it is sent through ``write`` (the event log's ``record``).
 
-    ``used``: the settings of the run among ``lanes`` and ``per_till``.
+    ``used``: the settings of the run among ``lanes`` and ``per_till``; ``raw_write``: the
+    stream's write, when the log renders events with nothing in between (see
+    :attr:`.eventlog.EventLog.raw_write`).
     """
 
-    def __init__(self, write: Callable[[dict[str, Any]], None], used: Iterable[str]) -> None:
+    def __init__(
+        self,
+        write: Callable[[dict[str, Any]], None],
+        used: Iterable[str],
+        raw_write: Callable[[bytes], object] | None = None,
+    ) -> None:
         shapes = frozenset(used) & _SHAPES
         for record in RECORDS:
-            method = _line_maker(record, shapes, write)
+            method = _line_maker(record, shapes, write, raw_write)
             if method is not None:
                 setattr(self, event_name(record), method)
