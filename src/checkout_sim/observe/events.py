@@ -196,14 +196,8 @@ class CashierOpened(NamedTuple):
     queue_length: Count
 
 
-class CashierClosed(NamedTuple):
+class CashierClosed(CashierOpened):
     """a till closes"""
-
-    group: int
-    t: float
-    lane: Lane
-    cashier: Count
-    queue_length: Count
 
 
 class CustomerArrived(NamedTuple):
@@ -344,15 +338,8 @@ class CustomerReneged(NamedTuple):
     wait: Seconds
 
 
-class CustomerUnserved(NamedTuple):
+class CustomerUnserved(CustomerReneged):
     """still waiting when the shop closed, or when the run was interrupted"""
-
-    who: Customer
-    group: int | None
-    t: float
-    customer: Count
-    lane: LaneOrNull
-    wait: Seconds
 
 
 class WarmupEnded(NamedTuple):
