@@ -184,19 +184,36 @@ class Router:
         )
         self._rng = rng
         self._open_to = [tuple(self.groups[index] for index in indices) for indices in plan.open_to]
+        #: For each segment, its groups when none of them limits the basket (None: some does,
+        #: and each customer's basket is checked).
+        self._whatever_basket = [
+            None if any(group.max_items is not None for group in groups) else groups
+            for groups in self._open_to
+        ]
         self._rules = [RULES[choice] for choice in plan.choices]
 
     def open_to(self, customer: Customer) -> tuple[tuple[LaneGroup, ...], Rule]:
         """The groups this customer may use (their segment and basket allow it), and their rule."""
-        segment, items = customer.segment, len(customer.scans)
-        fits = tuple(
-            group for group in self._open_to[segment] if group.max_items is None or items <= group.max_items
-        )
+        segment = customer.segment
+        fits = self._whatever_basket[segment]
+        if fits is None:
+            items = len(customer.scans)
+            fits = tuple(
+                group
+                for group in self._open_to[segment]
+                if group.max_items is None or items <= group.max_items
+            )
         return fits, self._rules[segment]
 
     def pick(self, groups: Sequence[LaneGroup], rule: Rule) -> Place | None:
         """The line joined: by ``rule`` among the lines of ``groups`` with room; None if all are full."""
-        room = [
-            place for group in groups for place in group.open_places if group.unbounded or not place.full()
-        ]
+        if len(groups) == 1 and groups[0].unbounded:  # every open line has room
+            room = groups[0].open_places
+        else:
+            room = [
+                place
+                for group in groups
+                for place in group.open_places
+                if group.unbounded or not place.full()
+            ]
         return rule(room, self._rng) if room else None
