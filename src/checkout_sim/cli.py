@@ -3,6 +3,11 @@
 stdout carries only the event log; people read stderr. :func:`main` is the one place
 where failures become exit codes: 0 success, 1 failure while running, 2 invalid
 scenario or usage, 130 / 143 interrupted by SIGINT / SIGTERM.
+
+The analysis part (summaries for people, sweeps, goals, reports, theory) is imported
+where a flag needs it, not here: a run with ``--quiet`` loads none of it, and a run
+without ``--sweep`` no worker processes. So is the version, read from the installed
+metadata only for ``--version``.
 """
 
 from __future__ import annotations
@@ -18,33 +23,17 @@ import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import orjson
 
-from . import __version__
-from .analysis import (
-    DEFAULT_MINIMIZE,
-    GoalError,
-    LiveReport,
-    ReportError,
-    ReportUnwritable,
-    SweepError,
-    SweepInterrupted,
-    SweepPlan,
-    Variant,
-    format_replications,
-    format_summary,
-    format_sweep,
-    format_theory,
-    plan_sweep,
-    require_plotting,
-    run_plan,
-)
 from .config import Override, Problem, Scenario, ScenarioError, load_scenario
 from .engine import SimulationStalled
 from .observe import EventLogError, Summary, events
 from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
+
+if TYPE_CHECKING:
+    from .analysis import SweepInterrupted, SweepPlan, Variant
 
 __all__ = ["main"]
 
@@ -93,7 +82,33 @@ def _count(text: str) -> int:
     return value
 
 
+class _Version(argparse.Action):
+    """``--version``: argparse's own version action, with the version looked up only when asked.
+
+    Reading it from the installed metadata takes milliseconds that every run would pay if
+    the parser were given the text. Printed as argparse prints it: on stdout, exit 0.
+    """
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        from . import __version__
+
+        with contextlib.suppress(AttributeError, OSError):  # no stdout, or its reader gone: as argparse
+            sys.stdout.write(f"{parser.prog} {__version__}\n")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
+    from .analysis import DEFAULT_MINIMIZE  # its goals module is small; a sweep's modules stay unloaded
+
     parser = argparse.ArgumentParser(
         prog="run-scenario",
         description=(
@@ -171,7 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--quiet", action="store_true", help="no summary on stderr")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, help="show program's version number and exit")
     return parser
 
 
@@ -239,7 +254,11 @@ def _command(argv: Sequence[str] | None) -> int:
             _log_stream(args.log, reader_may_leave=bool(args.report)) as stream,
             _progress_bar("% of the arrivals") as tick,
         ):
-            live_report = LiveReport(args.report) if args.report else None
+            live_report = None
+            if args.report:
+                from .analysis import LiveReport
+
+                live_report = LiveReport(args.report)
             summaries = replicate(
                 scenario,
                 args.replications,
@@ -255,13 +274,13 @@ def _command(argv: Sequence[str] | None) -> int:
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    except (SweepError, GoalError) as error:
+    except _raised("SweepError", "GoalError") as error:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except ReportError as error:
+    except _raised("ReportError") as error:
         print(f"run-scenario: --report: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except ReportUnwritable as error:
+    except _raised("ReportUnwritable") as error:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_FAILED
     except Interrupted as stop:
@@ -294,12 +313,41 @@ def _command(argv: Sequence[str] | None) -> int:
         report = (
             format_summary(scenario, summaries[0])
             if len(summaries) == 1
-            else format_replications(scenario, summaries)
+            else _format_replications(scenario, summaries)
         )
         print(report, file=sys.stderr)
     if args.compare_theory:
+        from .analysis import format_theory
+
         print(format_theory(scenario, summaries), file=sys.stderr)
     return EXIT_OK
+
+
+def _raised(*names: str) -> tuple[type[BaseException], ...]:
+    """Those of the analysis part's exceptions ``names`` that can have been raised: those imported.
+
+    An exception whose module was never imported was never raised, and importing it just
+    to compare would load a sweep's or a report's modules on every failure and signal.
+    """
+    from .analysis import loaded
+
+    return tuple(kind for kind in map(loaded, names) if kind is not None)
+
+
+def format_summary(scenario: Scenario, summary: Summary) -> str:
+    """:func:`checkout_sim.analysis.format_summary`, its module imported when a summary is shown.
+
+    A name of this module as it was when imported at the top (a test's hook replaces it).
+    """
+    from .analysis import format_summary as summarised
+
+    return summarised(scenario, summary)
+
+
+def _format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str:
+    from .analysis import format_replications
+
+    return format_replications(scenario, summaries)
 
 
 def _behind(lag: float, when: float) -> None:
@@ -326,7 +374,7 @@ def _check_flags(args: argparse.Namespace) -> None:
             if value
         ]
         if given:
-            raise SweepError(f"{_listed(given)} {'does' if len(given) == 1 else 'do'} not go with --sweep")
+            raise _sweep_error(f"{_listed(given)} {'does' if len(given) == 1 else 'do'} not go with --sweep")
         return
     given = [
         flag
@@ -339,7 +387,7 @@ def _check_flags(args: argparse.Namespace) -> None:
         if value is not None
     ]
     if given:
-        raise SweepError(f"{_listed(given)} {'goes' if len(given) == 1 else 'go'} only with --sweep")
+        raise _sweep_error(f"{_listed(given)} {'goes' if len(given) == 1 else 'go'} only with --sweep")
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -352,8 +400,17 @@ def _check_report(args: argparse.Namespace) -> None:
     if args.report is None:
         return
     if args.sweep:
-        raise SweepError("--report does not go with --sweep (a report shows the runs of one scenario)")
+        raise _sweep_error("--report does not go with --sweep (a report shows the runs of one scenario)")
+    from .analysis import require_plotting
+
     require_plotting()
+
+
+def _sweep_error(message: str) -> Exception:
+    """A usage error about --sweep, said as the sweep's own are (its module is loaded only now)."""
+    from .analysis import SweepError
+
+    return SweepError(message)
 
 
 def _warn(problem: Problem) -> None:
@@ -505,7 +562,7 @@ def _interrupted(args: argparse.Namespace, scenario: Scenario, stop: Interrupted
         finished, partial, total = [], True, 1
     if not args.quiet:
         if len(finished) > 1:
-            print(format_replications(scenario, finished), file=sys.stderr)
+            print(_format_replications(scenario, finished), file=sys.stderr)
         else:
             print(format_summary(scenario, finished[0] if finished else stop.summary), file=sys.stderr)
     name = signal.Signals(stop.signal_number).name
@@ -531,6 +588,8 @@ def _interrupted(args: argparse.Namespace, scenario: Scenario, stop: Interrupted
 
 def _plan_sweep(args: argparse.Namespace) -> SweepPlan:
     """Every variant validated, the goals and --minimize read: what a sweep checks before its runs."""
+    from .analysis import plan_sweep
+
     return plan_sweep(
         Path(args.path).read_bytes().decode("utf-8"),
         args.path,
@@ -546,6 +605,8 @@ def _plan_sweep(args: argparse.Namespace) -> SweepPlan:
 
 def _sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan) -> int:
     """Run the grid; JSON lines of run summaries to the log, the table and answer to stderr."""
+    from .analysis import SweepInterrupted, format_sweep, run_plan
+
     with _log_stream(args.log) as stream:  # opened first: an unwritable log fails before the runs
         try:
             with _progress_bar("runs") as tick, _quiet_dask(args):
@@ -570,6 +631,8 @@ def _sweep(args: argparse.Namespace, scenario: Scenario, plan: SweepPlan) -> int
 
 def _show_finished(args: argparse.Namespace, scenario: Scenario, stop: SweepInterrupted) -> None:
     """The table of the runs that finished before the signal, and which variants it lacks runs of."""
+    from .analysis import format_sweep
+
     result = stop.result()
     if result is None:
         return
