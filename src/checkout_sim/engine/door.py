@@ -67,6 +67,7 @@ class Door:
         self._only = router.only
         if router.only is not None:
             self._only_place = router.only.open_places[0]
+            self._only_groups = (router.only,)
         #: The arrivals' record is made here, the commonest event (a call saved per customer).
         self._arrived = recorder.sender(CustomerArrived)
         self._segment_names = plan.segment_names
@@ -187,7 +188,7 @@ class Door:
             place: Place | None = self._only_place
             if not only.unbounded and self._only_place.line.full():
                 place = None
-            groups: tuple[LaneGroup, ...] = (only,)
+            groups: tuple[LaneGroup, ...] = self._only_groups
         else:
             groups, rule = self._router.open_to(customer)
             place = self._router.pick(groups, rule)
