@@ -25,6 +25,9 @@ SWEEP = "checkout_sim.analysis.sweep"
 REPORT = "checkout_sim.analysis.report"
 THEORY = "checkout_sim.analysis.theory"
 DISPLAY = "checkout_sim.analysis.display"
+#: What ``import checkout_sim.analysis`` loads: ``batch_means`` is a function and a module (bound
+#: at once, see the face) and needs the confidence intervals.
+FACE = {"checkout_sim.analysis.batch_means", "checkout_sim.analysis.confidence"}
 
 #: Runs the command as its console script does, then prints the modules it loaded
 #: (``checkout_sim.analysis.*``, multiprocessing), whether the version was looked up,
@@ -61,11 +64,11 @@ def test_importing_the_command_loads_no_analysis_and_no_version() -> None:
     assert done.stdout == "[]\nFalse\n"
 
 
-def test_a_quiet_run_loads_only_the_goals() -> None:
-    """A run with --quiet: no sweep, report, theory or display; the parser's help needs only the goals."""
+def test_a_quiet_run_loads_no_sweep_report_theory_or_display() -> None:
+    """A run with --quiet: of the analysis part, what the face needs and the goals (--minimize's help)."""
     modules, version, code, err = loaded_by(CORNER, "--log", "none", "--quiet")
     assert code == 0 and err == ""
-    assert modules == {"checkout_sim.analysis.goals", "checkout_sim.analysis.confidence"}
+    assert modules == {*FACE, "checkout_sim.analysis.goals"}
     assert not version
 
 
@@ -175,17 +178,18 @@ def _type_checking_imports(path: Path) -> dict[str, str]:
 
 
 def test_the_analysis_face_is_lazy_and_complete() -> None:
-    """``import checkout_sim.analysis`` loads no submodule; each name resolves to its module's object.
+    """``import checkout_sim.analysis`` loads only what ``batch_means`` needs; each name resolves to its
+    module's object.
 
     What type checkers read (the TYPE_CHECKING imports), the lazy path's table and __all__
     name the same things from the same modules.
     """
     code = (
         "import sys, checkout_sim.analysis; "
-        "print(sorted(m for m in sys.modules if m.startswith('checkout_sim.')))"
+        "print(sorted(m for m in sys.modules if m.startswith('checkout_sim.analysis.')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout == "['checkout_sim.analysis']\n"
+    assert done.stdout == f"{sorted(FACE)}\n"
 
     analysis = importlib.import_module("checkout_sim.analysis")
     static = _type_checking_imports(Path(str(analysis.__file__)))
@@ -198,6 +202,36 @@ def test_the_analysis_face_is_lazy_and_complete() -> None:
     assert analysis.sweep is importlib.import_module(SWEEP)  # submodules, as when the face loaded them
     with pytest.raises(AttributeError, match="has no attribute 'no_such_name'"):
         analysis.__getattr__("no_such_name")
+
+
+#: Imports every module of the analysis part (each one, by itself, binds the package's
+#: attribute of its name), then checks each public name by plain attribute access.
+EVERY_MODULE = """
+import importlib, pkgutil, sys
+order = sys.argv[1]
+import checkout_sim.analysis as face
+names = [info.name for info in pkgutil.iter_modules(face.__path__)]
+for name in (names if order == "forward" else names[::-1]):
+    importlib.import_module(f"checkout_sim.analysis.{name}")
+from checkout_sim.analysis import batch_means
+wrong = [
+    name for name in face.__all__
+    if getattr(face, name) is not getattr(sys.modules[f"checkout_sim.analysis.{face._HOMES[name]}"], name)
+]
+print(len(names))
+print(wrong)
+print(callable(batch_means))
+"""
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_a_name_that_is_also_a_module_stays_the_name(order: str) -> None:
+    """``batch_means`` is a function and a module: after every module is imported it is still the function."""
+    done = subprocess.run(
+        [sys.executable, "-c", EVERY_MODULE, order], capture_output=True, text=True, check=True
+    )
+    count, wrong, function = done.stdout.splitlines()
+    assert int(count) >= 9 and wrong == "[]" and function == "True"
 
 
 def test_loaded_imports_nothing() -> None:

@@ -1,8 +1,8 @@
 """What is made of runs: theory, confidence intervals, sweeps and goals, reports, summaries for people.
 
 The names are imported from their modules when first used (PEP 562), as the package's
-own are: ``run-scenario`` loads a sweep's processes, a report's pages or the theory only
-when a flag asks for them, so a plain run starts sooner. Type checkers read the imports
+own are: ``run-scenario`` loads a sweep's processes, a report's pages, the theory or the
+summaries only when a flag asks for them, so a plain run starts sooner. Type checkers read the imports
 below; ``_HOMES`` says where each name lives, for the lazy path.
 """
 
@@ -134,3 +134,18 @@ def loaded(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+def _bind_module_names() -> None:
+    """Bind now each name that is also a module of this part (``batch_means``: a function, a module).
+
+    Importing a submodule sets the package's attribute of its name to the module, after
+    which ``__getattr__`` is never asked: ``from checkout_sim.analysis import batch_means``
+    would give the module once anything had imported it. The face that imported everything
+    bound the function last; so does this.
+    """
+    for name in _HOMES.keys() & _HOMES.values():
+        __getattr__(name)
+
+
+_bind_module_names()
