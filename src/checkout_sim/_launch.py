@@ -1,11 +1,11 @@
 """The commands' first moments: SIGINT and SIGTERM are caught before the heavy imports.
 
-Loading pydantic, asyncio and the engine takes most of a second; a signal in that
+Loading pydantic, asyncio and the engine takes a fifth of a second or more; a signal in that
 time would otherwise end the process with Python's default (a traceback, or no word
 at all). Here it is noted, and the command stops with one line and 130 or 143.
 
 The imports are also kept away from the garbage collector (see :func:`_imported`): a
-short run spent about a tenth of its time collecting among objects that live until exit.
+one-customer run spent about 15 % of its time collecting among objects that live until exit.
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ def _launched(name: str, load: Callable[[], Callable[[], int]]) -> int:
 def _imported(load: Callable[[], Callable[[], int]]) -> Callable[[], int]:
     """``load()`` with the cyclic garbage collector paused, and what it made frozen after.
 
-    Importing pydantic, asyncio and the engine makes some 65,000 objects (modules,
-    classes, functions, pydantic's schemas) that live until the process ends. While they
-    are made the collector ran some 90 times (about 15 ms) and found next to no garbage;
-    afterwards every full collection of the run would walk them all again (about 12 ms
-    each), and so would the collections Python makes as it exits (the process ended some
-    30 ms later). :func:`gc.freeze` moves them to a generation the collector leaves alone;
+    Importing pydantic, asyncio and the engine makes some 40,000 objects the collector
+    tracks (modules, classes, functions, pydantic's schemas), which live until the process
+    ends. While they are made the collector ran some 90 times (about 13 ms) and found next
+    to no garbage; afterwards every full collection of the run would walk them all again
+    (about 10 ms each), and so would the collections Python makes as it exits (the process
+    ended some 30 ms later). :func:`gc.freeze` moves them to a generation the collector leaves alone;
     what the run makes is collected as before, and a frozen object is still freed when
     the last reference to it goes.
     """

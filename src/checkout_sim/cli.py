@@ -5,9 +5,9 @@ where failures become exit codes: 0 success, 1 failure while running, 2 invalid
 scenario or usage, 130 / 143 interrupted by SIGINT / SIGTERM.
 
 The analysis part (summaries for people, sweeps, goals, reports, theory) is imported
-where a flag needs it, not here: a run with ``--quiet`` loads none of it, and a run
-without ``--sweep`` no worker processes. So is the version, read from the installed
-metadata only for ``--version``.
+where a flag needs it, not here: a run with ``--quiet`` loads only its goals (for
+``--minimize``'s help) and the batch means, a run without ``--sweep`` no worker
+processes. So is the version, read from the installed metadata only for ``--version``.
 """
 
 from __future__ import annotations
