@@ -75,7 +75,7 @@ class EventWriter:
 
     ``used``: the settings of the run among ``lanes`` and ``per_till``; ``raw_write``: the
     stream's write, when the log renders events with nothing in between (see
-    :attr:`.eventlog.EventLog.raw_write`).
+    the event log's ``raw_write``, :class:`.eventlog.EventLog`).
     """
 
     def __init__(
