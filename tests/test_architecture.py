@@ -140,6 +140,18 @@ def test_the_engine_writes_no_tally() -> None:
     for path in (PACKAGE / "engine").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Attribute):
-                assert node.attr not in {"tally", "group_tallies"}, (
-                    f"{path.name}:{node.lineno}: .{node.attr}"
-                )
+                assert node.attr not in {"tally", "group_tallies"}, f"{path.name}:{node.lineno}: .{node.attr}"
+
+
+def test_type_ignore_only_in_the_clock_module() -> None:
+    """asyncio's private parts are named in engine/clock.py alone, and only there may typing give way."""
+    found = [
+        f"{path.relative_to(PACKAGE)}:{number}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "type: ignore" in line and path != PACKAGE / "engine" / "clock.py"
+    ]
+    assert found == []
+    assert "type: ignore" in (PACKAGE / "engine" / "clock.py").read_text(
+        encoding="utf-8"
+    )  # the check sees them
