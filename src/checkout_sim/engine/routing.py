@@ -46,7 +46,7 @@ def _lowest(places: Sequence[Place], scores: Sequence[float], rng: random.Random
     """The place of the lowest of ``scores`` (one per place), as :func:`_best` picks it."""
     value = min(scores)
     best = places[scores.index(value)]  # the first of equals: the group listed first
-    if best.till is None:  # a group's one shared line
+    if best.till is None or scores.count(value) == 1:  # a group's one shared line, or no tie
         return best
     group = best.group
     tied = [
