@@ -42,10 +42,8 @@ def _drawn(overrides: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[list[
     def recording(self: customers_module.CustomerFactory, customer_id: int, now: float) -> Any:
         customer = original(self, customer_id, now)
         c = customer  # copied now, before a group scales the scans
-        made.append(
-            (c.id, c.segment, c.priority, c.arrival, tuple(c.products), tuple(c.scans), c.payment, c.patience)
-            + (getattr(c, "at_groups", None),)  # (absent before draws were made per group)
-        )
+        drawn = (c.id, c.segment, c.priority, c.arrival, tuple(c.products), tuple(c.scans), c.payment)
+        made.append((*drawn, c.patience, getattr(c, "at_groups", None)))  # (absent before per-group draws)
         return customer
 
     scenario = load_scenario(HYPERMARKET, overrides=[*overrides, "duration=2h"])
@@ -96,10 +94,6 @@ def test_the_variants_are_different_shops(monkeypatch: pytest.MonkeyPatch) -> No
         log = io.BytesIO()
         run(scenario, seed=7, log=log)
         logs.append(
-            [
-                json.loads(line)
-                for line in log.getvalue().splitlines()
-                if b'"checkout_started"' in line
-            ]
+            [json.loads(line) for line in log.getvalue().splitlines() if b'"checkout_started"' in line]
         )
     assert [event["wait"] for event in logs[0]] != [event["wait"] for event in logs[1]]
