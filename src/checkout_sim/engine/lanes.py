@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 from bisect import insort
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from ..config.scenario import MAX_WAITING
 from ..observe.tally import LineMeasure, Lines
@@ -380,11 +380,6 @@ class LaneGroup:
                 help_queue.task_done()
         finally:
             del pause_until  # as a till's: no cycle through a cancelled task's frame
-
-    def in_line(self) -> Iterator[Customer]:
-        """Everyone in the group's lines."""
-        for line in self.lines:
-            yield from line.waiting()
 
     def close_doors(self) -> None:
         """Closing time without draining: everyone still in line goes home unserved."""
