@@ -400,15 +400,29 @@ def event_name(record: type[Any]) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", record.__name__).lower()
 
 
-def written(record: type[Any]) -> list[tuple[str, str, Kind]]:
-    """A record's written fields after ``t``: (attribute, name in the log, kind), in order."""
+def written(record: type[Any]) -> tuple[tuple[str, str, Kind], ...]:
+    """A record's written fields after ``t``: (attribute, name in the log, kind), in order.
+
+    Read once per record class (the table at import, each run's log writer after).
+    """
+    found = _WRITTEN.get(record)
+    if found is None:
+        found = _WRITTEN[record] = _read_written(record)
+    return found
+
+
+#: :func:`written`, by record class.
+_WRITTEN: dict[type[Any], tuple[tuple[str, str, Kind], ...]] = {}
+
+
+def _read_written(record: type[Any]) -> tuple[tuple[str, str, Kind], ...]:
     hints = get_type_hints(record, include_extras=True, localns={"Customer": object})
     found = []
     for attribute, hint in hints.items():
         kind = next((meta for meta in getattr(hint, "__metadata__", ()) if isinstance(meta, Kind)), None)
         if kind is not None:
             found.append((attribute, kind.logged_as or attribute, kind))
-    return found
+    return tuple(found)
 
 
 def _event(record: type[Any]) -> Event:

@@ -10,7 +10,9 @@ most of a logged run's cost).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
+from types import CodeType
 from typing import Any
 
 from .eventlog import RENDER, refused
@@ -21,6 +23,12 @@ __all__ = ["EventWriter"]
 #: Settings that decide whether a field is written (an event needing another setting is
 #: only ever sent when the run uses it).
 _SHAPES = frozenset({"lanes", "per_till"})
+
+
+@functools.cache
+def _compiled(source: str, name: str) -> CodeType:
+    """A line's code, compiled once per process (a run only binds it to its stream)."""
+    return compile(source, f"<{name} line>", "exec")
 
 
 def _line_maker(
@@ -64,7 +72,7 @@ def _line_maker(
         "newline": newline,
         "refused": refused,
     }
-    exec(compile(source, f"<{name} line>", "exec"), namespace)  # our own table, not input
+    exec(_compiled(source, name), namespace)  # our own table, not input
     # Taken out of the namespace, which is the function's globals: else function and
     # globals refer to each other, and every run would leave a cycle for the collector.
     return namespace.pop("line")
