@@ -410,10 +410,10 @@ class LaneGroup:
         group, so the run is freed by reference counting.)
         """
         for number in sorted(self.tills):
-            till = self.tills.pop(number)
+            till = self.tills[number]
             till.stop()
-            heapq.heappush(self._free, number)
-            self.recorder.till_closed(self.index, number, self.waiting())
+            till.break_for = None  # a break asked for and not yet begun is not taken
+            self.till_left(till)
         self._attendants.clear()
         self.open_places.clear()
         self._places.clear()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from ..observe.events import CheckoutFinished
+from ..observe.events import CheckoutFinished, CheckoutStarted
 from ..observe.recorder import Recorder, make
 from .clock import VirtualClockLoop, pauser
 from .customers import Customer
@@ -146,7 +146,7 @@ class Till:
         finished = recorder.sender(CheckoutFinished)
         lane = desk.name
         # Saying so only where someone listens (the log): a call saved per customer.
-        started = recorder.checkout_started if recorder.wants("checkout_started") else None
+        started = recorder.checkout_started if recorder.sender(CheckoutStarted) is not None else None
         # Only an extra till, or a group where someone is told of each checkout, asks its desk.
         ask = self.extra or desk.told
         waiting = line.customers

@@ -128,10 +128,6 @@ class Recorder:
         self._warmup_ended = sends["warmup_ended"]
         self._run_finished = sends["run_finished"]
 
-    def wants(self, event: str) -> bool:
-        """Some observer handles ``event`` (else the engine need not even call to say it)."""
-        return getattr(self, f"_{event}") is not None
-
     def sender(self, record: type[Any]) -> Send | None:
         """The call that sends a record of this class to its observers (None: nobody handles it).
 
