@@ -11,6 +11,7 @@ from checkout_sim.config.units import (
     NonNegativeRate,
     PositiveDuration,
     Rate,
+    parse_clock_time,
     parse_duration,
     parse_rate,
 )
@@ -157,3 +158,36 @@ def test_times_and_rates_have_bounds(kind: TypeAdapter[float], value: object, me
 def test_the_bounds_themselves_are_allowed(kind: TypeAdapter[float], value: object, seconds: float) -> None:
     """Exactly 10**9 s, 10**9/s and one per 10**9 s are valid; a phase rate may be nearly 0."""
     assert kind.validate_python(value) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("08:00", 28800.0),
+        ("8:00", 28800.0),
+        ("00:00", 0.0),
+        ("12:30:15", 45015.0),
+        ("24:00", 86400.0),
+        (" 9:05 ", 32700.0),
+    ],
+)
+def test_clock_times(text: str, seconds: float) -> None:
+    assert parse_clock_time(text) == seconds
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("8", "cannot read '8' as a time of day (write HH:MM or HH:MM:SS)"),
+        (480, "cannot read 480 as a time of day (write HH:MM or HH:MM:SS)"),
+        ("8:60", "'8:60' is not a time of day (00:00 to 24:00)"),
+        ("24:01", "'24:01' is not a time of day (00:00 to 24:00)"),
+        ("25:00", "'25:00' is not a time of day (00:00 to 24:00)"),
+        ("8:00:60", "'8:00:60' is not a time of day (00:00 to 24:00)"),
+        ("1h", "cannot read '1h' as a time of day (write HH:MM or HH:MM:SS)"),
+    ],
+)
+def test_bad_clock_times(text: object, message: str) -> None:
+    with pytest.raises(PydanticCustomError) as caught:
+        parse_clock_time(text)
+    assert str(caught.value) == message

@@ -26,6 +26,7 @@ __all__ = [
     "NonNegativeRate",
     "PositiveDuration",
     "Rate",
+    "parse_clock_time",
     "parse_duration",
     "parse_rate",
 ]
@@ -115,6 +116,33 @@ def parse_duration(value: Any) -> float:
 def _bad_duration(value: str) -> float:
     hint = " (write 1m30s, not 1:30)" if ":" in value else f" ({_UNIT_HINT})"
     raise PydanticCustomError("duration", "cannot read {value} as a duration" + hint, {"value": shown(value)})
+
+
+_CLOCK_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d*)?))?\s*$")
+
+
+def parse_clock_time(value: Any) -> float:
+    """Seconds since midnight from a time of day written ``HH:MM`` or ``HH:MM:SS``.
+
+    A day runs from ``00:00`` to ``24:00`` (the end of the day, so a shop may close at
+    midnight); minutes and seconds stay below 60. Durations never take this form
+    (``1:30`` is not 90 seconds): only points in time do, and only where the scenario
+    gives ``opens_at``, which the caller checks.
+    """
+    match = _CLOCK_RE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise PydanticCustomError(
+            "clock_time",
+            "cannot read {value} as a time of day (write HH:MM or HH:MM:SS)",
+            {"value": shown(value)},
+        )
+    hours, minutes = int(match[1]), int(match[2])
+    seconds = float(match[3]) if match[3] else 0.0
+    if minutes >= 60 or seconds >= 60 or hours > 24 or (hours == 24 and (minutes or seconds)):
+        raise PydanticCustomError(
+            "clock_time", "{value} is not a time of day (00:00 to 24:00)", {"value": shown(value)}
+        )
+    return hours * 3600.0 + minutes * 60.0 + seconds
 
 
 def parse_rate(value: Any) -> float:
