@@ -14,8 +14,8 @@ import multiprocessing
 import os
 import queue
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -26,7 +26,15 @@ from ..observe.summary import Summary, figure_range, figures
 from ..observe.tally import Tally
 from ..runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .confidence import Interval, bounded_interval
-from .goals import DEFAULT_MINIMIZE, Goal, Verdict, parse_goal
+from .goals import (
+    DEFAULT_MINIMIZE,
+    INTERVAL_FIGURES,
+    PERCENTILE,
+    Goal,
+    Verdict,
+    is_figure,
+    parse_goal,
+)
 
 __all__ = [
     "DaskError",
@@ -148,6 +156,8 @@ class VariantResult:
     variant: Variant
     summaries: list[Summary]
     verdicts: list[Verdict] = field(default_factory=list)
+    #: Figures worked out only when asked for (``wait_p80``): those the goals and --minimize name.
+    wanted: frozenset[str] = frozenset()
 
     @property
     def meets_all(self) -> bool:
@@ -159,12 +169,15 @@ class VariantResult:
         or no run)."""
         if not self.summaries:
             return None
-        return bounded_interval([figures.get(name) for figures in self.runs()], *figure_range(name))
+        runs = self.runs(frozenset({name}))
+        return bounded_interval([figures.get(name) for figures in runs], *figure_range(name))
 
-    def runs(self) -> list[dict[str, float | None]]:
-        """Each run's figures by name, the variant's numeric settings among them (for goals)."""
+    def runs(self, wanted: frozenset[str] = frozenset()) -> list[dict[str, float | None]]:
+        """Each run's figures by name, the variant's numeric settings among them (for goals);
+        the figures worked out on demand (:attr:`wanted`, and ``wanted``) included."""
         settings: dict[str, float | None] = dict(self.variant.numbers())
-        return [_run_figures(summary) | settings for summary in self.summaries]
+        asked = self.wanted | wanted
+        return [_run_figures(summary, asked) | settings for summary in self.summaries]
 
 
 @dataclass
@@ -224,7 +237,10 @@ class SweepPlan:
 
     def result(self, runs: Sequence[tuple[Variant, list[Summary]]], *, judge: bool = True) -> SweepResult:
         """The result of these variants' runs; with ``judge``, goals judged and the cheapest named."""
-        results = [VariantResult(variant, summaries) for variant, summaries in runs]
+        wanted = frozenset(
+            name for goal in self.goals for name in goal.names if PERCENTILE.fullmatch(name) is not None
+        ) | frozenset(name for name in (self.minimize,) if name is not None and PERCENTILE.fullmatch(name))
+        results = [VariantResult(variant, summaries, wanted=wanted) for variant, summaries in runs]
         if not judge:
             return SweepResult(results, [], None, self.first_seed)
         for result in results:
@@ -260,23 +276,57 @@ def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> l
     """The figures a goal may name: the summary's numbers, the derived figures,
     ``wait_mean[segment]`` for each segment of ``scenario`` when it has several,
     ``lane_wait_mean[lane]``, ``lane_wait_p90[lane]`` and ``lane_utilisation[lane]`` for
-    each of its lane groups, and the swept keys ``swept`` whose values are numbers."""
+    each of its lane groups, and the swept keys ``swept`` whose values are numbers. With a
+    ``service_level`` target, ``service_level`` too, per segment and ``lane_service_level[lane]``.
+    (Any ``wait_pNN`` is a figure as well: see :data:`.goals.PERCENTILE`.)"""
     segments = [segment.name for segment in scenario.segments] if scenario is not None else []
     lanes = [lane.name for lane in scenario.lanes or ()] if scenario is not None else []
+    graded = scenario is not None and scenario.service_level is not None
     per_lane = {
-        f"lane_{figure}[{lane}]" for lane in lanes for figure in ("wait_mean", "wait_p90", "utilisation")
+        f"lane_{figure}[{lane}]"
+        for lane in lanes
+        for figure in ("wait_mean", "wait_p90", "utilisation", *(("service_level",) if graded else ()))
     }
-    return sorted({*_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)), *per_lane, *swept})
+    empty = replace(Tally(segments, lambda: 0.0).summary(seed=0), service_target=0.0 if graded else None)
+    per_interval = set()
+    if scenario is not None and scenario.intervals is not None:
+        per_interval = {
+            f"{function}({figure})"
+            for function in ("min_interval", "max_interval")
+            for figure in INTERVAL_FIGURES
+            if graded or figure != "service_level"
+        }
+    return sorted({*_run_figures(empty), *per_lane, *per_interval, *swept})
 
 
-def _run_figures(summary: Summary) -> dict[str, float | None]:
+def _run_figures(summary: Summary, wanted: frozenset[str] = frozenset()) -> dict[str, float | None]:
+    """A run's figures by name; ``wanted`` adds the percentiles of its waits that a goal names."""
     found: dict[str, float | None] = {}
     for name, value in summary.to_dict().items():
         if isinstance(value, int | float) and not isinstance(value, bool):
             found[name] = float(value)
         elif value is None:
             found[name] = None
-    return {**found, **figures(summary)}
+    found |= figures(summary)
+    if summary.intervals is not None:
+        found |= _interval_extremes(summary.intervals)
+    for name in wanted:
+        match = PERCENTILE.fullmatch(name)
+        if match is not None and name not in found:
+            sketch = summary.sketch
+            found[name] = sketch.quantile(int(match[1]) / 100) if sketch is not None else None
+    return found
+
+
+def _interval_extremes(intervals: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """``min_interval(FIGURE)`` and ``max_interval(FIGURE)`` over the intervals where the figure is
+    defined (an interval nobody arrived in has no service level): None if in none."""
+    found: dict[str, float | None] = {}
+    for figure in INTERVAL_FIGURES:
+        values = [float(value) for interval in intervals if (value := interval.get(figure)) is not None]
+        found[f"min_interval({figure})"] = min(values) if values else None
+        found[f"max_interval({figure})"] = max(values) if values else None
+    return found
 
 
 def variants(
@@ -381,7 +431,7 @@ def plan_sweep(
     grid = list(variants(text, source, base, sweeps))
     figure_names = goal_names(grid[0].scenario)
     parsed_goals = [parse_goal(goal, goal_names(grid[0].scenario, list(grid[0].numbers()))) for goal in goals]
-    if minimize is not None and minimize not in grid[0].settings and minimize not in figure_names:
+    if minimize is not None and minimize not in grid[0].settings and not is_figure(minimize, figure_names):
         swept, known = ", ".join(grid[0].settings), ", ".join(figure_names)
         raise SweepError(
             f"--minimize {minimize!r}: not a swept key or a figure (swept: {swept}; figures: {known})"

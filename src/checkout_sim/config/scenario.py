@@ -22,6 +22,7 @@ from .distributions import (
     Weight,
     check_most,
 )
+from .measures import ServiceLevel
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
@@ -144,6 +145,8 @@ class Segment(Model):
         return self
 
 
+#: The most ``intervals`` a day may be cut into (each is a line of the log and of the summary).
+MAX_INTERVALS = 100_000
 #: ``arrivals.limit``: stop after this many customers.
 Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
 
@@ -453,8 +456,10 @@ class Scenario(Model):
     queue: QueueSpec = QueueSpec()
     lanes: Annotated[list[Lane], Field(min_length=1)] | None = None
     cashiers: Cashiers | None
+    service_level: ServiceLevel | None = None
+    intervals: PositiveDuration | None = None
 
-    _features = ("warmup", "lanes")
+    _features = ("warmup", "lanes", "service_level", "intervals")
 
     @model_validator(mode="before")
     @classmethod
@@ -501,6 +506,19 @@ class Scenario(Model):
                         [f"arrivals.phases.{len(self.arrivals.phases) - 1}.until"],
                     )
                 )
+        if (
+            self.intervals is not None
+            and self.duration is not None
+            and self.duration / self.intervals > MAX_INTERVALS
+        ):
+            problems.append(
+                rule_error(
+                    "intervals",
+                    f"would cut the {self.duration:g}s into more than {MAX_INTERVALS:,} intervals; "
+                    "make them longer",
+                    ["duration"],
+                )
+            )
         problems += _unique(self.products, "products")
         problems += _unique(self.segments, "segments")
         problems += self._check_tills()
