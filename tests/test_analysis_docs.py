@@ -455,7 +455,11 @@ PROMISE_RUNS: dict[str, tuple[str, list[str], int]] = {
     ),
     "replications": ("corner_shop.yaml", ["duration=10m"], 2),
     "wall clock": ("corner_shop.yaml", ["duration=10m", "clock=realtime", "speed=100000"], 1),
-    "service level": ("hypermarket.yaml", ["service_level.target=2m", "duration=2h", "intervals=30m"], 1),
+    "service level": (
+        "hypermarket.yaml",
+        ["service_level.target=2m", "duration=2h", "intervals=30m", "costs={staff_per_hour: 18}"],
+        1,
+    ),
     "service level, nobody": (
         "corner_shop.yaml",
         ["arrivals.rate=1/d", "duration=10m", "service_level.target=0s"],
@@ -477,7 +481,16 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
     optional = readme_optional_fields()
-    assert optional == {"warmup", "realtime_lag_max", "lanes", "jockeyed", "service_level", "intervals"}
+    money = {"staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost"}
+    assert optional == {
+        "warmup",
+        "realtime_lag_max",
+        "lanes",
+        "jockeyed",
+        "service_level",
+        "intervals",
+        *money,
+    }
     per_till = any(lane.line == "per_till" for lane in scenario.lanes or ())
     used = {"warmup"} if scenario.warmup else set()
     used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
@@ -485,6 +498,7 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     used |= {"jockeyed"} if any(scenario.may_switch(s) for s in scenario.segments) else set()
     used |= {"service_level"} if scenario.service_level is not None else set()
     used |= {"intervals"} if scenario.intervals is not None else set()
+    used |= money if scenario.costs is not None else set()
     lane_fields = readme_lane_fields()
     assert lane_fields["checkout_started"] == {"lane"}
     for event in events:

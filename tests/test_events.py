@@ -324,6 +324,8 @@ def settings_used(scenario: Scenario, *, items: bool) -> frozenset[str]:
         used.add("service_level")
     if scenario.intervals is not None:
         used.add("intervals")
+    if scenario.costs is not None:
+        used.add("costs")
     if items:
         used.add("--items")
     return frozenset(used)
@@ -364,7 +366,13 @@ def test_every_event_a_run_writes_has_exactly_its_defined_fields() -> None:
         logs.append((scenario, items, frozenset({RUN_FIELD} if runs > 1 else ()), parse(buffer.getvalue())))
     hypermarket = load_scenario(
         SCENARIOS / "hypermarket.yaml",
-        ["duration=30min", "warmup=5min", "service_level.target=1m", "intervals=10m"],
+        [
+            "duration=30min",
+            "warmup=5min",
+            "service_level.target=1m",
+            "intervals=10m",
+            "costs={staff_per_hour: 18, lost_customer: 20}",
+        ],
     )
     buffer = io.BytesIO()
     run(hypermarket, log=buffer, item_events=True)

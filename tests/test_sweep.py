@@ -84,9 +84,8 @@ def test_minimize_of_an_unknown_name_lists_the_swept_keys_and_figures() -> None:
     with pytest.raises(SweepError) as caught:
         run_sweep(SHOP, "shop.yaml", sweeps=["cashiers.count=1,2"], minimize="cost", jobs=1)
     assert str(caught.value) == (
-        "--minimize 'cost': not a swept key or a figure (swept: cashiers.count; figures: "
-        + ", ".join(goal_names(make_scenario()))
-        + ")"
+        "--minimize 'cost': not a swept key, a figure or an expression over them "
+        "(swept: cashiers.count; figures: " + ", ".join(goal_names(make_scenario())) + ")"
     )
     assert "wait_p90, " in str(caught.value)
 

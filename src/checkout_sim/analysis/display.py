@@ -668,12 +668,11 @@ def format_sweep(
         else:
             chosen = result.cheapest.variant
             settings = chosen.label
-            cost = minimize or DEFAULT_MINIMIZE
+            cost = result.key
             if cost in chosen.settings:
                 by = f"smallest {cost}"
             else:
-                interval = result.cheapest.interval(cost)
-                by = f"{'fewest' if minimize is None else 'smallest'} {cost}"
-                by += f", {format_value(cost, interval.mean)}" if interval is not None else ""
+                by = f"{'fewest' if cost == DEFAULT_MINIMIZE and minimize is None else 'lowest'} {cost}"
+                by += f", {format_value(cost, result.cost)}" if result.cost is not None else ""
             lines.append(f"cheapest variant meeting every goal ({by}): #{chosen.number} ({settings})")
     return "\n".join(lines)

@@ -18,18 +18,29 @@ from .confidence import mean_interval
 __all__ = [
     "DEFAULT_MINIMIZE",
     "INTERVAL_FIGURES",
+    "MONEY_FIGURES",
     "PERCENTILE",
     "PER_INTERVAL",
+    "Expression",
     "Goal",
     "GoalError",
     "Verdict",
+    "default_minimize",
     "is_figure",
+    "parse_expression",
     "parse_goal",
 ]
 
 #: What a sweep's cheapest variant has least of unless --minimize names another key:
 #: the staffed till-hours (the manager's extra lanes included).
 DEFAULT_MINIMIZE = "lane_hours"
+
+
+def default_minimize(*, costs: bool) -> str:
+    """What a sweep minimizes unless told: ``total_cost`` for a scenario with ``costs``
+    (staff and lost customers in money), else the staffed till-hours."""
+    return "total_cost" if costs else DEFAULT_MINIMIZE
+
 
 #: ``wait_pNN``: the NN-th percentile of the waits of served customers, for any whole NN from
 #: 1 to 99 (read off the run's wait sketch when a goal names it; p50, p90 and p99 are logged).
@@ -51,7 +62,14 @@ INTERVAL_FIGURES = (
     "lane_hours",
     "utilisation",
     "queue_length_max",
+    "staff_cost",
+    "lost_cost",
+    "lost_sales",
+    "revenue",
+    "total_cost",
 )
+#: The money figures, of a scenario with ``costs`` (see :mod:`checkout_sim.observe.money`).
+MONEY_FIGURES = ("staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost")
 _INTERVAL_HINT = "min_interval(FIGURE) and max_interval(FIGURE) with intervals"
 
 Figures = Mapping[str, float | None]
@@ -146,6 +164,25 @@ def parse_goal(text: str, known: Sequence[str]) -> Goal:
     left = _Parser(tokens[:at], text, known, names).parse()
     right = _Parser(tokens[at + 1 :], text, known, names).parse()
     return Goal(text, left, tokens[at][1], right, frozenset(names))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """An arithmetic expression over a run's figures (``--minimize 'total_cost + 10 * reneged'``)."""
+
+    text: str
+    value: _Expression
+    names: frozenset[str]
+
+
+def parse_expression(text: str, known: Sequence[str], what: str = "--minimize") -> Expression:
+    """Read ``text`` as an expression over the figure names in ``known``; errors name ``what``."""
+    names: set[str] = set()
+    try:
+        value = _Parser(_tokenize(text), text, known, names).parse()
+    except GoalError as error:
+        raise GoalError(str(error).replace(f"goal {text!r}", f"{what} {text!r}", 1)) from None
+    return Expression(text, value, frozenset(names))
 
 
 def is_figure(name: str, known: Sequence[str]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import math
 import multiprocessing
 import os
 import queue
@@ -29,10 +30,14 @@ from .confidence import Interval, bounded_interval
 from .goals import (
     DEFAULT_MINIMIZE,
     INTERVAL_FIGURES,
+    MONEY_FIGURES,
     PERCENTILE,
     Goal,
+    GoalError,
     Verdict,
+    default_minimize,
     is_figure,
+    parse_expression,
     parse_goal,
 )
 
@@ -180,6 +185,9 @@ class VariantResult:
         return [_run_figures(summary, asked) | settings for summary in self.summaries]
 
 
+DEFAULT_KEY = DEFAULT_MINIMIZE
+
+
 @dataclass
 class SweepResult:
     """Every variant's results, and the cheapest variant that meets all goals.
@@ -194,6 +202,9 @@ class SweepResult:
     goals: list[Goal]
     cheapest: VariantResult | None
     first_seed: int | None = None
+    #: What "cheapest" minimized (a swept key, a figure or an expression), and the cheapest's value of it.
+    key: str = DEFAULT_KEY
+    cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -209,6 +220,8 @@ class SweepPlan:
     goals: list[Goal]
     minimize: str | None
     first_seed: int
+    #: The scenario has ``costs``: unless ``minimize`` says otherwise, the cheapest costs least in money.
+    costs: bool = False
 
     @property
     def total(self) -> int:
@@ -235,11 +248,19 @@ class SweepPlan:
             )
         return found
 
+    def _key_names(self, key: str) -> frozenset[str]:
+        """The figures --minimize names: a swept key names none, an expression those it uses."""
+        if key in self.grid[0].settings:
+            return frozenset()
+        return parse_expression(
+            key, [key, *goal_names(self.grid[0].scenario, list(self.grid[0].numbers()))]
+        ).names
+
     def result(self, runs: Sequence[tuple[Variant, list[Summary]]], *, judge: bool = True) -> SweepResult:
         """The result of these variants' runs; with ``judge``, goals judged and the cheapest named."""
-        wanted = frozenset(
-            name for goal in self.goals for name in goal.names if PERCENTILE.fullmatch(name) is not None
-        ) | frozenset(name for name in (self.minimize,) if name is not None and PERCENTILE.fullmatch(name))
+        key = self.minimize if self.minimize is not None else default_minimize(costs=self.costs)
+        named = {name for goal in self.goals for name in goal.names} | set(self._key_names(key))
+        wanted = frozenset(name for name in named if PERCENTILE.fullmatch(name) is not None)
         results = [VariantResult(variant, summaries, wanted=wanted) for variant, summaries in runs]
         if not judge:
             return SweepResult(results, [], None, self.first_seed)
@@ -247,11 +268,11 @@ class SweepPlan:
             figures_of_runs = result.runs()
             result.verdicts = [goal.judge(figures_of_runs) for goal in self.goals]
         meeting = [result for result in results if result.meets_all]
-        key = self.minimize if self.minimize is not None else DEFAULT_MINIMIZE
         cheapest = (
             min(meeting, key=lambda r: _cost(r, key)) if meeting else None
         )  # min keeps the first of ties
-        return SweepResult(results, self.goals, cheapest, self.first_seed)
+        cost = _cost(cheapest, key) if cheapest is not None else None
+        return SweepResult(results, self.goals, cheapest, self.first_seed, key, cost)
 
 
 def parse_sweep(text: str) -> tuple[str, list[str]]:
@@ -282,6 +303,7 @@ def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> l
     segments = [segment.name for segment in scenario.segments] if scenario is not None else []
     lanes = [lane.name for lane in scenario.lanes or ()] if scenario is not None else []
     graded = scenario is not None and scenario.service_level is not None
+    costed = scenario is not None and scenario.costs is not None
     per_lane = {
         f"lane_{figure}[{lane}]"
         for lane in lanes
@@ -294,9 +316,10 @@ def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> l
             f"{function}({figure})"
             for function in ("min_interval", "max_interval")
             for figure in INTERVAL_FIGURES
-            if graded or figure != "service_level"
+            if (graded or figure != "service_level") and (costed or figure not in MONEY_FIGURES)
         }
-    return sorted({*_run_figures(empty), *per_lane, *per_interval, *swept})
+    money = set(MONEY_FIGURES) if costed else set()
+    return sorted({*_run_figures(empty), *per_lane, *per_interval, *money, *swept})
 
 
 def _run_figures(summary: Summary, wanted: frozenset[str] = frozenset()) -> dict[str, float | None]:
@@ -433,12 +456,23 @@ def plan_sweep(
     parsed_goals = [parse_goal(goal, goal_names(grid[0].scenario, list(grid[0].numbers()))) for goal in goals]
     if minimize is not None and minimize not in grid[0].settings and not is_figure(minimize, figure_names):
         swept, known = ", ".join(grid[0].settings), ", ".join(figure_names)
-        raise SweepError(
-            f"--minimize {minimize!r}: not a swept key or a figure (swept: {swept}; figures: {known})"
-        )
+        try:
+            parse_expression(minimize, goal_names(grid[0].scenario, list(grid[0].numbers())))
+        except GoalError:
+            raise SweepError(
+                f"--minimize {minimize!r}: not a swept key, a figure or an expression over them "
+                f"(swept: {swept}; figures: {known})"
+            ) from None
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
-    return SweepPlan(grid, replications, parsed_goals, minimize, resolve_seed(grid[0].scenario, seed))
+    return SweepPlan(
+        grid,
+        replications,
+        parsed_goals,
+        minimize,
+        resolve_seed(grid[0].scenario, seed),
+        costs=grid[0].scenario.costs is not None,
+    )
 
 
 def run_plan(
@@ -471,14 +505,20 @@ def run_plan(
 
 
 def _cost(result: VariantResult, key: str) -> float:
-    """What ``key`` costs in this variant: its swept value, or the figure's mean across runs."""
+    """What ``key`` costs in this variant: its swept value, or the mean across runs of the figure
+    or expression (a run where it is undefined makes the variant cost the most)."""
     if key in result.variant.settings:
         value = result.variant.numbers().get(key)
         if value is None:
             raise SweepError(f"--minimize {key!r}: the swept values are not numbers")
         return value
-    interval = result.interval(key)
-    return interval.mean if interval is not None else float("inf")
+    if not result.summaries:
+        return float("inf")
+    expression = parse_expression(key, [*result.runs(frozenset({key}))[0]])
+    values = [expression.value(figures) for figures in result.runs(expression.names)]
+    if not values or any(value is None for value in values):
+        return float("inf")
+    return math.fsum(value for value in values if value is not None) / len(values)
 
 
 def _execute(

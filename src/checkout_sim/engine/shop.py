@@ -19,6 +19,7 @@ from structlog.typing import Processor
 from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
+from ..observe.money import CostRates
 from ..observe.summary import Summary
 from ..observe.watch import Watch
 from .arrivals import make_arrivals
@@ -106,6 +107,7 @@ class Shop:
             log=log,
             service_target=None if scenario.service_level is None else scenario.service_level.target,
             intervals=scenario.intervals,
+            costs=CostRates.of(scenario),
         )
         self._recorder = recorder = watch.recorder
         self.groups = [

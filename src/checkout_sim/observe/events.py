@@ -449,6 +449,12 @@ def _event(record: type[Any]) -> Event:
     )
 
 
+#: The money figures of a scenario with ``costs``, in a summary and an interval's line.
+_MONEY_FIELDS = (
+    "staff_cost:number:costs lost_cost:number:costs lost_sales:number_or_null:costs "
+    "revenue:number_or_null:costs total_cost:number:costs"
+)
+
 #: Every event, by name: each record's written fields; ``run_finished``'s are the summary's.
 EVENTS: dict[str, Event] = {
     event.name: event
@@ -461,7 +467,8 @@ EVENTS: dict[str, Event] = {
                     "start:seconds end:seconds arrived:count served:count balked:count reneged:count "
                     "unserved:count wait_mean:seconds_or_null wait_p90:seconds_or_null "
                     "service_level:number_or_null:service_level tills:number lane_hours:number "
-                    "utilisation:number_or_null queue_length_max:count lanes:object:lanes"
+                    "utilisation:number_or_null queue_length_max:count "
+                    f"{_MONEY_FIELDS} lanes:object:lanes"
                 ),
             ),
             only_with="intervals",
@@ -478,7 +485,7 @@ EVENTS: dict[str, Event] = {
                     "throughput_per_hour:number_or_null lanes_max:count lane_hours:number "
                     "elapsed:seconds seed:count interrupted:flag segments:object "
                     "warmup:seconds:warmup realtime_lag_max:seconds:realtime lanes:object:lanes "
-                    "jockeyed:count:jockey intervals:list:intervals"
+                    f"jockeyed:count:jockey intervals:list:intervals {_MONEY_FIELDS}"
                 ),
             ),
             meaning=(RunFinished.__doc__ or "").strip(),

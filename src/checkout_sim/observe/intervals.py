@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .money import CostRates
 from .sketch import QuantileSketch
 
 if TYPE_CHECKING:
@@ -54,8 +55,10 @@ class _Part:
         "busy",
         "ended",
         "longest",
+        "lost_sales",
         "open_area",
         "reneged",
+        "revenue",
         "served",
         "unserved",
         "wait_sum",
@@ -72,6 +75,7 @@ class _Part:
         self.open_area = 0.0  # till-seconds open
         self.busy = 0.0  # till-seconds serving
         self.longest = 0
+        self.revenue = self.lost_sales = 0.0  # the value of the baskets served, and lost
 
     def figures(self, span: float, target: float | None, *, group: bool) -> dict[str, Any]:
         """This part's line (or a group's entry in it), in the order the README lists."""
@@ -113,7 +117,8 @@ class IntervalObserver:
 
     ``length``: the intervals' length in seconds; ``groups``: the groups' names in plan
     order; ``lanes``: the scenario has lanes (each line gives every group's figures);
-    ``target``: the service-level target (None: none). :meth:`add_group` gives each
+    ``target``: the service-level target (None: none); ``costs``: the money figures'
+    rates (None: no costs). :meth:`add_group` gives each
     group's lines, :meth:`boundary` is called at every interval's end and :meth:`finish`
     when the run ends. ``finished(start, figures)`` receives each finished interval.
     """
@@ -125,9 +130,11 @@ class IntervalObserver:
         *,
         lanes: bool,
         target: float | None,
+        costs: CostRates | None = None,
         finished: Callable[[dict[str, Any]], None],
     ) -> None:
         self.length = length
+        self._costs = costs
         self._names = list(groups)
         self._lanes = lanes
         self._target = target
@@ -172,24 +179,29 @@ class IntervalObserver:
     def customer_balked(self, record: CustomerBalked) -> None:
         interval = self._of(record.who.arrival)
         interval.shop.balked += 1
+        if self._costs is not None:
+            interval.shop.lost_sales += self._costs.value(record.who)
         self._left(interval)
 
     def customer_reneged(self, record: CustomerReneged) -> None:
-        interval = self._of(record.who.arrival)
-        interval.shop.reneged += 1
-        if record.group is not None:
-            part = interval.groups[record.group]
-            part.reneged += 1
-            part.ended += 1
-        self._left(interval)
+        self._lost(record, reneged=True)
 
     def customer_unserved(self, record: CustomerUnserved) -> None:
+        self._lost(record, reneged=False)
+
+    def _lost(self, record: CustomerReneged, *, reneged: bool) -> None:
         interval = self._of(record.who.arrival)
-        interval.shop.unserved += 1
+        value = self._costs.value(record.who) if self._costs is not None else 0.0
+        parts = [interval.shop]
         if record.group is not None:
-            part = interval.groups[record.group]
-            part.unserved += 1
-            part.ended += 1
+            parts.append(interval.groups[record.group])
+            interval.groups[record.group].ended += 1
+        for part in parts:
+            if reneged:
+                part.reneged += 1
+            else:
+                part.unserved += 1
+            part.lost_sales += value
         self._left(interval)
 
     def checkout_finished(self, record: CheckoutFinished) -> None:
@@ -197,7 +209,9 @@ class IntervalObserver:
         wait = who.start - who.arrival
         interval = self._of(who.arrival)
         hit = self._target is not None and wait <= self._target
+        value = self._costs.value(who) if self._costs is not None else 0.0
         for part in (interval.shop, interval.groups[record.group]):
+            part.revenue += value
             part.served += 1
             part.ended += 1
             part.wait_sum += wait
@@ -281,11 +295,27 @@ class IntervalObserver:
         span = end - interval.start
         figures: dict[str, Any] = {"start": interval.start, "end": end}
         figures |= interval.shop.figures(span, self._target, group=False)
+        costs = self._costs
+        if costs is not None:
+            shop = interval.shop
+            lane_hours = [part.open_area / 3600.0 for part in interval.groups]
+            lost = shop.balked + shop.reneged + shop.unserved
+            figures |= costs.figures(
+                lane_hours, span, lost=lost, lost_sales=shop.lost_sales, revenue=shop.revenue
+            )
         if self._lanes:
-            figures["lanes"] = {
-                name: part.figures(span, self._target, group=True)
-                for name, part in zip(self._names, interval.groups, strict=True)
-            }
+            groups = figures["lanes"] = {}
+            for index, (name, part) in enumerate(zip(self._names, interval.groups, strict=True)):
+                groups[name] = part.figures(span, self._target, group=True)
+                if costs is not None:
+                    groups[name] |= costs.figures(
+                        [part.open_area / 3600.0],
+                        span,
+                        lost=part.reneged + part.unserved,
+                        lost_sales=part.lost_sales,
+                        revenue=part.revenue,
+                        groups=[index],
+                    )
         self.done.append(figures)
         self._finished(figures)
 

@@ -79,6 +79,13 @@ class LaneSummary:
     #: With ``service_level``: the share of the customers who ended in its lines (served
     #: or lost from them) who reached a till within the target.
     service_level: float | None = None
+    #: With ``costs`` (see :mod:`.money`): its till-hours and attendants at its rates, the
+    #: customers lost from its lines and their baskets, the baskets it served.
+    staff_cost: float | None = None
+    lost_cost: float | None = None
+    lost_sales: float | None = None
+    revenue: float | None = None
+    total_cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,13 @@ class Summary(SegmentSummary):
     jockeyed: int | None = None
     #: With ``intervals``: each interval's figures, in order (as its ``interval_finished`` line).
     intervals: list[dict[str, Any]] | None = None
+    #: With ``costs`` (see :mod:`.money`): staff (till-hours and attendants at their rates),
+    #: lost customers, the value of their baskets and of those served, staff + lost.
+    staff_cost: float | None = None
+    lost_cost: float | None = None
+    lost_sales: float | None = None
+    revenue: float | None = None
+    total_cost: float | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
     #: One run cut into batches of time, for intervals by batch means, when asked for.
@@ -146,13 +160,19 @@ class Summary(SegmentSummary):
         null: nobody arrived), or any other whose field is set."""
         if feature == "service_level":
             return self.service_target is not None
+        if feature in _MONEY:
+            return self.staff_cost is not None
         return getattr(self, feature) is not None
 
 
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
 _NOT_LOGGED = frozenset({"sketch", "batches", "service_target"})
 #: Summary fields written only when the run used the feature they belong to.
-_FEATURES = frozenset({"warmup", "realtime_lag_max", "lanes", "jockeyed", "service_level", "intervals"})
+#: The money figures, written (null where unknown) only with ``costs``.
+_MONEY = ("staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost")
+_FEATURES = frozenset(
+    {"warmup", "realtime_lag_max", "lanes", "jockeyed", "service_level", "intervals", *_MONEY}
+)
 
 
 def _graded(data: dict[str, Any], graded: bool) -> dict[str, Any]:
@@ -167,6 +187,9 @@ def _lane_fields(lane: LaneSummary, graded: bool) -> dict[str, Any]:
     data = _graded(asdict(lane), graded)
     if data["jockeyed"] is None:
         del data["jockeyed"]
+    if data["staff_cost"] is None:  # no costs in the scenario
+        for name in _MONEY:
+            del data[name]
     return data
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from .batches import Batches
 from .eventlog import EventLog
 from .intervals import IntervalObserver
+from .money import CostRates, MoneyObserver
 from .recorder import Recorder
 from .service import ServiceLevelObserver
 from .summary import Summary
@@ -32,7 +33,8 @@ class Watch:
     at each till; ``warmup``: the scenario has a warm-up; ``batches``: cut the run into
     batches for batch means; ``log``: the event log (None: no log); ``service_target``:
     the scenario's service-level target in seconds (None: it has none); ``intervals``: the
-    length of the intervals the day is cut into for figures per interval (None: none).
+    length of the intervals the day is cut into for figures per interval (None: none);
+    ``costs``: the scenario's costs (None: none).
     """
 
     def __init__(
@@ -49,6 +51,7 @@ class Watch:
         log: EventLog | None = None,
         service_target: float | None = None,
         intervals: float | None = None,
+        costs: CostRates | None = None,
     ) -> None:
         self._clock = clock
         self._groups = list(groups)
@@ -64,6 +67,11 @@ class Watch:
         if service_target is not None:
             self._service = ServiceLevelObserver(service_target, len(segment_names), len(groups), self.window)
             observers.append(self._service)
+        self._costs = costs
+        self._money: MoneyObserver | None = None
+        if costs is not None:
+            self._money = MoneyObserver(costs, len(groups), self.window)
+            observers.append(self._money)
         if log is not None:
             shape = [name for name, used in (("lanes", lanes), ("per_till", per_till)) if used]
             observers.append(EventWriter(log.record, shape, log.raw_write))
@@ -71,7 +79,12 @@ class Watch:
         if intervals is not None:
             # Last: an interval finished by a customer's leaving is written after that customer's line.
             self._intervals = IntervalObserver(
-                intervals, groups, lanes=lanes, target=service_target, finished=self._interval_finished
+                intervals,
+                groups,
+                lanes=lanes,
+                target=service_target,
+                costs=costs,
+                finished=self._interval_finished,
             )
             observers.append(self._intervals)
         #: Where the engine says what happens.
@@ -117,7 +130,37 @@ class Watch:
             summary = replace(summary, batches=self._batches.finish(self._clock()))
         if self._service is not None:
             summary = self._graded(summary, self._service)
+        if self._money is not None and self._costs is not None:
+            summary = self._costed(summary, self._money, self._costs)
         return summary
+
+    def _costed(self, summary: Summary, money: MoneyObserver, costs: CostRates) -> Summary:
+        """``summary`` with the money figures of the shop and of each group (see :mod:`.money`)."""
+        span = summary.elapsed - (summary.warmup or 0.0)
+        if summary.lanes is None:  # one group, the shop's till-hours
+            lane_hours = [summary.lane_hours]
+        else:
+            lane_hours = [summary.lanes[name].lane_hours for name in self._groups]
+        lost = summary.balked + summary.reneged + summary.unserved
+        shop = costs.figures(lane_hours, span, lost=lost, lost_sales=money.lost_sales, revenue=money.revenue)
+        lanes = None
+        if summary.lanes is not None:
+            lanes = {
+                name: replace(
+                    figures,
+                    **costs.figures(
+                        [figures.lane_hours],
+                        span,
+                        lost=money.group_lost[index],
+                        lost_sales=money.group_lost_sales[index],
+                        revenue=money.group_revenue[index],
+                        groups=[index],
+                    ),
+                )
+                for name, figures in summary.lanes.items()
+                for index in (self._groups.index(name),)
+            }
+        return replace(summary, lanes=lanes, **shop)
 
     def _graded(self, summary: Summary, service: ServiceLevelObserver) -> Summary:
         """``summary`` with the service level of the shop, each segment and each group."""
