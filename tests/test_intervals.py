@@ -220,3 +220,26 @@ def test_goals_on_the_worst_interval(capfd: pytest.CaptureFixture[str], tmp_path
     path.write_text(DAY.replace("intervals: 20m\n", ""), encoding="utf-8")
     assert main([str(path), "--sweep", "lanes.0.count=1,3", "--goal", goal, "--check"]) == 2
     assert "min_interval() needs intervals in the scenario" in capfd.readouterr().err
+
+
+def test_the_duckdb_recipe_gives_the_summary_intervals(tmp_path: Path) -> None:
+    """docs/analysis.md's per-interval query returns the summary's intervals, row by row."""
+    duckdb = pytest.importorskip("duckdb")
+    from test_analysis_docs import recipes
+
+    buffer = io.BytesIO()
+    summary = run(parse_scenario(DAY, "day.yaml"), seed=2, log=buffer)
+    (tmp_path / "run.jsonl").write_bytes(buffer.getvalue())
+    query = recipes()["duckdb per-interval"].replace("run.jsonl", str(tmp_path / "run.jsonl"))
+    rows = duckdb.sql(query).fetchall()
+    assert summary.intervals is not None and len(rows) == len(summary.intervals)
+    for row, interval in zip(rows, summary.intervals, strict=True):
+        lost = interval["balked"] + interval["reneged"] + interval["unserved"]
+        expected = (interval["start"], interval["end"], interval["arrived"], interval["served"], lost)
+        assert row[:5] == expected
+        assert row[5:] == pytest.approx(
+            tuple(
+                interval[k]
+                for k in ("wait_mean", "wait_p90", "tills", "lane_hours", "utilisation", "queue_length_max")
+            )
+        )
