@@ -22,6 +22,15 @@ from .distributions import (
     Weight,
     check_most,
 )
+from .staffing import (
+    MAX_CASHIERS,
+    Breaks,
+    OnClose,
+    Shift,
+    constant_count,
+    most_staffed,
+    staffing_problems,
+)
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
@@ -51,8 +60,6 @@ __all__ = [
     "expected_time",
 ]
 
-#: The most lanes a scenario may have open at once; each is an asyncio task.
-MAX_CASHIERS = 10_000
 #: The largest ``arrivals.limit`` (and expected number of arrivals); a run that long would take days.
 MAX_CUSTOMERS = 10**10
 #: The most customers an unbounded line may hold before the run stops as overloaded;
@@ -312,22 +319,34 @@ class Scaling(Model):
 
 
 class Cashiers(Model):
-    """The tills: how many are open from the start, payment time, and optional scaling."""
+    """The tills: how many are open (a constant ``count``, or a ``roster``), payment time,
+    optional scaling and breaks."""
 
-    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] | None = None
+    roster: Annotated[list[Shift], Field(min_length=1)] | None = None
     payment_time: Distribution = Constant(value=0.0)
     scaling: Scaling | None = None
+    breaks: Breaks | None = None
+
+    _features = ("roster", "breaks")
 
     @model_validator(mode="after")
-    def _scaling_above_count(self) -> Cashiers:
-        if self.scaling is not None and self.scaling.max < self.count:
-            raise rule_error("scaling.max", "must not be below count", also=["count"])
+    def _staffed(self) -> Cashiers:
+        raise_rules(
+            "Cashiers",
+            staffing_problems(self.count, self.roster, None if self.scaling is None else self.scaling.max),
+        )
         return self
 
     @property
     def most(self) -> int:
         """The most lanes that can ever be open."""
-        return self.count if self.scaling is None else self.scaling.max
+        return most_staffed(self.count, self.roster) if self.scaling is None else self.scaling.max
+
+    @property
+    def constant_count(self) -> int | None:
+        """The tills staffed all day, if a roster or breaks never change it (else None)."""
+        return constant_count(self.count, self.roster, self.breaks)
 
 
 class Assist(Model):
@@ -345,8 +364,10 @@ class Lane(Model):
     """
 
     name: Name
-    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] | None = None
+    roster: Annotated[list[Shift], Field(min_length=1)] | None = None
     line: Literal["shared", "per_till"] = "shared"
+    on_close: OnClose = "finish_line"
     payment_time: Distribution = Constant(value=0.0)
     queue: QueueSpec = QueueSpec()
     scaling: Scaling | None = None
@@ -355,14 +376,15 @@ class Lane(Model):
     attendants: Annotated[int, Field(ge=0, le=MAX_CASHIERS)] = 0
     assist: Assist | None = None
     segments: Annotated[list[Name], Field(min_length=1)] | None = None
+    breaks: Breaks | None = None
 
-    _features = ("line",)
+    _features = ("line", "roster", "on_close", "breaks")
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
-        problems = []
-        if self.scaling is not None and self.scaling.max < self.count:
-            problems.append(rule_error("scaling.max", "must not be below count", also=["count"]))
+        problems = staffing_problems(
+            self.count, self.roster, None if self.scaling is None else self.scaling.max
+        )
         if self.assist is not None and self.attendants == 0:
             problems.append(
                 rule_error("assist", "needs attendants (at least 1) to give the help", also=["attendants"])
@@ -373,7 +395,20 @@ class Lane(Model):
     @property
     def most(self) -> int:
         """The most tills of this group that can ever be open."""
-        return self.count if self.scaling is None else self.scaling.max
+        return most_staffed(self.count, self.roster) if self.scaling is None else self.scaling.max
+
+    @property
+    def opening(self) -> int:
+        """How many tills are open at the opening: the count, or the roster's first entry."""
+        if self.roster is not None:
+            return self.roster[0].open
+        assert self.count is not None, "validated: a count or a roster"
+        return self.count
+
+    @property
+    def constant_count(self) -> int | None:
+        """The tills staffed all day, if a roster or breaks never change it (else None)."""
+        return constant_count(self.count, self.roster, self.breaks)
 
     def takes(self, segment: str, items: int) -> bool:
         """Whether a customer of ``segment`` with ``items`` items may use this group."""
@@ -665,9 +700,11 @@ class Scenario(Model):
             Lane(
                 name="tills",
                 count=self.cashiers.count,
+                roster=self.cashiers.roster,
                 payment_time=self.cashiers.payment_time,
                 queue=self.queue,
                 scaling=self.cashiers.scaling,
+                breaks=self.cashiers.breaks,
             )
         ]
 

@@ -101,7 +101,7 @@ def compile_plan(scenario: Scenario) -> Plan:
             GroupPlan(
                 name=lane.name,
                 index=index,
-                count=lane.count,
+                count=lane.opening,
                 most=lane.most,
                 kind=lane.queue.kind,
                 capacity=lane.queue.capacity,
