@@ -16,7 +16,16 @@ from pydantic_core import PydanticCustomError
 from .base import Model, rule_error
 from .units import Duration, PositiveDuration
 
-__all__ = ["MAX_CASHIERS", "Breaks", "OnClose", "Shift", "TimePoint", "constant_count", "most_staffed", "staffing_problems"]
+__all__ = [
+    "MAX_CASHIERS",
+    "Breaks",
+    "OnClose",
+    "Shift",
+    "TimePoint",
+    "constant_count",
+    "most_staffed",
+    "staffing_problems",
+]
 
 #: The most lanes a scenario may have open at once; each is an asyncio task.
 MAX_CASHIERS = 10_000
@@ -77,7 +86,9 @@ def staffing_problems(
         return problems
     if count is not None:
         problems.append(
-            rule_error("roster", "replaces count: give one or the other (count is a roster of one)", ["count"])
+            rule_error(
+                "roster", "replaces count: give one or the other (count is a roster of one)", ["count"]
+            )
         )
     if roster[0].start != 0:
         problems.append(
@@ -110,7 +121,6 @@ def most_staffed(count: int | None, roster: list[Shift] | None) -> int:
     if roster is not None:
         return max(shift.open for shift in roster)
     return count or 0
-
 
 
 def constant_count(count: int | None, roster: list[Shift] | None, breaks: Breaks | None) -> int | None:

@@ -29,6 +29,7 @@ from .jockeying import Jockeying
 from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
+from .roster import Mover, Staff
 from .routing import Router
 
 __all__ = ["Interrupted", "Overloaded", "Shop"]
@@ -101,6 +102,7 @@ class Shop:
             lanes=plan.lanes,
             per_till=plan.per_till,
             warmup=plan.warmup > 0,
+            staffing=plan.staffing,
             batches=batches,
             log=log,
         )
@@ -118,6 +120,12 @@ class Shop:
             router=router,
             progress=self._progress,
         )
+        self._staff: dict[int, Staff] = {}
+        for group in self.groups:  # a roster, breaks, customers who move when their till closes
+            if group.plan.roster or group.plan.breaks is not None:
+                group.staff = self._staff[group.index] = Staff(group, group.plan, loop)
+            if group.plan.move_on_close:
+                group.move = Mover(router, door.join, recorder)
         self._jockeying: Jockeying | None = None
         if any(rule is not None for rule in plan.jockey):  # some segment may switch (see Scenario.may_switch)
             self._jockeying = door.jockeying = Jockeying(loop, plan, recorder, self.groups, door.join)
@@ -153,6 +161,9 @@ class Shop:
                 group.tasks = tasks
                 for _ in range(group.plan.count):
                     group.open_till()
+                staff = self._staff.get(group.index)
+                if staff is not None:
+                    staff.start()
                 if group.help is not None:
                     group.start_attendants()
             managers = [
@@ -223,6 +234,7 @@ class Shop:
             self._warmup_timer = None
         for group in self.groups:
             group.close_all()
+        self._staff.clear()  # each refers to its group
         self._jockeying = None  # it refers to the door and the groups
         if self._door is not None:
             self._door.jockeying = None

@@ -27,7 +27,8 @@ class Watch:
 
     ``groups``: the groups' names in plan order; ``lanes``: the scenario has lanes (each
     group keeps its own figures, and events name it); ``per_till``: some group has a line
-    at each till; ``warmup``: the scenario has a warm-up; ``batches``: cut the run into
+    at each till; ``staffing``: some group has a roster or breaks (tills open and close for
+    a ``reason`` the log gives); ``warmup``: the scenario has a warm-up; ``batches``: cut the run into
     batches for batch means; ``log``: the event log (None: no log).
     """
 
@@ -41,6 +42,7 @@ class Watch:
         lanes: bool,
         per_till: bool,
         warmup: bool,
+        staffing: bool = False,
         batches: Batches | None = None,
         log: EventLog | None = None,
     ) -> None:
@@ -55,7 +57,11 @@ class Watch:
         if self._batches is not None:
             observers.append(self._batches)
         if log is not None:
-            shape = [name for name, used in (("lanes", lanes), ("per_till", per_till)) if used]
+            shape = [
+                name
+                for name, used in (("lanes", lanes), ("per_till", per_till), ("staffing", staffing))
+                if used
+            ]
             observers.append(EventWriter(log.record, shape, log.raw_write))
         #: Where the engine says what happens.
         self.recorder = Recorder(clock, groups, segment_names, product_names, observers)
