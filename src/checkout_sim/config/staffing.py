@@ -3,7 +3,7 @@
 Kept apart from :mod:`.scenario` (which imports it) because staffing is a concern of its
 own: the ``roster`` and ``breaks`` of a group (``cashiers`` or one of the ``lanes``),
 what happens to a line when its till closes (``on_close``), and the rules that tie them
-to the group's ``count`` and ``scaling``. The engine runs them in :mod:`..engine.roster`.
+to the group's ``count`` and ``scaling``. The engine runs them in :mod:`checkout_sim.engine.roster`.
 """
 
 from __future__ import annotations
