@@ -374,30 +374,39 @@ class LaneGroup:
 
     def close_till(self, number: int) -> None:
         """Close till ``number`` after the customer at it (at once, if idle)."""
-        self._leave(self.tills[number], None)
+        self.close_tills([number])
+
+    def close_tills(self, numbers: Sequence[int]) -> None:
+        """Close these tills, each after the customer at it: all leave the lines open to newcomers
+        first, so that a closing till's customers never move to another that is closing too."""
+        self._leave([self.tills[number] for number in numbers], None)
 
     def take_break(self, number: int, seconds: float) -> None:
         """Till ``number`` closes after its customer and opens again, with its number, ``seconds`` later."""
-        self._leave(self.tills[number], seconds)
+        self._leave([self.tills[number]], seconds)
 
-    def _leave(self, till: Till, seconds: float | None) -> None:
-        """``till`` takes nobody new from now on; it closes (or leaves for ``seconds``) once free.
+    def _leave(self, tills: Sequence[Till], seconds: float | None) -> None:
+        """These tills take nobody new from now on; each closes (or leaves for ``seconds``) once free.
 
         With a line of its own, its line closes to newcomers at once; under ``on_close: move``
         whoever waits in it moves to another line (those with nowhere to go stay, and are served).
         """
-        number = till.number
-        del self.tills[number]
-        if self.per_till:
-            place = self._places[number]
-            self.open_places.remove(place)
-            if self.move is not None:
+        places = []
+        for till in tills:
+            del self.tills[till.number]
+            if self.per_till:
+                place = self._places[till.number]
+                self.open_places.remove(place)
+                places.append(place)
+        if self.move is not None:
+            for place in places:
                 self.move(place)
-        left = till.take_break(seconds) if seconds is not None else till.close_after_current()
-        if left:
-            self.till_left(till)
-        else:
-            self.leaving[number] = till
+        for till in tills:
+            left = till.take_break(seconds) if seconds is not None else till.close_after_current()
+            if left:
+                self.till_left(till)
+            else:
+                self.leaving[till.number] = till
 
     def done_serving(self, till: Till) -> bool:
         """A closing ``till`` may leave: with a line of its own, nobody is in it or on the way."""

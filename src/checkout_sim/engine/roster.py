@@ -96,8 +96,7 @@ class Staff:
                 (till for till in group.tills.values() if not till.extra),
                 key=lambda till: (group.busy(till), -till.number),
             )
-            for till in candidates[: staffed - self.target]:
-                group.close_till(till.number)
+            group.close_tills([till.number for till in candidates[: staffed - self.target]])
 
     # What the group tells (see :class:`.lanes.Staffing`)
 
