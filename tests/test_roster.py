@@ -428,3 +428,14 @@ def test_set_and_sweep_reach_a_rosters_entries(tmp_path: Any, capfd: pytest.Capt
         nobody_lost(line)
     assert main([str(path), "--set", "lanes.0.roster.1.open=0", "--check"]) == 2
     assert "lanes.0.roster.1.open: must be at least 1" in capfd.readouterr().err
+
+
+def test_on_close_on_a_shared_line_is_a_warning(tmp_path: Any, capfd: pytest.CaptureFixture[str]) -> None:
+    """on_close changes nothing where a group's tills share one line: a warning, not an error."""
+    path = tmp_path / "shared.yaml"
+    path.write_text(SHOP.replace("    roster:", "    on_close: move\n    roster:"), encoding="utf-8")
+    assert main([str(path), "--check"]) == 0
+    err = capfd.readouterr().err
+    assert f"{path}:9:15: lanes.0.on_close: warning: has no effect on a shared line" in err
+    assert main([str(path), "--check", "--set", "lanes.0.line=per_till"]) == 0
+    assert "warning" not in capfd.readouterr().err

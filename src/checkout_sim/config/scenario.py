@@ -29,6 +29,7 @@ from .staffing import (
     Shift,
     constant_count,
     most_staffed,
+    require_count,
     staffing_problems,
 )
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate
@@ -330,6 +331,12 @@ class Cashiers(Model):
 
     _features = ("roster", "breaks")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        require_count("Cashiers", data)
+        return data
+
     @model_validator(mode="after")
     def _staffed(self) -> Cashiers:
         raise_rules(
@@ -379,6 +386,12 @@ class Lane(Model):
     breaks: Breaks | None = None
 
     _features = ("line", "roster", "on_close", "breaks")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        require_count("Lane", data)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
@@ -905,6 +918,14 @@ class Scenario(Model):
                         )
                     )
         for index, lane in enumerate(self.lanes or ()):
+            if lane.line == "shared" and "on_close" in lane.model_fields_set:
+                found.append(
+                    (
+                        f"lanes.{index}.on_close",
+                        "has no effect on a shared line (when a till closes, the others carry on)",
+                        (f"lanes.{index}.line",),
+                    )
+                )
             if lane.attendants and lane.assist is None:
                 found.append(
                     (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .base import Model, rule_error
 from .units import Duration, PositiveDuration
@@ -79,9 +79,7 @@ def staffing_problems(
     """
     problems = []
     if roster is None:
-        if count is None:
-            problems.append(rule_error("count", "required key is missing (or give a roster)", ["roster"]))
-        elif scaling_max is not None and scaling_max < count:
+        if count is not None and scaling_max is not None and scaling_max < count:
             problems.append(rule_error("scaling.max", "must not be below count", also=["count"]))
         return problems
     if count is not None:
@@ -129,3 +127,16 @@ def constant_count(count: int | None, roster: list[Shift] | None, breaks: Breaks
     if breaks is not None or (roster is not None and len(roster) > 1):
         return None
     return roster[0].open if roster is not None else count
+
+
+def require_count(title: str, data: object) -> None:
+    """A group that gives neither ``count`` nor ``roster`` lacks its count, as it always did.
+
+    Raised before the fields are read, as pydantic's own "missing" error at ``count``: the
+    loader then treats it as a missing value (tries a stand-in, and still checks every rule
+    across keys), not as a rule that would hide the scenario's others.
+    """
+    if isinstance(data, dict) and data.get("count") is None and data.get("roster") is None:
+        raise ValidationError.from_exception_data(
+            title, [InitErrorDetails(type="missing", loc=("count",), input=data)]
+        )
