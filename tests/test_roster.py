@@ -439,3 +439,23 @@ def test_on_close_on_a_shared_line_is_a_warning(tmp_path: Any, capfd: pytest.Cap
     assert f"{path}:9:15: lanes.0.on_close: warning: has no effect on a shared line" in err
     assert main([str(path), "--check", "--set", "lanes.0.line=per_till"]) == 0
     assert "warning" not in capfd.readouterr().err
+
+
+def test_theory_sees_a_roster_of_one_entry_as_its_count_and_nothing_in_a_changing_one() -> None:
+    """--compare-theory: a roster constant over the day is the textbook model of its count (and,
+    as the run is the same, so are the simulated figures); a roster that changes, or breaks, has
+    no steady state to compare with."""
+    from checkout_sim.analysis.theory import predict
+
+    bank = "name: b\nduration: 10h\nproducts: [{name: x, checkout_time: {dist: exponential, mean: 1min}}]\n"
+    bank += "arrivals: {pattern: poisson, rate: 2.4/min}\ncashiers: {count: 3}\n"
+    counted = predict(parse_scenario(bank))
+    rostered = predict(
+        parse_scenario(bank, "b.yaml", ["cashiers.count=null", "cashiers.roster=[{from: 0, open: 3}]"])
+    )
+    assert counted.model.startswith("M/M/3") and rostered == counted
+    for changes in (
+        ["cashiers.count=null", "cashiers.roster=[{from: 0, open: 3}, {from: 5h, open: 4}]"],
+        ["cashiers.breaks={every: 2h, length: 15m}"],
+    ):
+        assert predict(parse_scenario(bank, "b.yaml", changes)).model == "not a textbook model"
