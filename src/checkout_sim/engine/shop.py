@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from structlog.typing import Processor
 
@@ -29,8 +29,10 @@ from .jockeying import Jockeying
 from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
-from .roster import Mover, Staff
 from .routing import Router
+
+if TYPE_CHECKING:
+    from .roster import Staff
 
 __all__ = ["Interrupted", "Overloaded", "Shop"]
 
@@ -121,6 +123,8 @@ class Shop:
             progress=self._progress,
         )
         self._staff: dict[int, Staff] = {}
+        if plan.staffing or any(group.plan.move_on_close for group in self.groups):
+            from .roster import Mover, Staff  # only where some group is staffed so (start-up)
         for group in self.groups:  # a roster, breaks, customers who move when their till closes
             if group.plan.roster or group.plan.breaks is not None:
                 group.staff = self._staff[group.index] = Staff(group, group.plan, loop)
