@@ -31,6 +31,8 @@ def expected_fields(event: str, scenario: Scenario) -> dict[str, events.Field] |
         used.add("per_till")
         if any(scenario.may_switch(segment) for segment in scenario.segments):
             used.add("jockey")
+    if any(lane.roster is not None or lane.breaks is not None for lane in scenario.tills()):
+        used.add("staffing")
     return {
         field.name: field for field in definition.fields if field.only_with is None or field.only_with in used
     }
@@ -100,7 +102,7 @@ def _check_customers(run: Run, scenario: Scenario) -> None:
         if kind in ("customer_arrived", "customer_admitted") and per_till:
             assert (event["till"] is not None) == (event["lane"] in per_till), event
             line_of[customer] = event["till"]
-        elif kind == "customer_jockeyed":
+        elif kind in {"customer_jockeyed", "customer_moved"}:
             assert line_of[customer] == event["from"] and event["to"] != event["from"], event
             line_of[customer] = event["to"]
         elif kind == "checkout_started" and line_of.get(customer) is not None:
@@ -136,7 +138,10 @@ def _check_cashiers(run: Run, scenario: Scenario) -> None:
     open_lanes: set[int] = set()
     busy: dict[int, int] = {}
     tills = scenario.tills()
-    most, count = sum(lane.most for lane in tills), sum(lane.count for lane in tills)
+    most = sum(lane.most for lane in tills)
+    # With a roster or breaks, how many are open changes (see test_roster); else never below the counts.
+    constant = [lane.constant_count for lane in tills]
+    count = 0 if None in constant else sum(c or 0 for c in constant)
     for event in run.events:
         kind = event["event"]
         if kind == "cashier_opened":

@@ -31,6 +31,14 @@ VARIANTS = [
     ["lanes.1.max_items=15"],
     ["segments.2.prefer=null"],
     ["segments.0.jockey=null", "segments.1.jockey=null"],
+    # a roster, breaks and customers moved off closing tills (issue 21): staffing is downstream too
+    [
+        "lanes.0.count=null",
+        "lanes.0.roster=[{from: 0, open: 3}, {from: 40min, open: 7}, {from: 1h20m, open: 4}]",
+        "lanes.0.on_close=move",
+        "lanes.0.breaks={every: 30min, length: 10min, at_once: 2}",
+        "lanes.2.breaks={every: 20min, length: 5min, at_once: 3, between: [10min, 1h30m]}",
+    ],
 ]
 
 
@@ -89,11 +97,12 @@ def test_a_variant_sees_the_same_customers(
 def test_the_variants_are_different_shops(monkeypatch: pytest.MonkeyPatch) -> None:
     """The variants do change what happens (else the test above would prove nothing)."""
     logs = []
-    for overrides in ([], VARIANTS[0]):
+    for overrides in ([], VARIANTS[0], VARIANTS[-1]):
         scenario = load_scenario(HYPERMARKET, overrides=[*overrides, "duration=2h"])
         log = io.BytesIO()
         run(scenario, seed=7, log=log)
         logs.append(
             [json.loads(line) for line in log.getvalue().splitlines() if b'"checkout_started"' in line]
         )
-    assert [event["wait"] for event in logs[0]] != [event["wait"] for event in logs[1]]
+    for other in logs[1:]:
+        assert [event["wait"] for event in logs[0]] != [event["wait"] for event in other]

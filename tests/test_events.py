@@ -302,8 +302,23 @@ arrivals: {pattern: poisson, rate: 3/min}
 lanes: [{name: tills, count: 2, queue: {capacity: 2, when_full: wait}}]
 """
 
+STAFFED = """
+name: staffed
+seed: 5
+duration: 1h
+products: [{name: bread, checkout_time: {dist: exponential, mean: 40s}}]
+arrivals: {pattern: poisson, rate: 5/min}
+lanes:
+  - name: tills
+    line: per_till
+    roster: [{from: 0, open: 3}, {from: 20min, open: 4}, {from: 40min, open: 2}]
+    on_close: move
+    breaks: {every: 10min, length: 2min}
+    scaling: {max: 6, open_at: 3}
+"""
+
 #: (scenario, replications, --items)
-RUNS = [(EVERY_EVENT, 1, False), (NO_LANES, 2, True), (SHARED_LINES, 1, False)]
+RUNS = [(EVERY_EVENT, 1, False), (NO_LANES, 2, True), (SHARED_LINES, 1, False), (STAFFED, 1, False)]
 
 
 def settings_used(scenario: Scenario, *, items: bool) -> frozenset[str]:
@@ -316,6 +331,10 @@ def settings_used(scenario: Scenario, *, items: bool) -> frozenset[str]:
             used.add("jockey")
     if any(lane.assist is not None for lane in lanes):
         used.add("assist")
+    if any(lane.roster is not None or lane.breaks is not None for lane in scenario.tills()):
+        used.add("staffing")
+    if any(lane.on_close == "move" and lane.line == "per_till" for lane in lanes):
+        used.add("on_close")
     if scenario.warmup > 0:
         used.add("warmup")
     if scenario.clock == "realtime":

@@ -243,3 +243,23 @@ def test_the_duckdb_recipe_gives_the_summary_intervals(tmp_path: Path) -> None:
                 for k in ("wait_mean", "wait_p90", "tills", "lane_hours", "utilisation", "queue_length_max")
             )
         )
+
+
+def test_intervals_with_a_roster_and_breaks_add_up_to_the_run() -> None:
+    """A break is paid (lane_hours) but not staffed (tills); the intervals still add up to the run."""
+    text = DAY.replace(
+        "    count: 2\n", "    roster: [{from: 0, open: 2}, {from: 1h, open: 3}, {from: 2h, open: 2}]\n"
+    ).replace(
+        "  - {name: express, count: 1, max_items: 4}",
+        "  - {name: express, count: 2, max_items: 4, breaks: {every: 40m, length: 10m, at_once: 1}}",
+    )
+    for seed in (1, 2):
+        events, intervals, finished = logged(text, seed)
+        assert any(e["event"] == "cashier_closed" and e.get("reason") == "break" for e in events)
+        assert math.fsum(i["lane_hours"] for i in intervals) == pytest.approx(
+            finished["lane_hours"], rel=1e-9
+        )
+        staffed = math.fsum(i["tills"] * (i["end"] - i["start"]) for i in intervals) / 3600.0
+        assert staffed < finished["lane_hours"]  # the breaks were paid, not staffed
+        for kind in ("arrived", "served", "balked", "reneged", "unserved"):
+            assert sum(i[kind] for i in intervals) == finished[kind], kind

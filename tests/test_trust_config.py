@@ -272,7 +272,11 @@ def test_the_per_second_hint_is_for_a_rate_written_without_a_unit(rate: str, hin
             "s.yaml:5:1: payment_time: unknown key here; it belongs under cashiers or a lane",
         ),
         ("capacity: 3", "s.yaml:5:1: capacity: unknown key here; it belongs under queue or a lane's queue"),
-        ("every: 1min", "s.yaml:5:1: every: unknown key here; it belongs under arrivals (pattern: batch)"),
+        (
+            "every: 1min",
+            "s.yaml:5:1: every: unknown key here; it belongs under arrivals (pattern: batch), "
+            "cashiers.breaks or a lane's breaks",
+        ),
         ("limit: 10", "s.yaml:5:1: limit: unknown key here; it belongs under arrivals"),
         ("lane: []", "s.yaml:5:1: lane: unknown key (did you mean 'lanes'?)"),
     ],

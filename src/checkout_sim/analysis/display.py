@@ -578,9 +578,9 @@ def _lane_groups(scenario: Scenario, batches: Batches) -> dict[str, Group]:
         return {}
     index = {name: number for number, name in enumerate(batches.segments)}
     return {
-        lane.name: Group(tuple(index[name] for name in fed[lane.name]), lane.count)
+        lane.name: Group(tuple(index[name] for name in fed[lane.name]), lane.opening)
         for lane in scenario.lanes
-        if fed[lane.name] and lane.scaling is None
+        if fed[lane.name] and lane.scaling is None and lane.constant_count is not None
     }
 
 

@@ -330,13 +330,16 @@ def predict(scenario: Scenario) -> Prediction:
     cashiers = scenario.cashiers
     assert cashiers is not None
     missing: dict[str, str] = {}
-    c = cashiers.count
+    constant = cashiers.constant_count
 
     def nothing(reason: str) -> Prediction:
         return Prediction("not a textbook model", {}, dict.fromkeys(FIGURES, reason))
 
     if cashiers.scaling is not None:
         return nothing("lanes open and close (scaling)")
+    if constant is None:
+        return nothing("lanes open and close (roster or breaks)")
+    c = constant
     service = _service(scenario)
     if isinstance(service, str):
         return nothing(service)
@@ -398,7 +401,7 @@ def _markov_chain(
     scenario: Scenario, lam: float, mu: float, theta: float | None, priority: bool
 ) -> Prediction:
     """M/M/c with a capacity (balk or backpressure) and/or exponential patience."""
-    c = scenario.tills()[0].count
+    c = scenario.tills()[0].opening
     capacity = scenario.queue.capacity
     balk = scenario.queue.when_full == "balk"
     rate = theta or 0.0
@@ -442,7 +445,7 @@ def _markov_chain(
 def _priority(scenario: Scenario, lam: float, dist: object, mean_s: float, second_s: float) -> Prediction:
     """Non-preemptive priorities: Cobham for M/G/1, and M/M/c with equal service rates."""
 
-    c = scenario.tills()[0].count
+    c = scenario.tills()[0].opening
     shares: dict[int, float] = {}
     total = math.fsum(segment.share for segment in scenario.segments)
     for segment in scenario.segments:
@@ -560,6 +563,8 @@ def _lane_queue(
     """
     if lane.scaling is not None:
         return "tills open and close (scaling)"
+    if lane.constant_count is None:
+        return "tills open and close (roster or breaks)"
     if lane.queue.capacity is not None:
         return "the line has a capacity"
     if lane.assist is not None:
@@ -576,7 +581,7 @@ def _lane_queue(
         return f"service is {type(service).__name__.lower()}"
     factor = lane.scan_factor
     mean_s, second_s = moments[0] * factor, moments[1] * factor**2
-    c = lane.count
+    c = lane.opening
     if lam * mean_s >= c:
         return "unstable: arrivals outpace the tills"
     if lane.line == "per_till" and c > 1:

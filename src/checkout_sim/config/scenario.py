@@ -23,6 +23,16 @@ from .distributions import (
     check_most,
 )
 from .measures import Costs, Money, ServiceLevel
+from .staffing import (
+    MAX_CASHIERS,
+    Breaks,
+    OnClose,
+    Shift,
+    constant_count,
+    most_staffed,
+    require_count,
+    staffing_problems,
+)
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate
 
 __all__ = [
@@ -52,8 +62,6 @@ __all__ = [
     "expected_time",
 ]
 
-#: The most lanes a scenario may have open at once; each is an asyncio task.
-MAX_CASHIERS = 10_000
 #: The largest ``arrivals.limit`` (and expected number of arrivals); a run that long would take days.
 MAX_CUSTOMERS = 10**10
 #: The most customers an unbounded line may hold before the run stops as overloaded;
@@ -315,22 +323,40 @@ class Scaling(Model):
 
 
 class Cashiers(Model):
-    """The tills: how many are open from the start, payment time, and optional scaling."""
+    """The tills: how many are open (a constant ``count``, or a ``roster``), payment time,
+    optional scaling and breaks."""
 
-    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] | None = None
+    roster: Annotated[list[Shift], Field(min_length=1)] | None = None
     payment_time: Distribution = Constant(value=0.0)
     scaling: Scaling | None = None
+    breaks: Breaks | None = None
+
+    _features = ("roster", "breaks")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        require_count("Cashiers", data)
+        return data
 
     @model_validator(mode="after")
-    def _scaling_above_count(self) -> Cashiers:
-        if self.scaling is not None and self.scaling.max < self.count:
-            raise rule_error("scaling.max", "must not be below count", also=["count"])
+    def _staffed(self) -> Cashiers:
+        raise_rules(
+            "Cashiers",
+            staffing_problems(self.count, self.roster, None if self.scaling is None else self.scaling.max),
+        )
         return self
 
     @property
     def most(self) -> int:
         """The most lanes that can ever be open."""
-        return self.count if self.scaling is None else self.scaling.max
+        return most_staffed(self.count, self.roster) if self.scaling is None else self.scaling.max
+
+    @property
+    def constant_count(self) -> int | None:
+        """The tills staffed all day, if a roster or breaks never change it (else None)."""
+        return constant_count(self.count, self.roster, self.breaks)
 
 
 class Assist(Model):
@@ -348,8 +374,10 @@ class Lane(Model):
     """
 
     name: Name
-    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)]
+    count: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] | None = None
+    roster: Annotated[list[Shift], Field(min_length=1)] | None = None
     line: Literal["shared", "per_till"] = "shared"
+    on_close: OnClose = "finish_line"
     payment_time: Distribution = Constant(value=0.0)
     queue: QueueSpec = QueueSpec()
     scaling: Scaling | None = None
@@ -358,17 +386,24 @@ class Lane(Model):
     attendants: Annotated[int, Field(ge=0, le=MAX_CASHIERS)] = 0
     assist: Assist | None = None
     segments: Annotated[list[Name], Field(min_length=1)] | None = None
+    breaks: Breaks | None = None
     #: With ``costs``: what a staffed till-hour of this group costs, where it differs from
     #: ``costs.staff_per_hour`` (a kiosk bank's till-hours may cost nothing: its attendants do).
     staff_per_hour: Money | None = None
 
-    _features = ("line", "staff_per_hour")
+    _features = ("line", "roster", "on_close", "breaks", "staff_per_hour")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _counted(cls, data: Any) -> Any:
+        require_count("Lane", data)
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
-        problems = []
-        if self.scaling is not None and self.scaling.max < self.count:
-            problems.append(rule_error("scaling.max", "must not be below count", also=["count"]))
+        problems = staffing_problems(
+            self.count, self.roster, None if self.scaling is None else self.scaling.max
+        )
         if self.assist is not None and self.attendants == 0:
             problems.append(
                 rule_error("assist", "needs attendants (at least 1) to give the help", also=["attendants"])
@@ -379,7 +414,20 @@ class Lane(Model):
     @property
     def most(self) -> int:
         """The most tills of this group that can ever be open."""
-        return self.count if self.scaling is None else self.scaling.max
+        return most_staffed(self.count, self.roster) if self.scaling is None else self.scaling.max
+
+    @property
+    def opening(self) -> int:
+        """How many tills are open at the opening: the count, or the roster's first entry."""
+        if self.roster is not None:
+            return self.roster[0].open
+        assert self.count is not None, "validated: a count or a roster"
+        return self.count
+
+    @property
+    def constant_count(self) -> int | None:
+        """The tills staffed all day, if a roster or breaks never change it (else None)."""
+        return constant_count(self.count, self.roster, self.breaks)
 
     def takes(self, segment: str, items: int) -> bool:
         """Whether a customer of ``segment`` with ``items`` items may use this group."""
@@ -711,9 +759,11 @@ class Scenario(Model):
             Lane(
                 name="tills",
                 count=self.cashiers.count,
+                roster=self.cashiers.roster,
                 payment_time=self.cashiers.payment_time,
                 queue=self.queue,
                 scaling=self.cashiers.scaling,
+                breaks=self.cashiers.breaks,
             )
         ]
 
@@ -914,6 +964,14 @@ class Scenario(Model):
                         )
                     )
         for index, lane in enumerate(self.lanes or ()):
+            if lane.line == "shared" and "on_close" in lane.model_fields_set:
+                found.append(
+                    (
+                        f"lanes.{index}.on_close",
+                        "has no effect on a shared line (when a till closes, the others carry on)",
+                        (f"lanes.{index}.line",),
+                    )
+                )
             if lane.attendants and lane.assist is None:
                 found.append(
                     (

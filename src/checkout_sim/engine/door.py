@@ -193,6 +193,7 @@ class Door:
             groups, rule = self._router.open_to(customer)
             place = self._router.pick(groups, rule)
         found = place.line if place is not None else _shortest_line(groups)
+        seen = len(found.customers) if found is not None else 0
         arrived = self._arrived
         if arrived is not None:
             index = None if place is None else place.group.index
@@ -208,7 +209,7 @@ class Door:
                         len(customer.scans),
                         None if index is None else self._group_names[index],
                         None if place is None else place.till,
-                        len(found.customers),
+                        seen,
                     ),
                 )
             )
@@ -218,7 +219,7 @@ class Door:
         if any(group.plan.hold_at_door for group in groups):
             self._holding = self._router.open_to(customer)
             return True
-        self._recorder.balked(customer, len(found.customers))
+        self._recorder.balked(customer, seen)
         return False
 
     def join(self, customer: Customer, place: Place, previous: LaneGroup | None = None) -> None:
@@ -328,8 +329,11 @@ class Door:
         return place
 
 
-def _shortest_line(groups: tuple[LaneGroup, ...]) -> Line[Customer]:
-    """The shortest line open to a customer whom every line turned away (the one they saw)."""
+def _shortest_line(groups: tuple[LaneGroup, ...]) -> Line[Customer] | None:
+    """The shortest line open to a customer whom every line turned away (the one they saw); None
+    when no line is open to them (every till of theirs closing or on a break)."""
     return min(
-        (place.line for group in groups for place in group.open_places), key=lambda line: len(line.customers)
+        (place.line for group in groups for place in group.open_places),
+        key=lambda line: len(line.customers),
+        default=None,
     )

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import math
 from bisect import insort
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from ..config.scenario import MAX_WAITING
 from ..observe.tally import LineMeasure, Lines
@@ -30,10 +32,26 @@ from .line import Line, make_line
 from .plan import GroupPlan, Plan
 from .till import HelpRequest, Till
 
-__all__ = ["EXACT", "LaneGroup", "Pace", "Place", "exact"]
+__all__ = ["EXACT", "LaneGroup", "Pace", "Place", "Staffing", "exact"]
 
 #: Someone joined, left or moved, or a till opened: who else should know (jockeying).
 Hook = Callable[["Place"], None]
+
+
+class Staffing(Protocol):
+    """What a group tells whoever keeps its roster and breaks (see :mod:`.roster`)."""
+
+    def opened(self, till: Till) -> None:
+        """``till`` opened (for the roster, the manager, or back from a break): its work begins."""
+
+    def left(self, till: Till) -> None:
+        """``till`` closed, or left for a break (``till.break_for`` is set)."""
+
+    def back(self, till: Till) -> None:
+        """``till`` is open again after its break."""
+
+    def stop(self) -> None:
+        """The run is over: nothing more is to happen."""
 
 
 def _till(place: Place) -> int:
@@ -98,10 +116,15 @@ class Place:
         self.under_way: tuple[int, float, int, float | None] | None = None
 
     def people(self) -> float:
-        """People ahead of a newcomer per till serving this line: in line, at the till, on their way."""
+        """People ahead of a newcomer per till serving this line: in line, at the till, on their way.
+
+        A shared line whose tills are all closed for now (on a break) is endlessly long: a
+        shopper who has another line goes there; one who has not waits in it.
+        """
         group = self.group
         if self.till is None:
-            return (len(self.line.customers) + len(group.at_till)) / len(group.tills)
+            tills = len(group.tills)
+            return (len(self.line.customers) + len(group.at_till)) / tills if tills else math.inf
         return len(self.line.customers) + (self.till in group.at_till) + self.coming
 
     def full(self) -> bool:
@@ -119,8 +142,13 @@ class LaneGroup:
     The bank opens and closes tills by number: :meth:`open_till` (the lowest closed
     number, or a given one), :meth:`close_till` (after the customer at it),
     :meth:`take_break` (after the customer, then back with the same number). The shop
-    opens the group's ``count`` at the start, the manager extra ones, and rosters and
-    breaks will use the same three operations.
+    opens the group's ``count`` at the start, the manager extra ones, and a roster and
+    breaks (:mod:`.roster`) use the same three operations.
+
+    A till told to close or to leave for a break takes nobody new at once: it leaves
+    :attr:`tills` (and, with a line of its own, the places open to newcomers) and
+    finishes its customer (and, with a line of its own, whoever is still in it, unless
+    ``on_close: move`` sent them elsewhere) before it closes.
     """
 
     def __init__(
@@ -159,8 +187,17 @@ class LaneGroup:
             self._weigh = self.pace.weigh
         elif "fewest_items" in run.choices:
             self._weigh = self.pace.count
-        #: The open tills, by number.
+        #: The open tills that take newcomers, by number.
         self.tills: dict[int, Till] = {}
+        #: Tills told to close or to leave for a break, still serving, by number.
+        self.leaving: dict[int, Till] = {}
+        #: Tills closed for a break, by number (each comes back with its number).
+        self.away: dict[int, Till] = {}
+        self._returns: dict[int, asyncio.TimerHandle] = {}
+        #: Whoever keeps the group's roster and breaks (None: a constant count, no breaks).
+        self.staff: Staffing | None = None
+        #: Moves the customers in the line at a closing till elsewhere (``on_close: move``).
+        self.move: Hook | None = None
         #: Every till the group has had open, by number (one closed keeps its object).
         self._made: dict[int, Till] = {}
         self.at_till: dict[int, Customer] = {}
@@ -242,7 +279,7 @@ class LaneGroup:
         """The fewest waiting in a line open to newcomers (the shared line's length)."""
         if self.line is not None:
             return len(self.line.customers)
-        return min(len(place.line.customers) for place in self.open_places)
+        return min((len(place.line.customers) for place in self.open_places), default=0)
 
     def _quiet(self, place: Place) -> bool:
         """An extra till at ``place`` may close: at most ``close_at`` wait (with its own line: none
@@ -280,10 +317,30 @@ class LaneGroup:
             place = self._places[number] = Place(self, self._new_line(), number)
         return place
 
-    def open_till(self, number: int | None = None, *, extra: bool = False) -> Till:
+    def can_open(self) -> bool:
+        """Some till of the group is closed (not on a break, not still serving): one may open."""
+        return bool(self._free)
+
+    def staffed(self) -> int:
+        """The roster's tills now: open and not the manager's extra ones, leaving for a break, or
+        on one (a cashier on a break is still on the roster)."""
+        return (
+            sum(not till.extra for till in self.tills.values())
+            + sum(not till.extra and till.break_for is not None for till in self.leaving.values())
+            + sum(not till.extra for till in self.away.values())
+        )
+
+    def busy(self, till: Till) -> bool:
+        """Someone is at ``till``, or (a line of its own) waits in its line."""
+        if till.customer is not None:
+            return True
+        return self.per_till and bool(self._places[till.number].line.customers)
+
+    def open_till(self, number: int | None = None, *, extra: bool = False, reason: str | None = None) -> Till:
         """Open till ``number`` (default: the lowest-numbered closed one) and start its cashier.
 
-        ``extra``: opened by the manager, to close when the group is quiet again.
+        ``extra``: opened by the manager, to close when the group is quiet again. ``reason``:
+        what the log says (default: ``scaling`` for an extra till, ``roster`` for another).
         """
         if number is None:
             number = heapq.heappop(self._free)
@@ -299,9 +356,13 @@ class LaneGroup:
         if till is None:
             till = self._made[number] = Till(number, self, place.line)
         till.extra = extra
-        self.recorder.till_opened(self.index, number, self.waiting())
+        self.recorder.till_opened(
+            self.index, number, self.waiting(), reason or ("scaling" if extra else "roster")
+        )
         self.tills[number] = till
         till.open(tasks, self.recorder, self._item_events)
+        if self.staff is not None:
+            self.staff.opened(till)
         if self.per_till:  # a new line: for whoever waits at the door, and for switching
             woken, self.opened = self.opened, {}
             for waiter in woken:
@@ -313,34 +374,77 @@ class LaneGroup:
 
     def close_till(self, number: int) -> None:
         """Close till ``number`` after the customer at it (at once, if idle)."""
-        till = self.tills[number]
-        if till.close_after_current():
-            self.till_left(till)
+        self.close_tills([number])
+
+    def close_tills(self, numbers: Sequence[int]) -> None:
+        """Close these tills, each after the customer at it: all leave the lines open to newcomers
+        first, so that a closing till's customers never move to another that is closing too."""
+        self._leave([self.tills[number] for number in numbers], None)
 
     def take_break(self, number: int, seconds: float) -> None:
         """Till ``number`` closes after its customer and opens again, with its number, ``seconds`` later."""
-        till = self.tills[number]
-        if till.take_break(seconds):
-            self.till_left(till)
+        self._leave([self.tills[number]], seconds)
+
+    def _leave(self, tills: Sequence[Till], seconds: float | None) -> None:
+        """These tills take nobody new from now on; each closes (or leaves for ``seconds``) once free.
+
+        With a line of its own, its line closes to newcomers at once; under ``on_close: move``
+        whoever waits in it moves to another line (those with nowhere to go stay, and are served).
+        """
+        places = []
+        for till in tills:
+            del self.tills[till.number]
+            if self.per_till:
+                place = self._places[till.number]
+                self.open_places.remove(place)
+                places.append(place)
+        if self.move is not None:
+            for place in places:
+                self.move(place)
+        for till in tills:
+            left = till.take_break(seconds) if seconds is not None else till.close_after_current()
+            if left:
+                self.till_left(till)
+            else:
+                self.leaving[till.number] = till
+
+    def done_serving(self, till: Till) -> bool:
+        """A closing ``till`` may leave: with a line of its own, nobody is in it or on the way."""
+        if not self.per_till:
+            return True
+        place = self._places[till.number]
+        return not place.line.customers and not place.coming
 
     def till_left(self, till: Till) -> None:
         """A till has closed (or gone on break): no longer open to newcomers, its number free."""
         number = till.number
-        del self.tills[number]
+        self.tills.pop(number, None)
+        self.leaving.pop(number, None)
         if till.break_for is None:
             heapq.heappush(self._free, number)
+            reason = "scaling" if till.extra else "roster"
         else:  # the break starts now; the number stays the till's
             till.back_at = self.loop.time() + till.break_for
-            self.loop.call_at(till.back_at, self._back_from_break, number)
+            self.away[number] = till
+            self._returns[number] = self.loop.call_at(till.back_at, self._back_from_break, number)
+            reason = "break"
         if self.per_till:
-            self.open_places.remove(self._places[number])
-        self.recorder.till_closed(self.index, number, self.waiting())
+            place = self._places[number]
+            if place in self.open_places:
+                self.open_places.remove(place)
+        self.recorder.till_closed(self.index, number, self.waiting(), reason)
+        if self.staff is not None:
+            self.staff.left(till)
 
     def _back_from_break(self, number: int) -> None:
         """The break is over: the till opens again, with its number, if the run still goes on."""
+        del self._returns[number]
+        till = self.away.pop(number)
         if self.tasks is not None:
             heapq.heappush(self._free, number)
-            self.open_till(number)
+            self.open_till(number, extra=till.extra, reason="break")
+            if self.staff is not None:
+                self.staff.back(till)
 
     @property
     def told(self) -> bool:
@@ -351,8 +455,8 @@ class LaneGroup:
         """A checkout at ``till`` ended: its line may be shorter than others (jockeying); True if
         it is an extra till and the group is quiet enough for it to close."""
         place = self._places[till.number] if self.per_till else self.open_places[0]
-        if self.shorter is not None and place.till is not None:
-            self.shorter(place)
+        if self.shorter is not None and place.till is not None and not till.closing:
+            self.shorter(place)  # (a closing till's line takes nobody new)
         return till.extra and self._quiet(place)
 
     def start_attendants(self) -> None:
@@ -397,7 +501,9 @@ class LaneGroup:
 
     def stop(self) -> None:
         """Nobody is coming: cancel the cashiers, who wait in ``line.get()``, and the attendants."""
-        for till in self.tills.values():
+        if self.staff is not None:
+            self.staff.stop()
+        for till in [*self.tills.values(), *self.leaving.values()]:
             till.stop()
         for task in self._attendants:
             task.cancel()
@@ -409,12 +515,21 @@ class LaneGroup:
         to this group: dropped here, as are the places and tills, which refer back to the
         group, so the run is freed by reference counting.)
         """
-        for number in sorted(self.tills):
-            till = self.tills[number]
+        if self.staff is not None:
+            self.staff.stop()  # nothing reopens or closes for the roster any more
+            self.staff = None
+        for handle in self._returns.values():
+            handle.cancel()  # a till on a break stays closed
+        self._returns.clear()
+        self.away.clear()
+        every = {**self.tills, **self.leaving}
+        for number in sorted(every):
+            till = every[number]
             till.stop()
             till.break_for = None  # a break asked for and not yet begun is not taken
             self.till_left(till)
         self._attendants.clear()
+        self.move = None
         self.open_places.clear()
         self._places.clear()
         self._made.clear()

@@ -24,5 +24,10 @@ async def manage(group: LaneGroup) -> None:
     while True:
         await grew.wait()
         grew.clear()
-        if group.shortest_waiting() >= scaling.open_at and len(group.tills) < scaling.most:
+        # (a till still serving before it closes, or on a break, keeps its number: none may be free)
+        if (
+            group.shortest_waiting() >= scaling.open_at
+            and len(group.tills) < scaling.most
+            and group.can_open()
+        ):
             group.open_till(extra=True)

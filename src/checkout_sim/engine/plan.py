@@ -14,7 +14,7 @@ from typing import Literal
 
 from ..config.scenario import Scenario, expected_time
 
-__all__ = ["GroupPlan", "JockeyPlan", "Plan", "ScalingPlan", "compile_plan"]
+__all__ = ["BreakPlan", "GroupPlan", "JockeyPlan", "Plan", "ScalingPlan", "compile_plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +24,18 @@ class ScalingPlan:
     open_at: int
     close_at: int
     most: int
+
+
+@dataclass(frozen=True, slots=True)
+class BreakPlan:
+    """A group's breaks: after ``every`` seconds of work, ``length`` away, at most ``at_once`` away
+    together, begun only from ``start`` to ``end`` (seconds since opening)."""
+
+    every: float
+    length: float
+    at_once: int
+    start: float = 0.0
+    end: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,14 @@ class GroupPlan:
     #: Shoppers may switch into this group's lines: a line per till, open to a segment that
     #: may switch (see :meth:`Scenario.switching_lines`).
     switching: bool = False
+    #: The roster's changes after the opening: (from, open), in time order (empty: ``count``
+    #: tills all day; the opening's own entry is ``count``).
+    roster: tuple[tuple[float, int], ...] = ()
+    #: The group's breaks (None: none).
+    breaks: BreakPlan | None = None
+    #: A closing till's waiting customers move to other lines (``on_close: move``; with a line
+    #: per till only), rather than being served first.
+    move_on_close: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +109,8 @@ class Plan:
     per_till: bool = False
     #: The scenario has ``lanes``: events name the group (``lane``), and each group keeps its figures.
     lanes: bool = False
+    #: Some group has a roster or breaks: tills open and close for a reason the log gives.
+    staffing: bool = False
 
 
 def compile_plan(scenario: Scenario) -> Plan:
@@ -96,12 +118,13 @@ def compile_plan(scenario: Scenario) -> Plan:
     groups, first = [], 1
     switchers = [segment for segment in scenario.segments if scenario.may_switch(segment)]
     for index, lane in enumerate(scenario.tills()):
-        rule, assist = lane.scaling, lane.assist
+        rule, assist, breaks = lane.scaling, lane.assist, lane.breaks
+        window = breaks.between if breaks is not None and breaks.between is not None else (0.0, math.inf)
         groups.append(
             GroupPlan(
                 name=lane.name,
                 index=index,
-                count=lane.count,
+                count=lane.opening,
                 most=lane.most,
                 kind=lane.queue.kind,
                 capacity=lane.queue.capacity,
@@ -117,6 +140,13 @@ def compile_plan(scenario: Scenario) -> Plan:
                     expected_time(lane.payment_time)
                     + (assist.probability * expected_time(assist.time) if assist is not None else 0.0)
                 ),
+                roster=tuple((shift.start, shift.open) for shift in (lane.roster or ())[1:]),
+                breaks=(
+                    None
+                    if breaks is None
+                    else BreakPlan(breaks.every, breaks.length, breaks.at_once, window[0], window[1])
+                ),
+                move_on_close=lane.line == "per_till" and lane.on_close == "move",
             )
         )
         first += lane.most
@@ -151,4 +181,5 @@ def compile_plan(scenario: Scenario) -> Plan:
         product_means=tuple(expected_time(product.checkout_time) for product in scenario.products),
         per_till=any(group.per_till for group in groups),
         lanes=scenario.lanes is not None,
+        staffing=any(lane.roster is not None or lane.breaks is not None for lane in tills),
     )

@@ -107,7 +107,8 @@ def _items_ahead(place: Place) -> float:
     now = group.loop.time()
     for customer in group.at_till.values():
         items += _unscanned(customer, now - customer.start)[0]
-    return items / len(group.tills)
+    tills = len(group.tills)
+    return items / tills if tills else math.inf  # every till on a break: see Place.people
 
 
 def _work_ahead(place: Place) -> float:
@@ -127,7 +128,8 @@ def _work_ahead(place: Place) -> float:
     for customer in group.at_till.values():
         products = customer.products
         total += pace.work(products[len(products) - _unscanned(customer, now - customer.start)[0] :])
-    return total / len(group.tills)
+    tills = len(group.tills)
+    return total / tills if tills else math.inf  # every till on a break: see Place.people
 
 
 def _shortest(places: Sequence[Place], rng: random.Random) -> Place:
@@ -141,8 +143,9 @@ def _shortest(places: Sequence[Place], rng: random.Random) -> Place:
         group = place.group
         if place.till is not None:
             people.append(len(place.line.customers) + (place.till in group.at_till) + place.coming)
-        else:
-            people.append((len(place.line.customers) + len(group.at_till)) / len(group.tills))
+        else:  # (a shared line with every till on a break: endless, see Place.people)
+            tills = len(group.tills)
+            people.append((len(place.line.customers) + len(group.at_till)) / tills if tills else math.inf)
     return _lowest(places, people, rng)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from structlog.typing import Processor
 
@@ -31,6 +31,9 @@ from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
 from .routing import Router
+
+if TYPE_CHECKING:
+    from .roster import Staff
 
 __all__ = ["Interrupted", "Overloaded", "Shop"]
 
@@ -103,6 +106,7 @@ class Shop:
             lanes=plan.lanes,
             per_till=plan.per_till,
             warmup=plan.warmup > 0,
+            staffing=plan.staffing,
             batches=batches,
             log=log,
             service_target=None if scenario.service_level is None else scenario.service_level.target,
@@ -123,6 +127,14 @@ class Shop:
             router=router,
             progress=self._progress,
         )
+        self._staff: dict[int, Staff] = {}
+        if plan.staffing or any(group.plan.move_on_close for group in self.groups):
+            from .roster import Mover, Staff  # only where some group is staffed so (start-up)
+        for group in self.groups:  # a roster, breaks, customers who move when their till closes
+            if group.plan.roster or group.plan.breaks is not None:
+                group.staff = self._staff[group.index] = Staff(group, group.plan, loop)
+            if group.plan.move_on_close:
+                group.move = Mover(router, door.join, recorder)
         self._jockeying: Jockeying | None = None
         if any(rule is not None for rule in plan.jockey):  # some segment may switch (see Scenario.may_switch)
             self._jockeying = door.jockeying = Jockeying(loop, plan, recorder, self.groups, door.join)
@@ -160,6 +172,9 @@ class Shop:
                 group.tasks = tasks
                 for _ in range(group.plan.count):
                     group.open_till()
+                staff = self._staff.get(group.index)
+                if staff is not None:
+                    staff.start()
                 if group.help is not None:
                     group.start_attendants()
             managers = [
@@ -243,6 +258,7 @@ class Shop:
             self._interval_timer = None
         for group in self.groups:
             group.close_all()
+        self._staff.clear()  # each refers to its group
         self._jockeying = None  # it refers to the door and the groups
         if self._door is not None:
             self._door.jockeying = None

@@ -63,6 +63,11 @@ class Desk(Protocol):
         """``till`` has closed, or gone on break: take it out of the group's open tills."""
         ...
 
+    def done_serving(self, till: Till) -> bool:
+        """A closing ``till`` may leave: nobody is left for it (with a line of its own: nobody in
+        it or on the way to it; a shared line's other tills carry on)."""
+        ...
+
 
 class Till:
     """One till of a group: its number (the same all run long), its line, its state, its cashier task.
@@ -89,6 +94,11 @@ class Till:
         self.back_at: float | None = None
 
     @property
+    def closing(self) -> bool:
+        """Told to close (or to leave for a break) and still serving."""
+        return self._closing
+
+    @property
     def state(self) -> str:
         """:data:`IDLE`, :data:`SERVING`, :data:`CLOSING`, :data:`CLOSED` or :data:`ON_BREAK`.
 
@@ -110,12 +120,16 @@ class Till:
     def close_after_current(self) -> bool:
         """Take nobody new, and close once the customer at the till leaves (at once, if idle).
 
+        A till with a line of its own first serves whoever is still in it or on the way to
+        it (:meth:`Desk.done_serving`): its group has closed the line to newcomers, or moved
+        its customers elsewhere (``on_close``), so nobody is left behind.
+
         True if the till closed at once: its group then counts it closed; otherwise the
         cashier tells the group when it leaves (:meth:`Desk.till_left`).
         """
         if self.task is None:
             return False
-        if self.customer is not None:
+        if self.customer is not None or not self.desk.done_serving(self):
             self._closing = True
             return False
         self.task.cancel()  # idle, waiting in line.get(): nobody is taken, nobody is lost
@@ -208,7 +222,7 @@ class Till:
                         )
                     )
                 line.task_done()
-                if (ask and desk.checkout_done(self)) or self._closing:
+                if (ask and desk.checkout_done(self)) or (self._closing and desk.done_serving(self)):
                     self.task = None
                     desk.till_left(self)
                     return

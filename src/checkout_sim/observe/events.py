@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EVENTS",
     "EVENT_FIELDS",
+    "REASONS",
     "SCHEMA_VERSION",
     "SEGMENT_FIGURES",
     "Event",
@@ -178,6 +179,15 @@ Lane = Annotated[str | None, Kind("text", "lanes")]
 LaneOrNull = Annotated[str | None, Kind("text or null", "lanes")]
 #: ``till``: the till whose own line was joined, only where some group has lines per till.
 TillOrNull = Annotated[int | None, Kind("count or null", "per_till")]
+#: Why a till opened or closed (``roster``, ``scaling`` or ``break``), only where some group
+#: has a roster or breaks: elsewhere the logs stay as they were, and a till numbered above
+#: its group's count is the manager's (the count's tills stay open all run).
+Reason = Annotated[str, Kind("text", "staffing")]
+
+#: The reasons a till opens or closes: its group's staffing (the roster, or the constant
+#: count: at the opening, at a roster's change, at the end of the run), the manager's extra
+#: tills, and a cashier leaving for a break and coming back.
+REASONS = ("roster", "scaling", "break")
 
 
 class RunStarted(NamedTuple):
@@ -199,6 +209,7 @@ class CashierOpened(NamedTuple):
     lane: Lane
     cashier: Count
     queue_length: Count
+    reason: Reason
 
 
 class CashierClosed(CashierOpened):
@@ -242,6 +253,20 @@ class CustomerJockeyed(NamedTuple):
     customer: Count
     from_: Annotated[int | None, Kind("count", logged_as="from")]
     to: Annotated[int | None, Kind("count")]
+    lane: Annotated[str | None, Kind("text")]
+    queue_length: Count
+
+
+class CustomerMoved(NamedTuple):
+    """the till at from closes (on_close: move): the customer leaves its line for the line at
+    till to (null: a shared line) in group lane, where queue_length were waiting"""
+
+    who: Customer
+    group: int
+    t: float
+    customer: Count
+    from_: Annotated[int | None, Kind("count", logged_as="from")]
+    to: Annotated[int | None, Kind("count or null")]
     lane: Annotated[str | None, Kind("text")]
     queue_length: Count
 
@@ -382,6 +407,7 @@ RECORDS: tuple[type[NamedTuple], ...] = (
     CustomerArrived,
     CustomerAdmitted,
     CustomerJockeyed,
+    CustomerMoved,
     CustomerBalked,
     CheckoutStarted,
     ItemScanned,
@@ -401,6 +427,7 @@ RECORDS: tuple[type[NamedTuple], ...] = (
 ONLY_WITH: dict[type[NamedTuple], str] = {
     CustomerAdmitted: "lanes",
     CustomerJockeyed: "jockey",
+    CustomerMoved: "on_close",
     ItemScanned: "--items",
     AssistRequested: "assist",
     AssistStarted: "assist",

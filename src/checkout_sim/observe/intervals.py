@@ -8,7 +8,9 @@ figure make up an interval, and they are counted differently:
   intervals' counts add up to the run's and a rush is charged to the interval that
   brought it, not to the one that had to clear it.
 - **Time** (tills staffed, lane-hours, busy time, the longest line) is counted in the
-  interval in which it passed: a till open across a boundary counts in both.
+  interval in which it passed: a till open across a boundary counts in both. A till
+  closed for its cashier's break is paid (in ``lane_hours``) but not staffed (in
+  ``tills`` and ``utilisation``), as in the run's figures.
 
 An interval is finished, and its ``interval_finished`` line written, once its end has
 passed and every customer who arrived in it (and in every interval before it) has left;
@@ -57,6 +59,7 @@ class _Part:
         "longest",
         "lost_sales",
         "open_area",
+        "paid_area",
         "reneged",
         "revenue",
         "served",
@@ -72,7 +75,8 @@ class _Part:
         self.ended = 0  # a group's: served or lost from its lines (its service level's whole)
         self.wait_sum = 0.0
         self.waits = QuantileSketch()
-        self.open_area = 0.0  # till-seconds open
+        self.open_area = 0.0  # till-seconds open (staffed)
+        self.paid_area = 0.0  # till-seconds open or closed for a break (paid)
         self.busy = 0.0  # till-seconds serving
         self.longest = 0
         self.revenue = self.lost_sales = 0.0  # the value of the baskets served, and lost
@@ -91,7 +95,7 @@ class _Part:
             whole = self.ended if group else self.arrived
             found["service_level"] = self.within / whole if whole else None
         found["tills"] = self.open_area / span if span > 0 else 0.0
-        found["lane_hours"] = self.open_area / 3600.0
+        found["lane_hours"] = self.paid_area / 3600.0
         found["utilisation"] = self.busy / self.open_area if self.open_area > 0 else None
         found["queue_length_max"] = self.longest
         return found
@@ -144,6 +148,7 @@ class IntervalObserver:
         self._open: dict[int, _Interval] = {}
         self._next = 0  # the number of the next interval to finish
         self._open_tills = [0] * len(self._names)
+        self._away = [0] * len(self._names)  # tills closed for a break
         self._since = 0.0  # open till-time is counted up to here
         #: Every finished interval's figures, in order (the summary's ``intervals``).
         self.done: list[dict[str, Any]] = []
@@ -240,27 +245,33 @@ class IntervalObserver:
     def cashier_opened(self, record: CashierOpened) -> None:
         self._advance(record.t)
         self._open_tills[record.group] += 1
+        if record.reason == "break":  # back from it
+            self._away[record.group] -= 1
 
     def cashier_closed(self, record: CashierClosed) -> None:
         self._advance(record.t)
         self._open_tills[record.group] -= 1
+        if record.reason == "break":  # a break is paid, but not staffed
+            self._away[record.group] += 1
 
     def _advance(self, now: float) -> None:
         """Count the open tills' time up to ``now``, into the intervals it passed in."""
         since = self._since
         if now <= since:
             return
-        open_tills = self._open_tills
-        total = sum(open_tills)
-        if total:
+        open_tills, away = self._open_tills, self._away
+        total, paid = sum(open_tills), sum(open_tills) + sum(away)
+        if paid:
             first = max(int(since // self.length), self._next)
             for number in range(first, int(now // self.length) + 1):
                 interval = self._interval(number)
                 overlap = min(now, interval.end) - max(since, interval.start)
                 if overlap > 0:
                     interval.shop.open_area += total * overlap
-                    for part, tills in zip(interval.groups, open_tills, strict=True):
+                    interval.shop.paid_area += paid * overlap
+                    for part, tills, gone in zip(interval.groups, open_tills, away, strict=True):
                         part.open_area += tills * overlap
+                        part.paid_area += (tills + gone) * overlap
         self._since = now
 
     def boundary(self, now: float) -> None:
@@ -298,7 +309,7 @@ class IntervalObserver:
         costs = self._costs
         if costs is not None:
             shop = interval.shop
-            lane_hours = [part.open_area / 3600.0 for part in interval.groups]
+            lane_hours = [part.paid_area / 3600.0 for part in interval.groups]
             lost = shop.balked + shop.reneged + shop.unserved
             figures |= costs.figures(
                 lane_hours, span, lost=lost, lost_sales=shop.lost_sales, revenue=shop.revenue
@@ -309,7 +320,7 @@ class IntervalObserver:
                 groups[name] = part.figures(span, self._target, group=True)
                 if costs is not None:
                     groups[name] |= costs.figures(
-                        [part.open_area / 3600.0],
+                        [part.paid_area / 3600.0],
                         span,
                         lost=part.reneged + part.unserved,
                         lost_sales=part.lost_sales,

@@ -29,6 +29,7 @@ from .events import (
     CustomerAdmitted,
     CustomerBalked,
     CustomerJockeyed,
+    CustomerMoved,
     CustomerReneged,
     CustomerUnserved,
     IntervalFinished,
@@ -117,6 +118,7 @@ class Recorder:
         self._customer_arrived = sends["customer_arrived"]
         self._customer_admitted = sends["customer_admitted"]
         self._customer_jockeyed = sends["customer_jockeyed"]
+        self._customer_moved = sends["customer_moved"]
         self._customer_balked = sends["customer_balked"]
         self._checkout_started = sends["checkout_started"]
         self._item_scanned = sends["item_scanned"]
@@ -201,6 +203,25 @@ class Recorder:
                 )
             )
 
+    def moved(
+        self, customer: Customer, source: int | None, target: int | None, group: int, queue_length: int
+    ) -> None:
+        """The till at ``source`` closed: the customer moved to the line at ``target`` (in ``group``;
+        None: a shared line)."""
+        if self._customer_moved is not None:
+            self._customer_moved(
+                CustomerMoved(
+                    customer,
+                    group,
+                    self._clock(),
+                    customer.id,
+                    source,
+                    target,
+                    self._names[group],
+                    queue_length,
+                )
+            )
+
     def gave_up(self, customer: Customer, *, reneged: bool, group: int | None = None) -> None:
         """A customer left unserved: reneged, or sent home at closing (``group``: the line they
         left; None: from the door)."""
@@ -254,18 +275,19 @@ class Recorder:
                 )
             )
 
-    def till_opened(self, group: int, cashier: int, queue_length: int) -> None:
-        """Till ``cashier`` of ``group`` opened, with ``queue_length`` waiting in the group's lines."""
+    def till_opened(self, group: int, cashier: int, queue_length: int, reason: str) -> None:
+        """Till ``cashier`` of ``group`` opened, with ``queue_length`` waiting in the group's lines;
+        ``reason``: ``roster``, ``scaling`` or ``break`` (see :data:`.events.REASONS`)."""
         if self._cashier_opened is not None:
             self._cashier_opened(
-                CashierOpened(group, self._clock(), self._names[group], cashier, queue_length)
+                CashierOpened(group, self._clock(), self._names[group], cashier, queue_length, reason)
             )
 
-    def till_closed(self, group: int, cashier: int, queue_length: int) -> None:
-        """Till ``cashier`` of ``group`` closed."""
+    def till_closed(self, group: int, cashier: int, queue_length: int, reason: str) -> None:
+        """Till ``cashier`` of ``group`` closed (for ``reason``, as :meth:`till_opened`)."""
         if self._cashier_closed is not None:
             self._cashier_closed(
-                CashierClosed(group, self._clock(), self._names[group], cashier, queue_length)
+                CashierClosed(group, self._clock(), self._names[group], cashier, queue_length, reason)
             )
 
     # Attendants (kiosks are a lane group's)

@@ -117,27 +117,44 @@ class _SegmentTally:
 
 
 class _OpenTime:
-    """How many tills are open over time: now, at most, and open-till seconds since the window began."""
+    """How many tills are open over time: now, at most, and open-till seconds since the window began;
+    and how many are closed for a break (``away``), whose seconds are paid but not staffed.
 
-    __slots__ = ("area", "most", "open", "since")
+    Utilisation divides busy time by the open seconds (``area``: a till on break is not
+    staffed); ``lane_hours`` counts the paid ones, open or on break (:attr:`paid`).
+    """
+
+    __slots__ = ("area", "away", "away_area", "most", "open", "since")
 
     def __init__(self, now: float) -> None:
         self.open = 0
         self.most = 0
         self.area = 0.0
+        self.away = 0
+        self.away_area = 0.0
         self.since = now
 
-    def change(self, delta: int, now: float) -> None:
-        """A till opened (+1), closed (-1), or neither (0: bring the area up to now)."""
-        self.area += self.open * (now - self.since)
+    def change(self, delta: int, now: float, away: int = 0) -> None:
+        """A till opened (+1), closed (-1), or neither (0: bring the area up to now); ``away``:
+        one more (+1) or fewer (-1) on a break."""
+        elapsed = now - self.since
+        self.area += self.open * elapsed
+        if self.away:
+            self.away_area += self.away * elapsed
         self.since = now
         self.open += delta
+        self.away += away
         self.most = max(self.most, self.open)
 
+    @property
+    def paid(self) -> float:
+        """Till-seconds paid: open, or closed for a break."""
+        return self.area + self.away_area
+
     def restart(self, now: float) -> None:
-        """The warm-up is over: the area starts from zero, the most from what is open now."""
+        """The warm-up is over: the areas start from zero, the most from what is open now."""
         self.change(0, now)
-        self.area = 0.0
+        self.area = self.away_area = 0.0
         self.most = self.open
 
 
@@ -207,9 +224,9 @@ class GroupTally:
         self.assist_wait += wait
         self.attendant_busy += time
 
-    def tills_changed(self, delta: int) -> None:
-        """A till of this group opened (+1) or closed (-1)."""
-        self._tills.change(delta, self._clock())
+    def tills_changed(self, delta: int, away: int = 0) -> None:
+        """A till of this group opened (+1) or closed (-1); ``away``: for or back from a break."""
+        self._tills.change(delta, self._clock(), away)
 
     def begin_window(self, in_service: Iterable[float]) -> None:
         """The warm-up is over: start afresh (see :meth:`Tally.begin_window`)."""
@@ -242,7 +259,7 @@ class GroupTally:
             tills_max=tills.most,
             queue_length_mean=self.line.area / span if span > 0 else 0.0,
             queue_length_max=self.line.peak,
-            lane_hours=tills.area / 3600.0,
+            lane_hours=tills.paid / 3600.0,
             assists=self.assists if helped else None,
             assist_wait_mean=self.assist_wait / self.assists if helped and self.assists else None,
             attendant_utilisation=(
@@ -387,16 +404,17 @@ class Tally:
         self.gave_up(self._window.segment(record.who), record.wait, reneged=False)
 
     def cashier_opened(self, record: CashierOpened) -> None:
-        self._tills_changed(record.group, +1)
+        self._tills_changed(record.group, +1, -1 if record.reason == "break" else 0)
 
     def cashier_closed(self, record: CashierClosed) -> None:
-        self._tills_changed(record.group, -1)
+        self._tills_changed(record.group, -1, +1 if record.reason == "break" else 0)
 
-    def _tills_changed(self, index: int, delta: int) -> None:
-        self.lanes_changed(delta)
+    def _tills_changed(self, index: int, delta: int, away: int) -> None:
+        """A till opened or closed; ``away``: it left for a break (+1), or came back from one (-1)."""
+        self.lanes_changed(delta, away)
         group = self.by_index[index] if self.by_index else None
         if group is not None:
-            group.tills_changed(delta)
+            group.tills_changed(delta, away)
 
     def customer_jockeyed(self, record: CustomerJockeyed) -> None:
         self.jockeyed = (self.jockeyed or 0) + 1
@@ -438,9 +456,9 @@ class Tally:
         if segment < len(self._names):  # not one who came during the warm-up
             self._gave_up_wait += wait
 
-    def lanes_changed(self, delta: int) -> None:
-        """A lane opened (+1) or closed (-1)."""
-        self._lanes.change(delta, self._clock())
+    def lanes_changed(self, delta: int, away: int = 0) -> None:
+        """A lane opened (+1) or closed (-1); ``away``: for or back from a break."""
+        self._lanes.change(delta, self._clock(), away)
 
     def begin_window(self, in_service: Iterable[float]) -> int:
         """The warm-up is over: every figure starts afresh now.
@@ -492,7 +510,7 @@ class Tally:
             utilisation=self.busy / lanes.area if lanes.area > 0 else None,
             throughput_per_hour=totals["served"] / span * 3600.0 if span > 0 else None,
             lanes_max=lanes.most,
-            lane_hours=lanes.area / 3600.0,
+            lane_hours=lanes.paid / 3600.0,
             elapsed=end,
             seed=seed,
             interrupted=interrupted,

@@ -30,8 +30,9 @@ class Watch:
 
     ``groups``: the groups' names in plan order; ``lanes``: the scenario has lanes (each
     group keeps its own figures, and events name it); ``per_till``: some group has a line
-    at each till; ``warmup``: the scenario has a warm-up; ``batches``: cut the run into
-    batches for batch means; ``log``: the event log (None: no log); ``service_target``:
+    at each till; ``staffing``: some group has a roster or breaks (tills open and close for
+    a ``reason`` the log gives); ``warmup``: the scenario has a warm-up; ``batches``: cut the
+    run into batches for batch means; ``log``: the event log (None: no log); ``service_target``:
     the scenario's service-level target in seconds (None: it has none); ``intervals``: the
     length of the intervals the day is cut into for figures per interval (None: none);
     ``costs``: the scenario's costs (None: none).
@@ -47,6 +48,7 @@ class Watch:
         lanes: bool,
         per_till: bool,
         warmup: bool,
+        staffing: bool = False,
         batches: Batches | None = None,
         log: EventLog | None = None,
         service_target: float | None = None,
@@ -73,7 +75,11 @@ class Watch:
             self._money = MoneyObserver(costs, len(groups), self.window)
             observers.append(self._money)
         if log is not None:
-            shape = [name for name, used in (("lanes", lanes), ("per_till", per_till)) if used]
+            shape = [
+                name
+                for name, used in (("lanes", lanes), ("per_till", per_till), ("staffing", staffing))
+                if used
+            ]
             observers.append(EventWriter(log.record, shape, log.raw_write))
         self._intervals: IntervalObserver | None = None
         if intervals is not None:

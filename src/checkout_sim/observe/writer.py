@@ -22,7 +22,7 @@ __all__ = ["EventWriter"]
 
 #: Settings that decide whether a field is written (an event needing another setting is
 #: only ever sent when the run uses it).
-_SHAPES = frozenset({"lanes", "per_till"})
+_SHAPES = frozenset({"lanes", "per_till", "staffing"})
 
 
 @functools.cache
@@ -81,7 +81,7 @@ def _line_maker(
 class EventWriter:
     """Writes each event record it is sent through ``write`` (the event log's ``record``).
 
-    ``used``: the settings of the run among ``lanes`` and ``per_till``; ``raw_write``: the
+    ``used``: the settings of the run among ``lanes``, ``per_till`` and ``staffing``; ``raw_write``: the
     stream's write, when the log renders events with nothing in between (see
     the event log's ``raw_write``, :class:`.eventlog.EventLog`).
     """
