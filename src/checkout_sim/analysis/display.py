@@ -112,7 +112,7 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
     warmup = f"; figures after the {format_seconds(summary.warmup)} warm-up" if summary.warmup else ""
     lines = [
-        f"{scenario.name}: {format_seconds(summary.elapsed)} simulated "
+        f"{scenario.name}: {_span(scenario, summary.elapsed)}{format_seconds(summary.elapsed)} simulated "
         f"({scenario.clock} clock, seed {summary.seed}){warmup}",
         f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
         f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
@@ -133,6 +133,13 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     lines.extend(_lane_rows(scenario, summary))
     lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
     return "\n".join(lines)
+
+
+def _span(scenario: Scenario, elapsed: float) -> str:
+    """``08:00–20:14:37, ``: the run's span by the clock, when the scenario gives ``opens_at``."""
+    if scenario.opens_at is None:
+        return ""
+    return f"{scenario.moment_text(0.0)}–{scenario.moment_text(elapsed)}, "
 
 
 def _all_lines(scenario: Scenario) -> str:

@@ -28,6 +28,7 @@ from pydantic_core import ErrorDetails
 
 from .base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
 from .scenario import Scenario
+from .times import OPENING_ERRORS, UNREADABLE_OPENING
 
 __all__ = ["Override", "Problem", "ScenarioError", "load_scenario", "parse_scenario"]
 
@@ -583,9 +584,17 @@ class _Found:
     value: bool = False  # a bad value (not an unknown key, not a rule across keys)
 
 
+#: Bad values that another key decides, by error type, with that key: a time of day is read
+#: against ``opens_at`` (a ``--set opens_at`` is to blame for it, and while ``opens_at`` is
+#: itself wrong the times of day are not reported again).
+_INVOLVES: dict[str, tuple[KeyPath, ...]] = dict.fromkeys(OPENING_ERRORS, (("opens_at",),))
+
+
 def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
     found = []
     for detail in error.errors(include_url=False):
+        if detail["type"] == UNREADABLE_OPENING:
+            continue  # opens_at's own problem is shown; the time of day waits for it
         involved: list[KeyPath] = []
         hint = None
         if detail["type"] == RULE_ERROR:
@@ -594,6 +603,7 @@ def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
             message = detail["msg"]
         else:
             path, message = _message(detail, _real_path(data, detail["loc"]), data)
+            involved = list(_INVOLVES.get(detail["type"], ()))
         if detail["type"] == "extra_forbidden":
             mark = marks.keys.get(path) or _nearest(marks.values, path)
             hint = _unknown_key(detail["loc"])[1]

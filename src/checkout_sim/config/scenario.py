@@ -10,7 +10,7 @@ import math
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, Tag, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import Model, raise_rules, rule_error, tagged_union
@@ -22,7 +22,8 @@ from .distributions import (
     Weight,
     check_most,
 )
-from .units import Duration, NonNegativeRate, PositiveDuration, Rate
+from .times import ClockTime, PositivePointInTime, clock_text, opening
+from .units import Duration, NonNegativeRate, PositiveDuration, Rate, parse_clock_time
 
 __all__ = [
     "MAX_CASHIERS",
@@ -214,7 +215,7 @@ class BatchArrivals(Model):
 class Phase(Model):
     """A stretch of a schedule: Poisson arrivals at ``rate`` until time ``until``."""
 
-    until: PositiveDuration
+    until: PositivePointInTime
     rate: NonNegativeRate
 
 
@@ -441,7 +442,9 @@ class Scenario(Model):
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     clock: Literal["virtual", "realtime"] = "virtual"
     speed: Annotated[float, Field(ge=MIN_SPEED, le=MAX_SPEED)] = 1.0
+    opens_at: ClockTime | None = None
     duration: PositiveDuration | None = None
+    closes_at: PositivePointInTime | None = None
     warmup: Duration = 0.0
     drain: bool = True
     products: Annotated[list[Product], Field(min_length=1)]
@@ -454,7 +457,14 @@ class Scenario(Model):
     lanes: Annotated[list[Lane], Field(min_length=1)] | None = None
     cashiers: Cashiers | None
 
-    _features = ("warmup", "lanes")
+    _features = ("warmup", "lanes", "opens_at", "closes_at")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _times_of_day(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+        """The keys inside read a time of day (``until: "12:00"``) against ``opens_at``, read first."""
+        with opening(data.get("opens_at") if isinstance(data, dict) else None):
+            return handler(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -465,8 +475,14 @@ class Scenario(Model):
         return data
 
     def _unused(self) -> list[str]:
-        """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out."""
+        """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out.
+
+        With ``closes_at``, ``duration`` is the closing time it gives (the engine reads that),
+        not a key the user wrote: left out too, so the logged scenario reads back as written.
+        """
         unused = super()._unused()
+        if self.closes_at is not None:
+            unused.append("duration")
         return unused if self.lanes is None else [*unused, "queue", "cashiers"]
 
     @model_validator(mode="after")
@@ -477,18 +493,43 @@ class Scenario(Model):
         segment names are wrong) is skipped when that one fails.
         """
         problems: list[PydanticCustomError] = []
+        closing = "duration"
+        if self.closes_at is not None:
+            closing = "closes_at"
+            if self.duration is not None:
+                problems.append(
+                    rule_error(
+                        "closes_at",
+                        "give closes_at or duration, not both (duration is the time from opening to closing)",
+                        ["duration"],
+                    )
+                )
+            else:
+                # The closing time is the duration the engine reads (see _unused).
+                object.__setattr__(self, "duration", self.closes_at)
         if self.duration is None and self.arrivals.limit is None:
             problems.append(
-                rule_error("duration", "is required unless arrivals.limit is given", ["arrivals.limit"])
+                rule_error(
+                    "duration",
+                    "is required unless closes_at or arrivals.limit is given",
+                    ["closes_at", "arrivals.limit"],
+                )
             )
         if self.duration is None and not self.drain:
-            problems.append(rule_error("drain", "false needs a duration (the closing time)", ["duration"]))
+            problems.append(
+                rule_error(
+                    "drain",
+                    "false needs a duration or closes_at (the closing time)",
+                    ["duration", "closes_at"],
+                )
+            )
         if self.duration is not None and self.warmup >= self.duration:
             problems.append(
                 rule_error(
                     "warmup",
-                    f"must end before the duration ({self.duration:g}s), or no customer would count",
-                    ["duration"],
+                    f"must end before the {'duration' if closing == 'duration' else 'closing time'} "
+                    f"({self.moment_text(self.duration)}), or no customer would count",
+                    [closing],
                 )
             )
         if self.arrivals.pattern == "schedule" and self.duration is not None:
@@ -496,8 +537,9 @@ class Scenario(Model):
             if self.duration > last:
                 problems.append(
                     rule_error(
-                        "duration",
-                        f"is later than the last phase ({last:g}s); add a phase that covers it",
+                        closing,
+                        f"is later than the last phase ({self.moment_text(last)}); "
+                        "add a phase that covers it",
                         [f"arrivals.phases.{len(self.arrivals.phases) - 1}.until"],
                     )
                 )
@@ -524,7 +566,7 @@ class Scenario(Model):
         if expected > MAX_CUSTOMERS and self.arrivals.limit is None:
             problems.append(
                 rule_error(
-                    "duration",
+                    closing,
                     f"about {expected:.3g} customers would arrive; the most a run takes is "
                     f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
                     [f"arrivals.{key}" for key in ("pattern", "rate", "phases", "every", "size", "limit")],
@@ -656,6 +698,16 @@ class Scenario(Model):
             )
         ]
 
+    def opening_seconds(self) -> float | None:
+        """``opens_at`` in seconds since midnight (None: the scenario gives no opening time)."""
+        return None if self.opens_at is None else parse_clock_time(self.opens_at)
+
+    def moment_text(self, seconds: float) -> str:
+        """A moment (seconds since opening) as this scenario's messages say it: ``12:00`` with
+        ``opens_at``, else seconds (``14400s``)."""
+        start = self.opening_seconds()
+        return f"{seconds:g}s" if start is None else clock_text(start + seconds)
+
     def tills(self) -> list[Lane]:
         """The groups of tills: the ``lanes``, or one group made of ``queue`` and ``cashiers``."""
         if self.lanes is not None:
@@ -762,7 +814,8 @@ class Scenario(Model):
                 if start >= stop:
                     continue  # arrivals stop before this phase: it never comes
                 until = self.arrivals.phases[index].until
-                where = f"phase {index + 1} (until {_duration_text(until)}): "
+                until_text = _duration_text(until) if self.opens_at is None else self.moment_text(until)
+                where = f"phase {index + 1} (until {until_text}): "
             end = min(until, stop)
             people = (rate - tills / service) * (end - start)
             message = (
