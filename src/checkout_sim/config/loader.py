@@ -9,9 +9,11 @@ least 1``), with no file position.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import functools
+import gc
 import itertools
 import os
 import re
@@ -146,8 +148,11 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 class _Document:
     """Plain data built from a YAML node tree, with the position of every key and value."""
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: yaml.SafeLoader) -> None:
         self._loader = loader
+        #: A scalar's value comes straight from its tag's constructor (what construct_object
+        #: would call for it, without the bookkeeping it needs only for collections).
+        self._scalars: dict[Any, Any] = loader.yaml_constructors
         self.values: dict[KeyPath, yaml.Mark] = {}
         self.keys: dict[KeyPath, yaml.Mark] = {}
         self._built = 0
@@ -167,7 +172,10 @@ class _Document:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._loader.construct_object(node, deep=True)
+        construct = self._scalars.get(node.tag)
+        if construct is not None:
+            return construct(self._loader, node)
+        return self._loader.construct_object(node, deep=True)  # an unknown tag: refused there
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
@@ -195,15 +203,70 @@ class _YamlProblem(Exception):
         self.message = message
 
 
+def _fast_loader() -> type[Any] | None:
+    """:class:`_Loader`'s reading of scalars on libyaml's parser, when PyYAML was built with it.
+
+    A scenario of 10,000 schedule phases took PyYAML's own parser 1.3 s to read (most of
+    a run of 200,000 customers); libyaml reads it several times faster.
+    """
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    return type(
+        "_FastLoader",
+        (base,),
+        {
+            "yaml_implicit_resolvers": _Loader.yaml_implicit_resolvers,
+            "yaml_constructors": _Loader.yaml_constructors,
+        },
+    )
+
+
+_FAST = _fast_loader()
+
+
 def _compose(text: str) -> tuple[Any, _Document]:
-    """Plain data from YAML text, and where each of its keys and values is."""
-    loader = _Loader(text)  # checks the characters first: ReaderError
+    """Plain data from YAML text, and where each of its keys and values is.
+
+    Read with libyaml where PyYAML has it; a document libyaml refuses is read again by
+    PyYAML's own parser, whose messages and positions the problems show (and the tests
+    pin), so only the speed depends on which parser PyYAML was built with.
+    """
+    if _FAST is not None:
+        try:
+            return _compose_with(_FAST(text))
+        except yaml.YAMLError:
+            pass
+    return _compose_with(_Loader(text))  # checks the characters first: ReaderError
+
+
+def _compose_with(loader: Any) -> tuple[Any, _Document]:
     document = _Document(loader)
     try:
         root = loader.get_single_node()
         return (document.build(root) if root is not None else None), document
     finally:
         loader.dispose()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a scenario is read and checked.
+
+    Reading makes a node, a mark and a path for every value, and checking a model for each
+    mapping, and keeps them all: the collector would only walk them again and again (half
+    the time of reading 10,000 schedule phases, and more the longer the document). What
+    little cyclic garbage a scenario with problems leaves (its caught errors) is collected
+    after. A thread that finds the collector paused leaves it to the one that paused it.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:
@@ -797,6 +860,16 @@ def parse_scenario(
     with an overridden value names the flag instead of a place in the file.
     ``on_warning`` receives settings that are valid but have no effect.
     """
+    with _collector_paused():
+        return _parse(text, source, overrides, on_warning)
+
+
+def _parse(
+    text: str | bytes,
+    source: str,
+    overrides: Sequence[str | Override],
+    on_warning: Callable[[Problem], None] | None,
+) -> Scenario:
     if isinstance(text, bytes):
         raw = text
         try:
