@@ -26,13 +26,36 @@ from checkout_sim import parse_scenario
 from checkout_sim.config import loader
 
 
-def schedule(phases: int) -> str:
+def schedule(phases: int, folder: Path) -> str:
     """A scenario whose arrivals follow ``phases`` phases of a minute each."""
     rows = "\n".join(f"    - {{until: {index + 1}min, rate: {60 + index % 7}/h}}" for index in range(phases))
     return (
         f"name: many phases\nduration: {phases}min\nproducts: [{{name: a, checkout_time: 5s}}]\n"
         f"arrivals:\n  pattern: schedule\n  phases:\n{rows}\ncashiers: {{count: 3}}\n"
     )
+
+
+def profile_counts(intervals: int, folder: Path) -> str:
+    """A scenario whose arrivals follow a profile of ``intervals`` counts, written in it."""
+    counts = ", ".join(str(1 + index % 7) for index in range(intervals))
+    return (
+        "name: many counts\nproducts: [{name: a, checkout_time: 5s}]\n"
+        f"arrivals: {{pattern: profile, interval: 1min, counts: [{counts}]}}\ncashiers: {{count: 3}}\n"
+    )
+
+
+def profile_file(intervals: int, folder: Path) -> str:
+    """A scenario whose arrivals follow a profile file of ``intervals`` rows, by the clock."""
+    path = folder / f"profile-{intervals}.csv"
+    path.write_text("from,count\n" + "".join(f"{index}s,{1 + index % 7}\n" for index in range(intervals)))
+    return (
+        "name: many rows\nproducts: [{name: a, checkout_time: 5s}]\n"
+        f"arrivals: {{pattern: profile, interval: 1s, file: {str(path)!r}}}\ncashiers: {{count: 3}}\n"
+    )
+
+
+MAKERS = [schedule, profile_counts, profile_file]
+IDS = ["schedule phases", "profile counts", "profile file"]
 
 
 def calls_to_read(text: str) -> int:
@@ -68,30 +91,32 @@ def collections_while(read: Callable[[], object]) -> int:
     return runs
 
 
-@pytest.mark.parametrize("make", [schedule], ids=["schedule phases"])
-def test_reading_grows_linearly(make: Callable[[int], str]) -> None:
-    """Twice the phases, twice the calls (a quadratic step would give four times as many)."""
-    base = calls_to_read(make(1))
-    small = calls_to_read(make(10_000)) - base
-    large = calls_to_read(make(20_000)) - base
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_reading_grows_linearly(make: Callable[[int, Path], str], tmp_path: Path) -> None:
+    """Twice the phases (or rows), twice the calls (a quadratic step would give four times as many)."""
+    base = calls_to_read(make(1, tmp_path))
+    small = calls_to_read(make(10_000, tmp_path)) - base
+    large = calls_to_read(make(20_000, tmp_path)) - base
     assert small > 10_000  # each phase is read: the count sees the work
     assert 1.9 < large / small < 2.1, (small, large)
 
 
-@pytest.mark.parametrize("make", [schedule], ids=["schedule phases"])
-def test_the_collector_does_not_walk_the_document(make: Callable[[int], str]) -> None:
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_the_collector_does_not_walk_the_document(make: Callable[[int, Path], str], tmp_path: Path) -> None:
     """One pass of the cyclic collector for 10,000 phases, as it resumes (there were 384).
 
     Whatever the reading allocated is young then: the first allocation after it resumes
     starts one collection of the youngest generation.
     """
-    text = make(10_000)
+    text = make(10_000, tmp_path)
     assert collections_while(lambda: parse_scenario(text)) <= 1
     assert gc.isenabled()
 
 
-@pytest.mark.parametrize("make", [schedule], ids=["schedule phases"])
-def test_reading_twice_as_much_takes_about_twice_as_long(make: Callable[[int], str]) -> None:
+@pytest.mark.parametrize("make", MAKERS, ids=IDS)
+def test_reading_twice_as_much_takes_about_twice_as_long(
+    make: Callable[[int, Path], str], tmp_path: Path
+) -> None:
     """The best of three readings of 20,000 phases against 10,000: linear is 2, quadratic 4."""
 
     def best(text: str) -> float:
@@ -102,7 +127,7 @@ def test_reading_twice_as_much_takes_about_twice_as_long(make: Callable[[int], s
             times.append(time.process_time() - start)
         return min(times)
 
-    assert best(make(20_000)) / best(make(10_000)) < 3.2
+    assert best(make(20_000, tmp_path)) / best(make(10_000, tmp_path)) < 3.2
 
 
 def _read(

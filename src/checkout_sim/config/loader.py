@@ -14,8 +14,6 @@ import copy
 import difflib
 import functools
 import gc
-import itertools
-import os
 import re
 import types
 import typing
@@ -28,7 +26,9 @@ import yaml
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
+from .arrival_files import FileProblem
 from .base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
+from .data_files import AtKey, nearest_name, read_files
 from .scenario import Scenario
 from .times import OPENING_ERRORS, UNREADABLE_OPENING
 
@@ -39,8 +39,6 @@ MAX_VALUES = 100_000
 MAX_DEPTH = 50
 #: The most problems shown for one scenario (in file order): the first ones are enough to go on.
 MAX_PROBLEMS = 20
-#: How many names of a folder are compared with a missing file's name.
-_NAMES_COMPARED = 10_000
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -917,6 +915,15 @@ def _parse(
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(_at_most(MAX_PROBLEMS, _problems(error, data, origins), source)) from None
+    try:
+        read_files(scenario, Path(source).parent)  # relative to the scenario file
+    except FileProblem as problem:
+        raise ScenarioError(
+            [Problem(problem.source, problem.line, problem.column, problem.key, problem.message)]
+        ) from None
+    except AtKey as problem:
+        at = tuple(_split(problem.key))
+        raise ScenarioError([origins.problem(_nearest(document.values, at), at, problem.message)]) from None
     if on_warning is not None:
         warnings = []
         for key, message, also in scenario.warnings_involving(_bare_rates(data)):
@@ -983,21 +990,10 @@ def load_scenario(
 def _unreadable(path: Path, error: OSError) -> str:
     """Why a scenario file cannot be read, in one line; for a missing one, the nearest name."""
     if isinstance(error, FileNotFoundError):
-        return "no such file" + _nearest_name(path)
+        return "no such file" + nearest_name(path)
     if isinstance(error, IsADirectoryError):
         return "is a directory, not a scenario file"
     if isinstance(error, PermissionError):
         return "permission denied"
     reason = error.strerror or str(error)
     return reason[:1].lower() + reason[1:]
-
-
-def _nearest_name(path: Path) -> str:
-    """`` (did you mean 'scenarios/black_friday.yaml'?)`` when the folder has a close name."""
-    try:
-        with os.scandir(path.parent) as entries:
-            names = [entry.name for entry in itertools.islice(entries, _NAMES_COMPARED)]
-    except OSError:
-        return ""
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
-    return f" (did you mean {str(path.parent / close[0])!r}?)" if close else ""
