@@ -376,3 +376,16 @@ def test_a_million_rows_in_flat_memory(tmp_path: Path) -> None:
     large = peak_kb(_MILLION.format(folder=str(large_folder), rows=1_000_000))
     assert (large_folder / "rows.csv").stat().st_size > 6_000_000
     assert large - small < 2_000, (small, large)
+
+
+def test_the_report_settings_of_a_trace_read_back(tmp_path: Path) -> None:
+    """The report shows the logged scenario; what was read from the file is a comment there."""
+    from checkout_sim.analysis.report_page import settings_text
+
+    trace = write_trace(tmp_path, "arrivals.csv", "t", ["0", "30", "60"])
+    scenario = load_scenario(_scenario_file(tmp_path, "arrivals.csv"))
+    text = settings_text(log_of(scenario)[0]["config"])
+    digest = hashlib.sha256(trace.read_bytes()).hexdigest()
+    assert text.endswith(f"# arrivals.csv: 3 rows, SHA-256 {digest}\n")
+    (tmp_path / "again.yaml").write_text(text)
+    assert load_scenario(tmp_path / "again.yaml") == scenario

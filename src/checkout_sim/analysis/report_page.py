@@ -170,14 +170,26 @@ def _with_units(value: Any, key: str | None = None, opening: float | None = None
 
 
 def settings_text(config: dict[str, Any]) -> str:
-    """The run's validated scenario as YAML, as a user would write it (``rate: 240/h``, ``until: "12:00"``)."""
-    return yaml.safe_dump(
+    """The run's validated scenario as YAML, as a user would write it (``rate: 240/h``, ``until: "12:00"``).
+
+    What the run read from a data file (a trace's ``rows`` and ``sha256``) is not a key a
+    scenario may give: it follows as a comment, so the text still reads back as the scenario.
+    """
+    arrivals = config.get("arrivals")
+    read: dict[str, Any] = {}
+    if isinstance(arrivals, dict) and "sha256" in arrivals:
+        read = {key: arrivals[key] for key in ("rows", "sha256") if key in arrivals}
+        config = {**config, "arrivals": {key: value for key, value in arrivals.items() if key not in read}}
+    text = yaml.safe_dump(
         _with_units(config, None, _opening({"config": config})),
         sort_keys=False,
         allow_unicode=True,
         default_flow_style=None,
         width=100,
     )
+    if read:
+        text += f"# {arrivals['file']}: {read.get('rows')} rows, SHA-256 {read.get('sha256')}\n"
+    return text
 
 
 # --- plots ---------------------------------------------------------------------------
