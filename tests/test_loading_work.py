@@ -144,7 +144,8 @@ def _read(
 
 def _corpus() -> list[Path]:
     root = Path(__file__).resolve().parent
-    return sorted([*(root.parent / "scenarios").glob("*.yaml"), *(root / "bad_scenarios").glob("*.yaml")])
+    folders = (root.parent / "scenarios", root / "bad_scenarios", root / "bad_arrival_files")
+    return sorted(path for folder in folders for path in folder.glob("*.yaml"))
 
 
 @pytest.mark.skipif(loader._FAST is None, reason="PyYAML was built without libyaml")

@@ -389,3 +389,15 @@ def test_the_report_settings_of_a_trace_read_back(tmp_path: Path) -> None:
     assert text.endswith(f"# arrivals.csv: 3 rows, SHA-256 {digest}\n")
     (tmp_path / "again.yaml").write_text(text)
     assert load_scenario(tmp_path / "again.yaml") == scenario
+
+
+def test_only_a_trace_that_fixes_something_needs_its_own_factory(tmp_path: Path) -> None:
+    """make_customers: the usual factory for any other run (and a trace of times alone)."""
+    write_trace(tmp_path, "times.csv", "t", ["0"])
+    write_trace(tmp_path, "items.csv", "t,items", ["0,1"])
+    rng = random.Random(1)
+    plain = make_customers(parse_scenario(SHOPS["plain"]), rng)
+    times_only = make_customers(load_scenario(_scenario_file(tmp_path, "times.csv")), rng)
+    fixing = make_customers(load_scenario(_scenario_file(tmp_path, "items.csv")), rng)
+    assert type(plain) is CustomerFactory and type(times_only) is CustomerFactory
+    assert type(fixing) is TraceCustomers
