@@ -178,8 +178,9 @@ def settings_text(config: dict[str, Any]) -> str:
     arrivals = config.get("arrivals")
     read: dict[str, Any] = {}
     if isinstance(arrivals, dict) and "sha256" in arrivals:
-        read = {key: arrivals[key] for key in ("rows", "sha256") if key in arrivals}
-        config = {**config, "arrivals": {key: value for key, value in arrivals.items() if key not in read}}
+        read = {key: arrivals[key] for key in ("file", "rows", "sha256") if key in arrivals}
+        kept = {key: value for key, value in arrivals.items() if key not in ("rows", "sha256")}
+        config = {**config, "arrivals": kept}
     text = yaml.safe_dump(
         _with_units(config, None, _opening({"config": config})),
         sort_keys=False,
@@ -188,7 +189,7 @@ def settings_text(config: dict[str, Any]) -> str:
         width=100,
     )
     if read:
-        text += f"# {arrivals['file']}: {read.get('rows')} rows, SHA-256 {read.get('sha256')}\n"
+        text += f"# {read.get('file')}: {read.get('rows')} rows, SHA-256 {read.get('sha256')}\n"
     return text
 
 

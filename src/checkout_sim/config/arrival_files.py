@@ -284,43 +284,43 @@ def _trace_rows(stream: BinaryIO, source: str, reading: _Reading, digest: Any | 
                 key = "segment"
                 segment = segments.get(text)
                 if segment is None:
-                    raise PydanticCustomError("segment", _unknown_segment(text, reading.segments))
+                    raise _problem("segment", _unknown_segment(text, reading.segments))
             if at_patience is not None and (text := fields[at_patience].strip()):
                 key = "patience"
                 patience = _patience(text)
             if items is not None:
-                _check_room(reading, items, segment, at_items)
+                key = "items"
+                _check_room(reading, items, segment)
         except PydanticCustomError as error:
             index = {"t": at_t, "items": at_items, "segment": at_segment, "patience": at_patience}[key]
             raise FileProblem(source, line, _column(lines.text, index or 0), key, error.message()) from None
-        except _NoRoom as error:
-            key = "items" if error.by_items else "segment"
-            index = at_items if error.by_items else at_segment
-            raise FileProblem(source, line, _column(lines.text, index or 0), key, error.message) from None
         yield TraceRow(t, items, segment, patience)
 
 
-class _NoRoom(Exception):
-    def __init__(self, message: str, by_items: bool = True) -> None:
-        super().__init__(message)
-        self.message, self.by_items = message, by_items
-
-
-def _check_room(reading: _Reading, items: int, segment: int | None, at_items: int | None) -> None:
-    """A basket the row fixes must fit some lane open to the customer's segment."""
+def _check_room(reading: _Reading, items: int, segment: int | None) -> None:
+    """A basket the row fixes must fit some lane open to the customer's segment (any that may
+    be drawn, when the row leaves the segment open)."""
     if segment is not None:
         room = reading.room[segment] if reading.room else None
         if room is not None and items > room[0]:
             name = reading.segments[segment]
-            raise _NoRoom(
-                f"no lane open to segment {name!r} takes {items} items ({room[1]} takes at most {room[0]})"
+            raise _problem(
+                "no_room",
+                f"no lane open to segment {name!r} takes {items} items ({room[1]} takes at most {room[0]})",
             )
     elif reading.room_any is not None and items > reading.room_any[0]:
         most, lane, name = reading.room_any
-        raise _NoRoom(
+        raise _problem(
+            "no_room",
             f"no lane open to segment {name!r} takes {items} items ({lane} takes at most {most}), "
-            "and the row leaves the segment to be drawn"
+            "and the row leaves the segment to be drawn",
         )
+
+
+def _problem(kind: str, message: str) -> PydanticCustomError:
+    """An error whose text is shown as it is: a user's name may hold braces, which pydantic
+    would read as placeholders in a message template."""
+    return PydanticCustomError(kind, "{message}", {"message": message})
 
 
 def _unknown_segment(text: str, segments: Sequence[str]) -> str:
