@@ -86,7 +86,7 @@ EXERCISES: dict[str, set[str]] = {
 def recipes() -> dict[str, str]:
     """Recipe name → its code, as written in the docs."""
     found = {match["name"]: match["code"] for match in RECIPE.finditer(DOC.read_text(encoding="utf-8"))}
-    assert len(found) == 9, sorted(found)
+    assert len(found) == 11, sorted(found)
     return found
 
 
@@ -400,7 +400,7 @@ def readme_event_fields() -> dict[str, set[str]]:
     summary = re.search(r"^`run_finished` fields: (.*?)\n\n", section, re.M | re.S)
     assert summary is not None, "the README lists run_finished's fields"
     fields["run_finished"] = set(IDENTIFIER.findall(summary[1]))
-    assert len(fields) == 17 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
+    assert len(fields) == 18 and fields["run_finished"] >= {"queue_length_max", "segments"}, fields
     return fields
 
 
@@ -455,6 +455,16 @@ PROMISE_RUNS: dict[str, tuple[str, list[str], int]] = {
     ),
     "replications": ("corner_shop.yaml", ["duration=10m"], 2),
     "wall clock": ("corner_shop.yaml", ["duration=10m", "clock=realtime", "speed=100000"], 1),
+    "service level": (
+        "hypermarket.yaml",
+        ["service_level.target=2m", "duration=2h", "intervals=30m", "costs={staff_per_hour: 18}"],
+        1,
+    ),
+    "service level, nobody": (
+        "corner_shop.yaml",
+        ["arrivals.rate=1/d", "duration=10m", "service_level.target=0s"],
+        1,
+    ),
 }
 WAIT_FIGURES = ("wait_mean", "wait_sd", "wait_p50", "wait_p90", "wait_p99", "wait_max")
 
@@ -471,12 +481,24 @@ def test_each_event_has_exactly_the_fields_the_readme_lists(name: str) -> None:
     events = parse(buffer.getvalue())
     types: dict[str, set[type]] = {}
     optional = readme_optional_fields()
-    assert optional == {"warmup", "realtime_lag_max", "lanes", "jockeyed"}
+    money = {"staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost"}
+    assert optional == {
+        "warmup",
+        "realtime_lag_max",
+        "lanes",
+        "jockeyed",
+        "service_level",
+        "intervals",
+        *money,
+    }
     per_till = any(lane.line == "per_till" for lane in scenario.lanes or ())
     used = {"warmup"} if scenario.warmup else set()
     used |= {"realtime_lag_max"} if scenario.clock == "realtime" else set()
     used |= {"lanes"} if scenario.lanes is not None else set()
     used |= {"jockeyed"} if any(scenario.may_switch(s) for s in scenario.segments) else set()
+    used |= {"service_level"} if scenario.service_level is not None else set()
+    used |= {"intervals"} if scenario.intervals is not None else set()
+    used |= money if scenario.costs is not None else set()
     lane_fields = readme_lane_fields()
     assert lane_fields["checkout_started"] == {"lane"}
     for event in events:

@@ -290,6 +290,7 @@ segments: [{name: regular, patience: {dist: exponential, mean: 3min}}]
 arrivals: {pattern: poisson, rate: 2/min}
 queue: {capacity: 3, when_full: balk}
 cashiers: {count: 1, scaling: {max: 2, open_at: 2, close_at: 0}}
+intervals: 15m
 """
 
 SHARED_LINES = """
@@ -319,6 +320,12 @@ def settings_used(scenario: Scenario, *, items: bool) -> frozenset[str]:
         used.add("warmup")
     if scenario.clock == "realtime":
         used.add("realtime")
+    if scenario.service_level is not None:
+        used.add("service_level")
+    if scenario.intervals is not None:
+        used.add("intervals")
+    if scenario.costs is not None:
+        used.add("costs")
     if items:
         used.add("--items")
     return frozenset(used)
@@ -337,7 +344,8 @@ def check_fields(
         seen.update((line["event"], name) for name in line)
         if event.name == "run_finished":
             for name, figures in line["segments"].items():
-                assert list(figures) == [f.name for f in SEGMENT_FIGURES], name
+                graded = ["service_level"] if "service_level" in used else []
+                assert list(figures) == [f.name for f in SEGMENT_FIGURES] + graded, name
 
 
 def test_every_event_a_run_writes_has_exactly_its_defined_fields() -> None:
@@ -356,7 +364,16 @@ def test_every_event_a_run_writes_has_exactly_its_defined_fields() -> None:
         buffer = io.BytesIO()
         replicate(scenario, runs, log=buffer, item_events=items)
         logs.append((scenario, items, frozenset({RUN_FIELD} if runs > 1 else ()), parse(buffer.getvalue())))
-    hypermarket = load_scenario(SCENARIOS / "hypermarket.yaml", ["duration=30min", "warmup=5min"])
+    hypermarket = load_scenario(
+        SCENARIOS / "hypermarket.yaml",
+        [
+            "duration=30min",
+            "warmup=5min",
+            "service_level.target=1m",
+            "intervals=10m",
+            "costs={staff_per_hour: 18, lost_customer: 20}",
+        ],
+    )
     buffer = io.BytesIO()
     run(hypermarket, log=buffer, item_events=True)
     logs.append((hypermarket, True, frozenset(), parse(buffer.getvalue())))

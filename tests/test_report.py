@@ -690,3 +690,48 @@ def test_the_lane_table_says_its_mean_in_line_is_of_all_its_lines(tmp_path: Path
     assert report_main([str(tmp_path / "run.jsonl"), "-o", str(tmp_path / "page.html")]) == 0
     lanes = _section((tmp_path / "page.html").read_text(encoding="utf-8"), "lanes")
     assert '<th class="num">people in its lines, on average (all together)</th>' in lanes
+
+
+def test_the_interval_section_shows_each_interval_of_the_summary(tmp_path: Path) -> None:
+    """With intervals, a service-level target and costs: a row per interval whose numbers are the
+    summary's; without intervals, no such section."""
+    page_path = tmp_path / "report.html"
+    settings = ["intervals=30m", "service_level.target=2m", "costs={staff_per_hour: 18, lost_customer: 20}"]
+    scenario = load_scenario(SCENARIOS / "black_friday.yaml", settings)
+    summary = run(scenario, seed=3)
+    assert (
+        main(
+            [
+                str(SCENARIOS / "black_friday.yaml"),
+                *(f"--set={s}" for s in settings),
+                "--seed",
+                "3",
+                "--log",
+                "none",
+                "--quiet",
+                "--report",
+                str(page_path),
+            ]
+        )
+        == 0
+    )
+    page = page_path.read_text(encoding="utf-8")
+    section = _section(page, "intervals")
+    assert section.count("<svg") == 2
+    shown = {
+        (int(index), key): json.loads(html.unescape(value))
+        for index, key, value in re.findall(
+            r'data-interval="(\d+)" data-figure="([a-z_0-9]+)" data-value="([^"]*)"', section
+        )
+    }
+    assert summary.intervals is not None and len(summary.intervals) > 2
+    assert {index for index, _ in shown} == set(range(len(summary.intervals)))
+    for index, interval in enumerate(summary.intervals):
+        for key in ("start", "end", "arrived", "served", "wait_mean", "service_level", "tills", "total_cost"):
+            assert shown[index, key] == pytest.approx(interval[key]), (index, key)
+        assert shown[index, "lost"] == interval["balked"] + interval["reneged"] + interval["unserved"]
+    plain = tmp_path / "plain.html"
+    assert (
+        main([str(SCENARIOS / "corner_shop.yaml"), "--log", "none", "--quiet", "--report", str(plain)]) == 0
+    )
+    assert 'id="intervals"' not in plain.read_text(encoding="utf-8")

@@ -59,8 +59,8 @@ def test_goals_parse_units_arithmetic_and_reject_nonsense() -> None:
     ratio = parse_goal("(balked + reneged) / arrived < 0.05", goal_names())
     assert ratio.margins({"balked": 2.0, "reneged": 3.0, "arrived": 200.0}) == (0.025, 0.025 - 0.05)
     assert ratio.margins({"balked": 0.0, "reneged": 0.0, "arrived": 0.0}) == (None, None)
-    with pytest.raises(GoalError, match="unknown figure 'wait_p95'"):
-        parse_goal("wait_p95 <= 5m", goal_names())
+    with pytest.raises(GoalError, match="unknown figure 'wait_p100'"):
+        parse_goal("wait_p100 <= 5m", goal_names())
     with pytest.raises(GoalError, match="exactly once"):
         parse_goal("wait_p90 5m", goal_names())
     with pytest.raises(GoalError, match="unexpected 'parsecs'"):
@@ -84,9 +84,8 @@ def test_minimize_of_an_unknown_name_lists_the_swept_keys_and_figures() -> None:
     with pytest.raises(SweepError) as caught:
         run_sweep(SHOP, "shop.yaml", sweeps=["cashiers.count=1,2"], minimize="cost", jobs=1)
     assert str(caught.value) == (
-        "--minimize 'cost': not a swept key or a figure (swept: cashiers.count; figures: "
-        + ", ".join(goal_names(make_scenario()))
-        + ")"
+        "--minimize 'cost': not a swept key, a figure or an expression over them "
+        "(swept: cashiers.count; figures: " + ", ".join(goal_names(make_scenario())) + ")"
     )
     assert "wait_p90, " in str(caught.value)
 
@@ -300,8 +299,8 @@ def test_no_variant_meets_says_so(capfd: pytest.CaptureFixture[str], tmp_path: P
 def test_sweep_usage_errors_exit_2(capfd: pytest.CaptureFixture[str]) -> None:
     """A bad goal, a variant that is not a valid scenario, or --goal without --sweep: exit 2."""
     bank = str(SCENARIOS / "bank.yaml")
-    assert main([bank, "--sweep", "cashiers.count=1,2", "--goal", "wait_p95 < 1"]) == 2
-    assert "unknown figure 'wait_p95'" in capfd.readouterr().err
+    assert main([bank, "--sweep", "cashiers.count=1,2", "--goal", "wait_p100 < 1"]) == 2
+    assert "unknown figure 'wait_p100'" in capfd.readouterr().err
     assert main([bank, "--sweep", "cashiers.count=0,1"]) == 2
     assert (
         capfd.readouterr().err == "--sweep cashiers.count=0,1: cashiers.count: must be at least 1 (value 0)\n"

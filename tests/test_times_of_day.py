@@ -175,3 +175,25 @@ def test_the_report_reads_by_the_clock(tmp_path: Path) -> None:
     assert page.count("<!-- time of day") == 4 and "<!-- time of day (when they reached a till) -->" in page
     assert "<!-- 10:00 -->" in page and "hours since opening" not in page
     assert "until: &#x27;09:30&#x27;" in page  # the settings, as written
+
+
+def test_the_interval_table_reads_by_the_clock(tmp_path: Path) -> None:
+    """With opens_at the terminal's and the report's interval tables give times of day."""
+    from checkout_sim.analysis import format_intervals
+
+    text = BY_THE_CLOCK.replace("cashiers: {count: 1}", "cashiers: {count: 1}\nintervals: 1h")
+    scenario = parse_scenario(text)
+    table = format_intervals(scenario, [run(scenario)]).splitlines()
+    assert [line.split()[:2] for line in table[2:6]] == [
+        ["08:00", "09:00"],
+        ["09:00", "10:00"],
+        ["10:00", "11:00"],
+        ["11:00", "12:00"],
+    ]
+    path = tmp_path / "day.yaml"
+    path.write_text(text)
+    report = tmp_path / "day.html"
+    assert main([str(path), "--log", "none", "--quiet", "--report", str(report)]) == 0
+    page = report.read_text()
+    assert 'data-figure="start" data-value="3600.0">09:00<' in page
+    assert "<!-- interval, time of day -->" in page

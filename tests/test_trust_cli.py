@@ -350,8 +350,8 @@ def test_check_of_a_sweep_checks_every_variant_and_goal(
         "",
         "--sweep cashiers.count=0..2: cashiers.count: must be at least 1 (value 0)\n",
     )
-    code, _, err = cli_run(capfd, shop, "--sweep", "cashiers.count=3,4", "--goal", "wait_p95 < 1", "--check")
-    assert code == 2 and "unknown figure 'wait_p95'" in err
+    code, _, err = cli_run(capfd, shop, "--sweep", "cashiers.count=3,4", "--goal", "wait_p100 < 1", "--check")
+    assert code == 2 and "unknown figure 'wait_p100'" in err
 
 
 # --- item 15: a sweep warns about each overloaded variant ----------------------------------------

@@ -179,6 +179,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--items", action="store_true", help="also log one item_scanned event per item")
     parser.add_argument(
+        "--intervals",
+        action="store_true",
+        help="also print the figures of each interval (the scenario needs intervals: 1h, say)",
+    )
+    parser.add_argument(
         "--check",
         action="store_true",
         help="validate the scenario (a sweep: every variant and goal) and the flags, print the warnings "
@@ -245,6 +250,10 @@ def _command(argv: Sequence[str] | None) -> int:
         for problem in warnings:
             _warn(problem)
         _check_outputs(args)
+        if args.intervals and scenario.intervals is None:
+            raise _sweep_error(
+                "--intervals: the scenario has no intervals (add intervals: 1h, or --set intervals=1h)"
+            )
         if args.check:
             _say_checked(args.path, len(warnings))
             return EXIT_OK
@@ -320,6 +329,10 @@ def _command(argv: Sequence[str] | None) -> int:
         from .analysis import format_theory
 
         print(format_theory(scenario, summaries), file=sys.stderr)
+    if args.intervals:
+        from .analysis import format_intervals
+
+        print(format_intervals(scenario, summaries), file=sys.stderr)
     return EXIT_OK
 
 
@@ -370,7 +383,11 @@ def _check_flags(args: argparse.Namespace) -> None:
     if args.sweep:
         given = [
             flag
-            for flag, value in (("--items", args.items), ("--compare-theory", args.compare_theory))
+            for flag, value in (
+                ("--items", args.items),
+                ("--compare-theory", args.compare_theory),
+                ("--intervals", args.intervals),
+            )
             if value
         ]
         if given:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .batch_means import BatchMeans, batch_means
     from .confidence import Interval, bounded_interval
-    from .display import format_replications, format_summary, format_sweep, format_theory
+    from .display import format_intervals, format_replications, format_summary, format_sweep, format_theory
     from .goals import DEFAULT_MINIMIZE, Goal, GoalError, parse_goal
     from .report import (
         LiveReport,
@@ -44,6 +44,7 @@ _HOMES = {
     "Interval": "confidence",
     "bounded_interval": "confidence",
     "format_replications": "display",
+    "format_intervals": "display",
     "format_summary": "display",
     "format_sweep": "display",
     "format_theory": "display",
@@ -87,6 +88,7 @@ __all__ = [
     "batch_means",
     "bounded_interval",
     "build_report",
+    "format_intervals",
     "format_replications",
     "format_summary",
     "format_sweep",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config.scenario import Scenario
 from ..observe.batches import Batches, Group
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "across_runs",
+    "format_intervals",
     "format_replications",
     "format_seconds",
     "format_summary",
@@ -95,6 +96,11 @@ def _waits(figures: SegmentSummary) -> str:
     )
 
 
+def _level(value: float | None) -> str:
+    """A service level as a percentage (``-``: nobody counted)."""
+    return "-" if value is None else f"{value:.1%}"
+
+
 def _lost(figures: SegmentSummary) -> str:
     """How many were lost (balked, reneged or unserved), and their share of arrivals."""
     lost = figures.balked + figures.reneged + figures.unserved
@@ -121,6 +127,11 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
         f"longest line {summary.queue_length_max}",
         f"  cashiers   utilisation {utilisation}  most open {summary.lanes_max}  throughput {throughput}",
     ]
+    if summary.service_target is not None:
+        lines.append(
+            f"  service    {_level(summary.service_level)} of arrivals reached a till within "
+            f"{format_seconds(summary.service_target)} (the lost count as misses)"
+        )
     if len(summary.segments) > 1:
         width = max(len(name) for name in summary.segments)
         lost = {name: _lost(figures) for name, figures in summary.segments.items()}
@@ -129,6 +140,11 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
             lines.append(
                 f"  {name:<{width}}  served {figures.served:>5}  lost {lost[name]:>{lost_width}}  "
                 f"wait* {_waits(figures)}"
+                + (
+                    f"  within target {_level(figures.service_level)}"
+                    if summary.service_target is not None
+                    else ""
+                )
             )
     lines.extend(_lane_rows(scenario, summary))
     lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
@@ -172,6 +188,8 @@ def _lane_rows(scenario: Scenario, summary: Summary) -> list[str]:
             )
         if lane.jockeyed is not None:
             row += f"  switched in {lane.jockeyed}"
+        if summary.service_target is not None:
+            row += f"  within target {_level(lane.service_level)}"
         rows.append(row)
     return rows
 
@@ -227,6 +245,8 @@ _REPLICATION_ROWS = (
     _Row("", "most open", "lanes_max"),
     _Row("", "throughput", "throughput_per_hour"),
 )
+#: With a service-level target: the share who reached a till within it.
+_SERVICE_ROWS = (_Row("service", "within target", "service_level"),)
 
 
 def interval_text(name: str, interval: Interval) -> str:
@@ -248,7 +268,8 @@ def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str
     group_width = max(len(row.group) for row in _REPLICATION_ROWS)
     label_width = max(len(row.label) for row in _REPLICATION_ROWS)
     cut = False
-    for row in _REPLICATION_ROWS:
+    rows = [*_REPLICATION_ROWS, *(_SERVICE_ROWS if scenario.service_level is not None else ())]
+    for row in rows:
         interval = intervals.get(row.figure)
         if interval is None:
             shown = f"{'-':>9}"
@@ -262,6 +283,104 @@ def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str
     lines.append(f"  {WAIT_NOTE}; lost, balked and reneged are shares of arrivals")
     if cut:
         lines.append(f"  {CUT_NOTE}; shown cut there")
+    return "\n".join(lines)
+
+
+# --- intervals -----------------------------------------------------------------------
+
+
+def _time_of_day(seconds: float) -> str:
+    """A point of the day as ``HH:MM`` from opening (``HH:MM:SS`` when not on the minute)."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+#: The interval table's columns: heading, the figure, and how a value is shown.
+_INTERVAL_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("arrived", "arrived"),
+    ("served", "served"),
+    ("lost", "lost"),
+    ("wait* mean", "wait_mean"),
+    ("p90", "wait_p90"),
+    ("within target", "service_level"),
+    ("tills", "tills"),
+    ("busy", "utilisation"),
+    ("longest line", "queue_length_max"),
+)
+
+
+def _interval_value(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name in ("service_level", "utilisation"):
+        return f"{value:.1%}"
+    if name.startswith("wait_"):
+        return format_seconds(value)
+    if name == "tills":
+        return f"{value:.1f}"
+    return _count(value)
+
+
+def _interval_figures(interval: dict[str, Any]) -> dict[str, float | None]:
+    lost = interval["balked"] + interval["reneged"] + interval["unserved"]
+    return {**{name: interval.get(name) for _, name in _INTERVAL_COLUMNS}, "lost": lost}
+
+
+def format_intervals(scenario: Scenario, summaries: Sequence[Summary]) -> str:
+    """The figures of each interval: of one run, or means ±95 % intervals across replications.
+
+    Customers are counted in the interval they arrived in; tills, busy time and the
+    longest line in the interval in which the time passed (see :mod:`checkout_sim.observe.intervals`).
+    """
+    runs = [summary.intervals or [] for summary in summaries]
+    columns = [
+        (heading, name)
+        for heading, name in _INTERVAL_COLUMNS
+        if name != "service_level" or scenario.service_level is not None
+    ]
+    target = scenario.service_level.target if scenario.service_level is not None else None
+    length = format_seconds(scenario.intervals)
+    several = len(runs) > 1
+    title = (
+        f"intervals of {length}, from opening: customers count in the interval they arrived in"
+        + (f"; within target: reached a till within {format_seconds(target)}" if target is not None else "")
+        + (f"; means ±95% CI over {len(runs)} replications" if several else "")
+    )
+    rows = [["from", "to", *(heading for heading, _ in columns)]]
+    # By the clock where the scenario opens at a time of day, else as time since opening.
+    moment = _time_of_day if scenario.opens_at is None else scenario.moment_text
+    for index in range(max(len(intervals) for intervals in runs)):
+        present = [intervals[index] for intervals in runs if index < len(intervals)]
+        first = present[0]
+        cells = [moment(first["start"]), moment(max(i["end"] for i in present))]
+        per_run = [_interval_figures(interval) for interval in present]
+        for _, name in columns:
+            values = [figures[name] for figures in per_run]
+            if not several:
+                cells.append(_interval_value(name, values[0]))
+                continue
+            interval = bounded_interval(values, *figure_range(name))
+            if interval is None:
+                cells.append("-")
+            else:
+                half = interval.half_width if math.isfinite(interval.half_width) else 0.0
+                cells.append(f"{_interval_value(name, interval.mean)} ±{_interval_value(name, half)}")
+        if several and len(present) < len(runs):
+            cells[1] += f" ({len(present)} of {len(runs)} runs)"
+        rows.append(cells)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [title]
+    for row in rows:
+        lines.append(
+            "  "
+            + "  ".join(
+                cell.ljust(width) if column < 2 else cell.rjust(width)
+                for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+            ).rstrip()
+        )
+    lines.append(f"  {WAIT_NOTE}; lost: balked, reneged or unserved")
     return "\n".join(lines)
 
 
@@ -558,12 +677,11 @@ def format_sweep(
         else:
             chosen = result.cheapest.variant
             settings = chosen.label
-            cost = minimize or DEFAULT_MINIMIZE
+            cost = result.key
             if cost in chosen.settings:
                 by = f"smallest {cost}"
             else:
-                interval = result.cheapest.interval(cost)
-                by = f"{'fewest' if minimize is None else 'smallest'} {cost}"
-                by += f", {format_value(cost, interval.mean)}" if interval is not None else ""
+                by = f"{'fewest' if cost == DEFAULT_MINIMIZE and minimize is None else 'lowest'} {cost}"
+                by += f", {format_value(cost, result.cost)}" if result.cost is not None else ""
             lines.append(f"cheapest variant meeting every goal ({by}): #{chosen.number} ({settings})")
     return "\n".join(lines)

@@ -15,11 +15,62 @@ from dataclasses import dataclass
 from ..config.units import UNITS
 from .confidence import mean_interval
 
-__all__ = ["DEFAULT_MINIMIZE", "Goal", "GoalError", "Verdict", "parse_goal"]
+__all__ = [
+    "DEFAULT_MINIMIZE",
+    "INTERVAL_FIGURES",
+    "MONEY_FIGURES",
+    "PERCENTILE",
+    "PER_INTERVAL",
+    "Expression",
+    "Goal",
+    "GoalError",
+    "Verdict",
+    "default_minimize",
+    "is_figure",
+    "parse_expression",
+    "parse_goal",
+]
 
 #: What a sweep's cheapest variant has least of unless --minimize names another key:
 #: the staffed till-hours (the manager's extra lanes included).
 DEFAULT_MINIMIZE = "lane_hours"
+
+
+def default_minimize(*, costs: bool) -> str:
+    """What a sweep minimizes unless told: ``total_cost`` for a scenario with ``costs``
+    (staff and lost customers in money), else the staffed till-hours."""
+    return "total_cost" if costs else DEFAULT_MINIMIZE
+
+
+#: ``wait_pNN``: the NN-th percentile of the waits of served customers, for any whole NN from
+#: 1 to 99 (read off the run's wait sketch when a goal names it; p50, p90 and p99 are logged).
+PERCENTILE = re.compile(r"wait_p([1-9][0-9]?)")
+_PERCENTILE_HINT = "wait_pNN for NN from 1 to 99"
+#: ``min_interval(service_level)``: the worst (or best) interval's figure, for a scenario with
+#: ``intervals``; the figures an interval has (:mod:`checkout_sim.observe.intervals`).
+PER_INTERVAL = re.compile(r"(min|max)_interval\((\w+)\)")
+INTERVAL_FIGURES = (
+    "arrived",
+    "served",
+    "balked",
+    "reneged",
+    "unserved",
+    "wait_mean",
+    "wait_p90",
+    "service_level",
+    "tills",
+    "lane_hours",
+    "utilisation",
+    "queue_length_max",
+    "staff_cost",
+    "lost_cost",
+    "lost_sales",
+    "revenue",
+    "total_cost",
+)
+#: The money figures, of a scenario with ``costs`` (see :mod:`checkout_sim.observe.money`).
+MONEY_FIGURES = ("staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost")
+_INTERVAL_HINT = "min_interval(FIGURE) and max_interval(FIGURE) with intervals"
 
 Figures = Mapping[str, float | None]
 _Expression = Callable[[Figures], float | None]
@@ -71,6 +122,8 @@ class Goal:
     left: _Expression
     comparator: str
     right: _Expression
+    #: The figures the goal names (so that a run works out only those it lacks, such as ``wait_p80``).
+    names: frozenset[str] = frozenset()
 
     def margins(self, figures: Figures) -> tuple[float | None, float | None]:
         """(left value, left - right) for one run; None where a figure is undefined."""
@@ -107,9 +160,34 @@ def parse_goal(text: str, known: Sequence[str]) -> Goal:
     if len(comparators) != 1:
         raise GoalError(f"goal {text!r}: expected one of <=, <, >=, > exactly once")
     at = comparators[0]
-    left = _Parser(tokens[:at], text, known).parse()
-    right = _Parser(tokens[at + 1 :], text, known).parse()
-    return Goal(text, left, tokens[at][1], right)
+    names: set[str] = set()
+    left = _Parser(tokens[:at], text, known, names).parse()
+    right = _Parser(tokens[at + 1 :], text, known, names).parse()
+    return Goal(text, left, tokens[at][1], right, frozenset(names))
+
+
+@dataclass(frozen=True)
+class Expression:
+    """An arithmetic expression over a run's figures (``--minimize 'total_cost + 10 * reneged'``)."""
+
+    text: str
+    value: _Expression
+    names: frozenset[str]
+
+
+def parse_expression(text: str, known: Sequence[str], what: str = "--minimize") -> Expression:
+    """Read ``text`` as an expression over the figure names in ``known``; errors name ``what``."""
+    names: set[str] = set()
+    try:
+        value = _Parser(_tokenize(text), text, known, names).parse()
+    except GoalError as error:
+        raise GoalError(str(error).replace(f"goal {text!r}", f"{what} {text!r}", 1)) from None
+    return Expression(text, value, frozenset(names))
+
+
+def is_figure(name: str, known: Sequence[str]) -> bool:
+    """``name`` is one of ``known``, or a percentile of the waits (``wait_p80``)."""
+    return name in known or PERCENTILE.fullmatch(name) is not None
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -161,11 +239,14 @@ def _unit_hint(rest: str) -> str:
 class _Parser:
     """Recursive descent over + - * / and parentheses; builds a function of the figures."""
 
-    def __init__(self, tokens: list[tuple[str, str]], text: str, known: Sequence[str]) -> None:
+    def __init__(
+        self, tokens: list[tuple[str, str]], text: str, known: Sequence[str], names: set[str]
+    ) -> None:
         self._tokens = tokens
         self._at = 0
         self._text = text
         self._known = known
+        self._names = names
 
     def parse(self) -> _Expression:
         if not self._tokens:
@@ -203,10 +284,13 @@ class _Parser:
             number = float(value)
             return lambda figures: number
         if kind == "name":
-            if value not in self._known:
-                raise GoalError(
-                    f"goal {self._text!r}: unknown figure {value!r} (known: {', '.join(self._known)})"
-                )
+            if value in ("min_interval", "max_interval") and self._peek() == "(":
+                value = self._per_interval(value)
+            elif not is_figure(value, self._known):
+                listed = [name for name in self._known if PER_INTERVAL.fullmatch(name) is None]
+                known = ", ".join([*listed, _PERCENTILE_HINT, _INTERVAL_HINT])
+                raise GoalError(f"goal {self._text!r}: unknown figure {value!r} (known: {known})")
+            self._names.add(value)
             return lambda figures: figures.get(value)
         if value == "-":
             inner = self._factor()
@@ -218,6 +302,25 @@ class _Parser:
             self._at += 1
             return inner
         raise GoalError(f"goal {self._text!r}: unexpected {value!r}")
+
+    def _per_interval(self, function: str) -> str:
+        """``min_interval(service_level)``: the worst interval's figure, by the name a run's figures use."""
+        inner = self._tokens[self._at + 1 : self._at + 3]
+        if len(inner) < 2 or inner[0][0] != "name" or inner[1] != ("op", ")"):
+            raise GoalError(f"goal {self._text!r}: write {function}(FIGURE), one figure of an interval")
+        figure = inner[0][1]
+        if figure not in INTERVAL_FIGURES:
+            raise GoalError(
+                f"goal {self._text!r}: {function}({figure}): an interval has no figure {figure!r} "
+                f"(it has: {', '.join(INTERVAL_FIGURES)})"
+            )
+        name = f"{function}({figure})"
+        if name not in self._known:
+            raise GoalError(
+                f"goal {self._text!r}: {function}() needs intervals in the scenario (intervals: 1h)"
+            )
+        self._at += 3
+        return name
 
 
 def _combine(left: _Expression, operator: str, right: _Expression) -> _Expression:

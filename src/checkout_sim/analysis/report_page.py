@@ -515,6 +515,131 @@ def _lanes_section(lanes: dict[str, Any] | None) -> str:
     )
 
 
+def _clock_text(seconds: float, opening: float | None = None) -> str:
+    """A point of the day: by the clock when the run has an opening time (``12:00``), else
+    ``HH:MM`` from opening (``HH:MM:SS`` off the minute)."""
+    if opening is not None:
+        return clock_text(opening + seconds)
+    hours, rest = divmod(round(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+
+
+def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:
+    """A scenario with ``intervals``: waits and service level per interval against the target,
+    tills staffed over the arrivals, and the interval table (from the summary's ``intervals``)."""
+    intervals = finished.get("intervals")
+    if not intervals:
+        return ""
+    import matplotlib.pyplot as plt
+
+    target = (config.get("service_level") or {}).get("target")
+    opening = _opening({"config": config})
+    labels = [_clock_text(interval["start"], opening) for interval in intervals]
+    since = "time of day" if opening is not None else "from opening"
+    positions = list(range(len(intervals)))
+    step = max(1, len(intervals) // 16)  # at most about 16 labels on an axis
+    plots = []
+
+    rows = 2 if target is not None else 1
+    figure, axes = plt.subplots(rows, 1, figsize=(9, 2.6 * rows), sharex=True, squeeze=False)
+    waits = axes[0][0]
+    waits.bar(
+        [p - 0.2 for p in positions],
+        [(i["wait_mean"] or 0) / 60 for i in intervals],
+        width=0.4,
+        color="#2c3e50",
+        label="average wait of those served",
+    )
+    waits.bar(
+        [p + 0.2 for p in positions],
+        [(i["wait_p90"] or 0) / 60 for i in intervals],
+        width=0.4,
+        color="#e67e22",
+        label="9 in 10 of them waited less than",
+    )
+    if target is not None:
+        waits.axhline(target / 60, color="#c0392b", linestyle="--", label=f"target: {_duration(target)}")
+    waits.set(ylabel="wait (minutes)")
+    waits.legend(**_LEGEND_ABOVE)
+    if target is not None:
+        level = axes[1][0]
+        level.bar(
+            positions,
+            [100 * (i.get("service_level") or 0) for i in intervals],
+            color="#27ae60",
+        )
+        level.set(ylabel=f"% within {_duration(target)}", ylim=(0, 100))
+    axes[-1][0].set_xticks(positions[::step], labels[::step])
+    axes[-1][0].set(xlabel=f"interval, {since} (customers count where they arrived)")
+    plots.append(_svg(figure))
+
+    figure, left = plt.subplots(figsize=(9, 3))
+    left.bar(positions, [i["arrived"] for i in intervals], color="#bdc3c7", label="arrivals")
+    left.set(ylabel="arrivals")
+    right = left.twinx()
+    right.step(
+        [*positions, len(intervals)],
+        [*(i["tills"] for i in intervals), intervals[-1]["tills"]],
+        where="post",
+        color="#2980b9",
+        label="tills staffed (average)",
+    )
+    right.set(ylabel="tills")
+    right.set_ylim(bottom=0)
+    left.set_xticks(positions[::step], labels[::step])
+    left.set(xlabel=f"interval, {since}")
+    handles = left.get_legend_handles_labels()
+    more = right.get_legend_handles_labels()
+    left.legend(handles[0] + more[0], handles[1] + more[1], **_LEGEND_ABOVE)
+    plots.append(_svg(figure))
+
+    heading = ["from", "to", "arrived", "served", "lost", "average wait", "9 in 10 less than"]
+    keys = ["wait_mean", "wait_p90"]
+    if target is not None:
+        heading.append(f"within {_duration(target)}")
+    heading += ["tills", "busy", "longest line"]
+    if "total_cost" in intervals[0]:
+        heading.append("total cost")
+    body = []
+    for index, interval in enumerate(intervals):
+        lost = interval["balked"] + interval["reneged"] + interval["unserved"]
+        cells: list[tuple[str, Any, str]] = [
+            ("start", interval["start"], _clock_text(interval["start"], opening)),
+            ("end", interval["end"], _clock_text(interval["end"], opening)),
+            ("arrived", interval["arrived"], f"{interval['arrived']:,}"),
+            ("served", interval["served"], f"{interval['served']:,}"),
+            ("lost", lost, f"{lost:,}"),
+            *((key, interval[key], _duration(interval[key])) for key in keys),
+        ]
+        if target is not None:
+            level = interval.get("service_level")
+            cells.append(("service_level", level, _share_text(level)))
+        cells += [
+            ("tills", interval["tills"], f"{interval['tills']:.1f}"),
+            ("utilisation", interval["utilisation"], _share_text(interval["utilisation"])),
+            ("queue_length_max", interval["queue_length_max"], f"{interval['queue_length_max']:,}"),
+        ]
+        if "total_cost" in interval:
+            cells.append(("total_cost", interval["total_cost"], f"{interval['total_cost']:,.2f}"))
+        body.append(
+            "<tr>"
+            + "".join(
+                f'<td class="num" data-interval="{index}" data-figure="{key}" data-value="{_data(value)}">'
+                f"{html.escape(text)}</td>"
+                for key, value, text in cells
+            )
+            + "</tr>"
+        )
+    head = "".join(f'<th class="num">{html.escape(h)}</th>' for h in heading)
+    return (
+        '<section id="intervals"><h2>Interval by interval</h2>'
+        "<p>Customers count in the interval they arrived in; tills and busy time in the interval in which the time passed.</p>"
+        f"{''.join(plots)}<table><tr>{head}</tr>"
+        f"{''.join(body)}</table></section>"
+    )
+
+
 def _share_text(value: float | None) -> str:
     return "–" if value is None else f"{value:.1%}"
 
@@ -633,6 +758,7 @@ def render(digest: RunDigest) -> str:
 <table><tr><th>group</th><th class="num">arrived</th><th class="num">served</th><th class="num">average wait of served</th><th class="num">9 in 10 served waited less than</th><th class="num">lost</th><th class="num">lost share of arrivals</th></tr>{_segment_rows(finished.get("segments") or {})}</table>
 {plots["segments"]}</section>
 {_lanes_section(finished.get("lanes"))}
+{_intervals_section(finished, config)}
 <section id="lost"><h2>Customers lost</h2>{plots["lost"]}</section>
 <section id="summary"><h2>Summary</h2><table>{rows}</table></section>
 {_runs_section(digest)}

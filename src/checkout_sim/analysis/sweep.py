@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import math
 import multiprocessing
 import os
 import queue
 import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -26,7 +27,19 @@ from ..observe.summary import Summary, figure_range, figures
 from ..observe.tally import Tally
 from ..runner import Interrupted, catch_signals, caught_signal, leave_signals_to_parent, resolve_seed, run
 from .confidence import Interval, bounded_interval
-from .goals import DEFAULT_MINIMIZE, Goal, Verdict, parse_goal
+from .goals import (
+    DEFAULT_MINIMIZE,
+    INTERVAL_FIGURES,
+    MONEY_FIGURES,
+    PERCENTILE,
+    Goal,
+    GoalError,
+    Verdict,
+    default_minimize,
+    is_figure,
+    parse_expression,
+    parse_goal,
+)
 
 __all__ = [
     "DaskError",
@@ -148,6 +161,8 @@ class VariantResult:
     variant: Variant
     summaries: list[Summary]
     verdicts: list[Verdict] = field(default_factory=list)
+    #: Figures worked out only when asked for (``wait_p80``): those the goals and --minimize name.
+    wanted: frozenset[str] = frozenset()
 
     @property
     def meets_all(self) -> bool:
@@ -159,12 +174,18 @@ class VariantResult:
         or no run)."""
         if not self.summaries:
             return None
-        return bounded_interval([figures.get(name) for figures in self.runs()], *figure_range(name))
+        runs = self.runs(frozenset({name}))
+        return bounded_interval([figures.get(name) for figures in runs], *figure_range(name))
 
-    def runs(self) -> list[dict[str, float | None]]:
-        """Each run's figures by name, the variant's numeric settings among them (for goals)."""
+    def runs(self, wanted: frozenset[str] = frozenset()) -> list[dict[str, float | None]]:
+        """Each run's figures by name, the variant's numeric settings among them (for goals);
+        the figures worked out on demand (:attr:`wanted`, and ``wanted``) included."""
         settings: dict[str, float | None] = dict(self.variant.numbers())
-        return [_run_figures(summary) | settings for summary in self.summaries]
+        asked = self.wanted | wanted
+        return [_run_figures(summary, asked) | settings for summary in self.summaries]
+
+
+DEFAULT_KEY = DEFAULT_MINIMIZE
 
 
 @dataclass
@@ -181,6 +202,9 @@ class SweepResult:
     goals: list[Goal]
     cheapest: VariantResult | None
     first_seed: int | None = None
+    #: What "cheapest" minimized (a swept key, a figure or an expression), and the cheapest's value of it.
+    key: str = DEFAULT_KEY
+    cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +220,8 @@ class SweepPlan:
     goals: list[Goal]
     minimize: str | None
     first_seed: int
+    #: The scenario has ``costs``: unless ``minimize`` says otherwise, the cheapest costs least in money.
+    costs: bool = False
 
     @property
     def total(self) -> int:
@@ -222,20 +248,31 @@ class SweepPlan:
             )
         return found
 
+    def _key_names(self, key: str) -> frozenset[str]:
+        """The figures --minimize names: a swept key names none, an expression those it uses."""
+        if key in self.grid[0].settings:
+            return frozenset()
+        return parse_expression(
+            key, [key, *goal_names(self.grid[0].scenario, list(self.grid[0].numbers()))]
+        ).names
+
     def result(self, runs: Sequence[tuple[Variant, list[Summary]]], *, judge: bool = True) -> SweepResult:
         """The result of these variants' runs; with ``judge``, goals judged and the cheapest named."""
-        results = [VariantResult(variant, summaries) for variant, summaries in runs]
+        key = self.minimize if self.minimize is not None else default_minimize(costs=self.costs)
+        named = {name for goal in self.goals for name in goal.names} | set(self._key_names(key))
+        wanted = frozenset(name for name in named if PERCENTILE.fullmatch(name) is not None)
+        results = [VariantResult(variant, summaries, wanted=wanted) for variant, summaries in runs]
         if not judge:
             return SweepResult(results, [], None, self.first_seed)
         for result in results:
             figures_of_runs = result.runs()
             result.verdicts = [goal.judge(figures_of_runs) for goal in self.goals]
         meeting = [result for result in results if result.meets_all]
-        key = self.minimize if self.minimize is not None else DEFAULT_MINIMIZE
         cheapest = (
             min(meeting, key=lambda r: _cost(r, key)) if meeting else None
         )  # min keeps the first of ties
-        return SweepResult(results, self.goals, cheapest, self.first_seed)
+        cost = _cost(cheapest, key) if cheapest is not None else None
+        return SweepResult(results, self.goals, cheapest, self.first_seed, key, cost)
 
 
 def parse_sweep(text: str) -> tuple[str, list[str]]:
@@ -260,23 +297,59 @@ def goal_names(scenario: Scenario | None = None, swept: Sequence[str] = ()) -> l
     """The figures a goal may name: the summary's numbers, the derived figures,
     ``wait_mean[segment]`` for each segment of ``scenario`` when it has several,
     ``lane_wait_mean[lane]``, ``lane_wait_p90[lane]`` and ``lane_utilisation[lane]`` for
-    each of its lane groups, and the swept keys ``swept`` whose values are numbers."""
+    each of its lane groups, and the swept keys ``swept`` whose values are numbers. With a
+    ``service_level`` target, ``service_level`` too, per segment and ``lane_service_level[lane]``.
+    (Any ``wait_pNN`` is a figure as well: see :data:`.goals.PERCENTILE`.)"""
     segments = [segment.name for segment in scenario.segments] if scenario is not None else []
     lanes = [lane.name for lane in scenario.lanes or ()] if scenario is not None else []
+    graded = scenario is not None and scenario.service_level is not None
+    costed = scenario is not None and scenario.costs is not None
     per_lane = {
-        f"lane_{figure}[{lane}]" for lane in lanes for figure in ("wait_mean", "wait_p90", "utilisation")
+        f"lane_{figure}[{lane}]"
+        for lane in lanes
+        for figure in ("wait_mean", "wait_p90", "utilisation", *(("service_level",) if graded else ()))
     }
-    return sorted({*_run_figures(Tally(segments, lambda: 0.0).summary(seed=0)), *per_lane, *swept})
+    empty = replace(Tally(segments, lambda: 0.0).summary(seed=0), service_target=0.0 if graded else None)
+    per_interval = set()
+    if scenario is not None and scenario.intervals is not None:
+        per_interval = {
+            f"{function}({figure})"
+            for function in ("min_interval", "max_interval")
+            for figure in INTERVAL_FIGURES
+            if (graded or figure != "service_level") and (costed or figure not in MONEY_FIGURES)
+        }
+    money = set(MONEY_FIGURES) if costed else set()
+    return sorted({*_run_figures(empty), *per_lane, *per_interval, *money, *swept})
 
 
-def _run_figures(summary: Summary) -> dict[str, float | None]:
+def _run_figures(summary: Summary, wanted: frozenset[str] = frozenset()) -> dict[str, float | None]:
+    """A run's figures by name; ``wanted`` adds the percentiles of its waits that a goal names."""
     found: dict[str, float | None] = {}
     for name, value in summary.to_dict().items():
         if isinstance(value, int | float) and not isinstance(value, bool):
             found[name] = float(value)
         elif value is None:
             found[name] = None
-    return {**found, **figures(summary)}
+    found |= figures(summary)
+    if summary.intervals is not None:
+        found |= _interval_extremes(summary.intervals)
+    for name in wanted:
+        match = PERCENTILE.fullmatch(name)
+        if match is not None and name not in found:
+            sketch = summary.sketch
+            found[name] = sketch.quantile(int(match[1]) / 100) if sketch is not None else None
+    return found
+
+
+def _interval_extremes(intervals: Sequence[Mapping[str, Any]]) -> dict[str, float | None]:
+    """``min_interval(FIGURE)`` and ``max_interval(FIGURE)`` over the intervals where the figure is
+    defined (an interval nobody arrived in has no service level): None if in none."""
+    found: dict[str, float | None] = {}
+    for figure in INTERVAL_FIGURES:
+        values = [float(value) for interval in intervals if (value := interval.get(figure)) is not None]
+        found[f"min_interval({figure})"] = min(values) if values else None
+        found[f"max_interval({figure})"] = max(values) if values else None
+    return found
 
 
 def variants(
@@ -381,14 +454,25 @@ def plan_sweep(
     grid = list(variants(text, source, base, sweeps))
     figure_names = goal_names(grid[0].scenario)
     parsed_goals = [parse_goal(goal, goal_names(grid[0].scenario, list(grid[0].numbers()))) for goal in goals]
-    if minimize is not None and minimize not in grid[0].settings and minimize not in figure_names:
+    if minimize is not None and minimize not in grid[0].settings and not is_figure(minimize, figure_names):
         swept, known = ", ".join(grid[0].settings), ", ".join(figure_names)
-        raise SweepError(
-            f"--minimize {minimize!r}: not a swept key or a figure (swept: {swept}; figures: {known})"
-        )
+        try:
+            parse_expression(minimize, goal_names(grid[0].scenario, list(grid[0].numbers())))
+        except GoalError:
+            raise SweepError(
+                f"--minimize {minimize!r}: not a swept key, a figure or an expression over them "
+                f"(swept: {swept}; figures: {known})"
+            ) from None
     if len(grid) * replications > MAX_RUNS:
         raise SweepError(f"the sweep asks for {len(grid) * replications:,} runs; the most is {MAX_RUNS:,}")
-    return SweepPlan(grid, replications, parsed_goals, minimize, resolve_seed(grid[0].scenario, seed))
+    return SweepPlan(
+        grid,
+        replications,
+        parsed_goals,
+        minimize,
+        resolve_seed(grid[0].scenario, seed),
+        costs=grid[0].scenario.costs is not None,
+    )
 
 
 def run_plan(
@@ -421,14 +505,20 @@ def run_plan(
 
 
 def _cost(result: VariantResult, key: str) -> float:
-    """What ``key`` costs in this variant: its swept value, or the figure's mean across runs."""
+    """What ``key`` costs in this variant: its swept value, or the mean across runs of the figure
+    or expression (a run where it is undefined makes the variant cost the most)."""
     if key in result.variant.settings:
         value = result.variant.numbers().get(key)
         if value is None:
             raise SweepError(f"--minimize {key!r}: the swept values are not numbers")
         return value
-    interval = result.interval(key)
-    return interval.mean if interval is not None else float("inf")
+    if not result.summaries:
+        return float("inf")
+    expression = parse_expression(key, [*result.runs(frozenset({key}))[0]])
+    values = [expression.value(figures) for figures in result.runs(expression.names)]
+    if not values or any(value is None for value in values):
+        return float("inf")
+    return math.fsum(value for value in values if value is not None) / len(values)
 
 
 def _execute(

@@ -23,6 +23,7 @@ from .distributions import (
     Weight,
     check_most,
 )
+from .measures import Costs, Money, ServiceLevel
 from .times import ClockTime, PositivePointInTime, clock_text, opening
 from .units import Duration, NonNegativeRate, PositiveDuration, Rate, parse_clock_time
 
@@ -149,6 +150,8 @@ class Segment(Model):
         return self
 
 
+#: The most ``intervals`` a day may be cut into (each is a line of the log and of the summary).
+MAX_INTERVALS = 100_000
 #: ``arrivals.limit``: stop after this many customers.
 Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
 
@@ -522,8 +525,11 @@ class Lane(Model):
     attendants: Annotated[int, Field(ge=0, le=MAX_CASHIERS)] = 0
     assist: Assist | None = None
     segments: Annotated[list[Name], Field(min_length=1)] | None = None
+    #: With ``costs``: what a staffed till-hour of this group costs, where it differs from
+    #: ``costs.staff_per_hour`` (a kiosk bank's till-hours may cost nothing: its attendants do).
+    staff_per_hour: Money | None = None
 
-    _features = ("line",)
+    _features = ("line", "staff_per_hour")
 
     @model_validator(mode="after")
     def _consistent(self) -> Lane:
@@ -622,8 +628,11 @@ class Scenario(Model):
     queue: QueueSpec = QueueSpec()
     lanes: Annotated[list[Lane], Field(min_length=1)] | None = None
     cashiers: Cashiers | None
+    service_level: ServiceLevel | None = None
+    intervals: PositiveDuration | None = None
+    costs: Costs | None = None
 
-    _features = ("warmup", "lanes", "opens_at", "closes_at")
+    _features = ("warmup", "lanes", "opens_at", "closes_at", "service_level", "intervals", "costs")
 
     @model_validator(mode="wrap")
     @classmethod
@@ -639,6 +648,29 @@ class Scenario(Model):
         if isinstance(data, dict) and "lanes" in data and "cashiers" not in data:
             return {**data, "cashiers": None}
         return data
+
+    def _check_costs(self) -> list[PydanticCustomError]:
+        """A lane's own rate needs ``costs``; a lost basket's value needs every product's price."""
+        problems = []
+        for index, lane in enumerate(self.lanes or ()):
+            if lane.staff_per_hour is not None and self.costs is None:
+                problems.append(
+                    rule_error(
+                        f"lanes.{index}.staff_per_hour",
+                        "needs costs (costs: {staff_per_hour: ...}), which it overrides for this group",
+                    )
+                )
+        if self.costs is not None and self.costs.lost_customer == "basket_value":
+            problems.extend(
+                rule_error(
+                    f"products.{index}",
+                    "needs a price: costs.lost_customer is basket_value",
+                    ["costs.lost_customer"],
+                )
+                for index, product in enumerate(self.products)
+                if product.price is None
+            )
+        return problems
 
     def _unused(self) -> list[str]:
         """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out.
@@ -709,6 +741,20 @@ class Scenario(Model):
                         [f"arrivals.phases.{len(self.arrivals.phases) - 1}.until"],
                     )
                 )
+        if (
+            self.intervals is not None
+            and self.duration is not None
+            and self.duration / self.intervals > MAX_INTERVALS
+        ):
+            problems.append(
+                rule_error(
+                    "intervals",
+                    f"would cut the {self.duration:g}s into more than {MAX_INTERVALS:,} intervals; "
+                    "make them longer",
+                    ["duration"],
+                )
+            )
+        problems += self._check_costs()
         problems += _unique(self.products, "products")
         problems += _unique(self.segments, "segments")
         problems += self._check_tills()

@@ -199,6 +199,8 @@ class Line(QueueCore[W]):
         self.area = 0.0
         self.waiting_area = 0.0
         self.peak = 0
+        #: The greatest length that lasted since :meth:`take_recent` last asked (figures per interval).
+        self.recent = 0
 
     async def put(self, item: W) -> None:
         """``Queue.put``, counting the customer as held at the door while it blocks."""
@@ -233,7 +235,19 @@ class Line(QueueCore[W]):
             self.waiting_area += (length + self._held) * elapsed
             if length > self.peak:  # noqa: PLR1730  # cheaper than max() here
                 self.peak = length
+            if length > self.recent:  # noqa: PLR1730
+                self.recent = length
             self._since = now
+
+    def take_recent(self) -> int:
+        """The greatest length that lasted since the last call (up to now), and start afresh.
+
+        What an interval's longest line is: the length at the boundary carries on into
+        the next interval, where it counts once it has lasted.
+        """
+        self.measure()
+        recent, self.recent = self.recent, 0
+        return recent
 
     def leave(self, customer: W) -> bool:
         """Take ``customer`` out of the line if still there; True if it was.

@@ -19,6 +19,7 @@ from structlog.typing import Processor
 from ..config.scenario import Scenario
 from ..observe.batches import Batches
 from ..observe.eventlog import SCHEMA_VERSION, EventLog
+from ..observe.money import CostRates
 from ..observe.summary import Summary
 from ..observe.watch import Watch
 from .arrivals import make_arrivals
@@ -70,6 +71,7 @@ class Shop:
         self._signal: int | None = None
         self._main: asyncio.Task[Summary] | None = None
         self._warmup_timer: asyncio.TimerHandle | None = None
+        self._interval_timer: asyncio.TimerHandle | None = None
         self._door: Door | None = None
 
     async def run(self) -> Summary:
@@ -103,6 +105,9 @@ class Shop:
             warmup=plan.warmup > 0,
             batches=batches,
             log=log,
+            service_target=None if scenario.service_level is None else scenario.service_level.target,
+            intervals=scenario.intervals,
+            costs=CostRates.of(scenario),
         )
         self._recorder = recorder = watch.recorder
         self.groups = [
@@ -127,6 +132,8 @@ class Shop:
             watch.count_jockeying()
         if plan.warmup > 0:
             self._warmup_timer = loop.call_at(plan.warmup, self._end_warmup)
+        if scenario.intervals is not None:
+            self._interval_timer = loop.call_at(scenario.intervals, self._interval_over, 1)
         recorder.run_started(scenario.name, seed, scenario.clock, SCHEMA_VERSION, scenario.logged())
         try:
             await self._serve_everyone(self._door)
@@ -209,6 +216,16 @@ class Shop:
             sum(group.waiting() for group in self.groups),
         )
 
+    def _interval_over(self, number: int) -> None:
+        """Interval ``number`` (from 1) has ended: tell the observers, and wait for the next end.
+
+        Each end is ``number`` × the length, not a sum of lengths, so that no error builds up.
+        """
+        length = self.scenario.intervals
+        assert length is not None
+        self._watch.interval_over()
+        self._interval_timer = self._loop.call_at((number + 1) * length, self._interval_over, number + 1)
+
     def _send_everyone_home(self) -> None:
         """After an interruption: whoever is still in line, at the door or at a till is unserved."""
         self._close_doors()
@@ -221,6 +238,9 @@ class Shop:
         if self._warmup_timer is not None:
             self._warmup_timer.cancel()  # the run ended first: the figures cover all of it
             self._warmup_timer = None
+        if self._interval_timer is not None:
+            self._interval_timer.cancel()
+            self._interval_timer = None
         for group in self.groups:
             group.close_all()
         self._jockeying = None  # it refers to the door and the groups

@@ -80,6 +80,10 @@ def _mapping(value: Any) -> str | None:
     return None if isinstance(value, dict) else "is not an object"
 
 
+def _list(value: Any) -> str | None:
+    return None if isinstance(value, list) else "is not a list"
+
+
 Check = Callable[[Any], "str | None"]
 
 #: What each kind of field holds: its JSON type (for readers) and its check.
@@ -94,6 +98,7 @@ _KINDS: dict[str, tuple[type, Check]] = {
     "text or null": (str, _text_or_null),
     "flag": (bool, _flag),
     "object": (dict, _mapping),
+    "list": (list, _list),
 }
 
 
@@ -353,6 +358,14 @@ class WarmupEnded(NamedTuple):
     queue_length: Count
 
 
+class IntervalFinished(NamedTuple):
+    """an interval of the day is over and every customer who arrived in it has left: its figures"""
+
+    t: float
+    #: The interval's figures (see :mod:`.intervals`): written as the line's fields.
+    figures: dict[str, Any]
+
+
 class RunFinished(NamedTuple):
     """the run's summary"""
 
@@ -379,6 +392,7 @@ RECORDS: tuple[type[NamedTuple], ...] = (
     CustomerReneged,
     CustomerUnserved,
     WarmupEnded,
+    IntervalFinished,
     RunFinished,
 )
 
@@ -392,6 +406,7 @@ ONLY_WITH: dict[type[NamedTuple], str] = {
     AssistStarted: "assist",
     AssistFinished: "assist",
     WarmupEnded: "warmup",
+    IntervalFinished: "intervals",
 }
 
 
@@ -434,22 +449,43 @@ def _event(record: type[Any]) -> Event:
     )
 
 
+#: The money figures of a scenario with ``costs``, in a summary and an interval's line.
+_MONEY_FIELDS = (
+    "staff_cost:number:costs lost_cost:number:costs lost_sales:number_or_null:costs "
+    "revenue:number_or_null:costs total_cost:number:costs"
+)
+
 #: Every event, by name: each record's written fields; ``run_finished``'s are the summary's.
 EVENTS: dict[str, Event] = {
     event.name: event
     for event in (
-        *(_event(record) for record in RECORDS if record is not RunFinished),
+        *(_event(record) for record in RECORDS if record not in (IntervalFinished, RunFinished)),
+        Event(
+            "interval_finished",
+            (
+                *_fields(
+                    "start:seconds end:seconds arrived:count served:count balked:count reneged:count "
+                    "unserved:count wait_mean:seconds_or_null wait_p90:seconds_or_null "
+                    "service_level:number_or_null:service_level tills:number lane_hours:number "
+                    "utilisation:number_or_null queue_length_max:count "
+                    f"{_MONEY_FIELDS} lanes:object:lanes"
+                ),
+            ),
+            only_with="intervals",
+            meaning=(IntervalFinished.__doc__ or "").strip(),
+        ),
         Event(
             "run_finished",
             (
                 *SEGMENT_FIGURES,
                 *_fields(
+                    "service_level:number_or_null:service_level "
                     "queue_length_mean:number queue_length_max:count waiting_mean:number "
                     "wait_mean_all:seconds_or_null utilisation:number_or_null "
                     "throughput_per_hour:number_or_null lanes_max:count lane_hours:number "
                     "elapsed:seconds seed:count interrupted:flag segments:object "
                     "warmup:seconds:warmup realtime_lag_max:seconds:realtime lanes:object:lanes "
-                    "jockeyed:count:jockey"
+                    f"jockeyed:count:jockey intervals:list:intervals {_MONEY_FIELDS}"
                 ),
             ),
             meaning=(RunFinished.__doc__ or "").strip(),

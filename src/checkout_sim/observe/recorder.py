@@ -31,6 +31,7 @@ from .events import (
     CustomerJockeyed,
     CustomerReneged,
     CustomerUnserved,
+    IntervalFinished,
     ItemScanned,
     RunFinished,
     RunStarted,
@@ -126,6 +127,7 @@ class Recorder:
         self._customer_reneged = sends["customer_reneged"]
         self._customer_unserved = sends["customer_unserved"]
         self._warmup_ended = sends["warmup_ended"]
+        self._interval_finished = sends["interval_finished"]
         self._run_finished = sends["run_finished"]
 
     def sender(self, record: type[Any]) -> Send | None:
@@ -155,6 +157,11 @@ class Recorder:
         """The warm-up is over; ``in_service``: each group's checkouts under way (their start times)."""
         if self._warmup_ended is not None:
             self._warmup_ended(WarmupEnded(in_service, self._clock(), last_customer, queue_length))
+
+    def interval_finished(self, figures: dict[str, Any]) -> None:
+        """An interval is finished (see :mod:`.intervals`): its figures."""
+        if self._interval_finished is not None:
+            self._interval_finished(IntervalFinished(self._clock(), figures))
 
     def run_finished(self, summary: dict[str, Any]) -> None:
         if self._run_finished is not None:

@@ -44,6 +44,10 @@ class SegmentSummary:
     wait_p90: float | None
     wait_p99: float | None
     wait_max: float | None
+    #: With ``service_level`` in the scenario: the share of arrivals who reached a till
+    #: within its target (see :mod:`.service`); keyword-only, so that it may follow the
+    #: figures of :class:`Summary`, which have no default.
+    service_level: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,16 @@ class LaneSummary:
     #: Switches into its lines: only for a group with a line per till open to a segment that
     #: may switch (its ``jockey`` and two or more such lines; see Scenario.may_switch).
     jockeyed: int | None = None
+    #: With ``service_level``: the share of the customers who ended in its lines (served
+    #: or lost from them) who reached a till within the target.
+    service_level: float | None = None
+    #: With ``costs`` (see :mod:`.money`): its till-hours and attendants at its rates, the
+    #: customers lost from its lines and their baskets, the baskets it served.
+    staff_cost: float | None = None
+    lost_cost: float | None = None
+    lost_sales: float | None = None
+    revenue: float | None = None
+    total_cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -107,10 +121,22 @@ class Summary(SegmentSummary):
     #: Where shoppers may switch lines (a segment with ``jockey`` and two or more lines at
     #: tills of their own open to it; see Scenario.may_switch): how many did (None: nowhere).
     jockeyed: int | None = None
+    #: With ``intervals``: each interval's figures, in order (as its ``interval_finished`` line).
+    intervals: list[dict[str, Any]] | None = None
+    #: With ``costs`` (see :mod:`.money`): staff (till-hours and attendants at their rates),
+    #: lost customers, the value of their baskets and of those served, staff + lost.
+    staff_cost: float | None = None
+    lost_cost: float | None = None
+    lost_sales: float | None = None
+    revenue: float | None = None
+    total_cost: float | None = None
     #: Every served customer's wait, sketched; merge across runs for pooled percentiles.
     sketch: QuantileSketch | None = field(default=None, compare=False, repr=False)
     #: One run cut into batches of time, for intervals by batch means, when asked for.
     batches: Batches | None = field(default=None, compare=False, repr=False)
+    #: The scenario's service-level target in seconds (None: it has none, and the
+    #: ``service_level`` figures are not logged).
+    service_target: float | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, in field order, as written in the ``run_finished`` event.
@@ -118,28 +144,52 @@ class Summary(SegmentSummary):
         A field of a feature the run did not use (``warmup``) is left out, so a run
         without it logs what it always did.
         """
+        graded = self.service_target is not None
         data = {
             name: getattr(self, name)
             for name in self.__dataclass_fields__
-            if name not in _NOT_LOGGED and not (name in _FEATURES and getattr(self, name) is None)
+            if name not in _NOT_LOGGED and (name not in _FEATURES or self._used(name))
         }
-        data["segments"] = {name: asdict(segment) for name, segment in self.segments.items()}
+        data["segments"] = {name: _graded(asdict(segment), graded) for name, segment in self.segments.items()}
         if self.lanes is not None:
-            data["lanes"] = {name: _lane_fields(lane) for name, lane in self.lanes.items()}
+            data["lanes"] = {name: _lane_fields(lane, graded) for name, lane in self.lanes.items()}
         return data
+
+    def _used(self, feature: str) -> bool:
+        """The run used the feature of this field: a service-level target (its figure may be
+        null: nobody arrived), or any other whose field is set."""
+        if feature == "service_level":
+            return self.service_target is not None
+        if feature in _MONEY:
+            return self.staff_cost is not None
+        return getattr(self, feature) is not None
 
 
 #: Summary fields that are not in the log: the sketch and the batch means are working data.
-_NOT_LOGGED = frozenset({"sketch", "batches"})
+_NOT_LOGGED = frozenset({"sketch", "batches", "service_target"})
 #: Summary fields written only when the run used the feature they belong to.
-_FEATURES = frozenset({"warmup", "realtime_lag_max", "lanes", "jockeyed"})
+#: The money figures, written (null where unknown) only with ``costs``.
+_MONEY = ("staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost")
+_FEATURES = frozenset(
+    {"warmup", "realtime_lag_max", "lanes", "jockeyed", "service_level", "intervals", *_MONEY}
+)
 
 
-def _lane_fields(lane: LaneSummary) -> dict[str, Any]:
+def _graded(data: dict[str, Any], graded: bool) -> dict[str, Any]:
+    """``service_level`` is logged (null where nobody counted) only when the scenario has a target."""
+    if not graded:
+        del data["service_level"]
+    return data
+
+
+def _lane_fields(lane: LaneSummary, graded: bool) -> dict[str, Any]:
     """A lane group's figures as logged: ``jockeyed`` only where shoppers may switch lines."""
-    data = asdict(lane)
+    data = _graded(asdict(lane), graded)
     if data["jockeyed"] is None:
         del data["jockeyed"]
+    if data["staff_cost"] is None:  # no costs in the scenario
+        for name in _MONEY:
+            del data[name]
     return data
 
 
@@ -157,7 +207,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 #: The figures that are shares of something, so lie between 0 and 1.
-SHARES = frozenset({"wait_probability", "loss", "abandonment", "lost_share", "utilisation"})
+SHARES = frozenset({"wait_probability", "loss", "abandonment", "lost_share", "utilisation", "service_level"})
 
 
 def figure_range(name: str) -> tuple[float, float]:
@@ -190,8 +240,16 @@ def figures(summary: Summary) -> dict[str, float | None]:
     if len(summary.segments) > 1:
         for name, segment in summary.segments.items():
             found[f"wait_mean[{name}]"] = segment.wait_mean
+    graded = summary.service_target is not None
+    if graded:
+        found["service_level"] = summary.service_level
+        if len(summary.segments) > 1:
+            for name, segment in summary.segments.items():
+                found[f"service_level[{name}]"] = segment.service_level
     for name, lane in (summary.lanes or {}).items():
         found[f"lane_wait_mean[{name}]"] = lane.wait_mean
         found[f"lane_wait_p90[{name}]"] = lane.wait_p90
         found[f"lane_utilisation[{name}]"] = lane.utilisation
+        if graded:
+            found[f"lane_service_level[{name}]"] = lane.service_level
     return found

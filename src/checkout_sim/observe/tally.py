@@ -264,6 +264,13 @@ class Lines:
         self.area = self.waiting_area = 0.0
         self.peak = 0
 
+    def take_recent(self) -> int:
+        """The longest any one of its lines was since the last call.
+
+        See :meth:`checkout_sim.engine.line.Line.take_recent`.
+        """
+        return max((line.take_recent() for line in self.members), default=0)
+
     def measure(self) -> None:
         for line in self.members:
             line.measure()
@@ -281,6 +288,10 @@ class LineMeasure(Protocol):
 
     def measure(self) -> None: ...
 
+    def take_recent(self) -> int:
+        """The greatest length that lasted since the last call, starting afresh."""
+        ...
+
 
 class _NoLine:
     """No line yet: nothing waited."""
@@ -290,6 +301,9 @@ class _NoLine:
 
     def measure(self) -> None:
         """Nothing to bring up to date."""
+
+    def take_recent(self) -> int:
+        return 0
 
 
 class Tally:

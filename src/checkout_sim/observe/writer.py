@@ -16,7 +16,7 @@ from types import CodeType
 from typing import Any
 
 from .eventlog import RENDER, refused
-from .events import ONLY_WITH, RECORDS, RunFinished, event_name, written
+from .events import ONLY_WITH, RECORDS, IntervalFinished, RunFinished, event_name, written
 
 __all__ = ["EventWriter"]
 
@@ -46,7 +46,7 @@ def _line_maker(
     if ONLY_WITH.get(record) in _SHAPES - used:
         return None
     fields = list(record._fields)
-    if record is RunFinished:
+    if record is RunFinished or record is IntervalFinished:  # figures as the line's fields
         line = f"{{'t': r[0], 'event': {name!r}, **r[1]}}"
     else:
         parts = [f"'t': r[{fields.index('t')}]", f"'event': {name!r}"]
