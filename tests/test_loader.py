@@ -166,7 +166,7 @@ def test_speed_flag_is_validated_like_the_key(capfd: pytest.CaptureFixture[str])
         (
             ("{pattern: poisson, rate: 30/h}", "{pattern: poison, rate: 30/h}"),
             "s.yaml:4:21: arrivals.pattern: unknown pattern 'poison' (did you mean 'poisson'?); "
-            "expected poisson, constant, batch or schedule",
+            "expected poisson, constant, batch, schedule, trace or profile",
         ),
         (
             ("checkout_time: 5s", "checkout_time: {dist: exponental, mean: 5s}"),

@@ -344,6 +344,8 @@ def test_settings_read_back_as_the_same_scenario(path: Path, tmp_path: Path) -> 
     from checkout_sim.analysis.report_page import settings_text
 
     scenario = load_scenario(path)
+    for data in path.parent.glob("*.csv"):  # the data files a scenario names sit beside it
+        (tmp_path / data.name).write_bytes(data.read_bytes())
     again = tmp_path / "again.yaml"
     again.write_text(settings_text(scenario.model_dump(mode="json")), encoding="utf-8")
     assert load_scenario(again) == scenario

@@ -118,7 +118,7 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     throughput = "-" if summary.throughput_per_hour is None else f"{summary.throughput_per_hour:.1f}/h"
     warmup = f"; figures after the {format_seconds(summary.warmup)} warm-up" if summary.warmup else ""
     lines = [
-        f"{scenario.name}: {format_seconds(summary.elapsed)} simulated "
+        f"{scenario.name}: {_span(scenario, summary.elapsed)}{format_seconds(summary.elapsed)} simulated "
         f"({scenario.clock} clock, seed {summary.seed}){warmup}",
         f"  customers  arrived {summary.arrived}  served {summary.served}  lost {_lost(summary)}: "
         f"balked {summary.balked}  reneged {summary.reneged}  unserved {summary.unserved}",
@@ -149,6 +149,13 @@ def format_summary(scenario: Scenario, summary: Summary) -> str:
     lines.extend(_lane_rows(scenario, summary))
     lines.append(f"  {WAIT_NOTE}; percentiles within {PERCENTILE_RELATIVE_ERROR:.1%}")
     return "\n".join(lines)
+
+
+def _span(scenario: Scenario, elapsed: float) -> str:
+    """``08:00–20:14:37, ``: the run's span by the clock, when the scenario gives ``opens_at``."""
+    if scenario.opens_at is None:
+        return ""
+    return f"{scenario.moment_text(0.0)}–{scenario.moment_text(elapsed)}, "
 
 
 def _all_lines(scenario: Scenario) -> str:
@@ -342,10 +349,12 @@ def format_intervals(scenario: Scenario, summaries: Sequence[Summary]) -> str:
         + (f"; means ±95% CI over {len(runs)} replications" if several else "")
     )
     rows = [["from", "to", *(heading for heading, _ in columns)]]
+    # By the clock where the scenario opens at a time of day, else as time since opening.
+    moment = _time_of_day if scenario.opens_at is None else scenario.moment_text
     for index in range(max(len(intervals) for intervals in runs)):
         present = [intervals[index] for intervals in runs if index < len(intervals)]
         first = present[0]
-        cells = [_time_of_day(first["start"]), _time_of_day(max(i["end"] for i in present))]
+        cells = [moment(first["start"]), moment(max(i["end"] for i in present))]
         per_run = [_interval_figures(interval) for interval in present]
         for _, name in columns:
             values = [figures[name] for figures in per_run]

@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from ..config.units import parse_duration, parse_rate
+from ..config.times import clock_text
+from ..config.units import parse_clock_time, parse_duration, parse_rate
 from ..observe.summary import figure_range
 from .confidence import bounded_interval
 from .report_data import SAMPLE_SIZE, RunDigest
@@ -56,6 +57,26 @@ def _time_scale(end: float) -> tuple[float, str]:
     return 1.0, "seconds since opening"
 
 
+def _opening(started: dict[str, Any]) -> float | None:
+    """The run's opening time in seconds since midnight, when its scenario gave ``opens_at``."""
+    opens_at = (started.get("config") or {}).get("opens_at")
+    if not isinstance(opens_at, str):
+        return None
+    try:
+        return parse_clock_time(opens_at)
+    except ValueError:  # a log written by hand: plot from opening as usual
+        return None
+
+
+def _clock_axis(axes: Any, opening: float | None, scale: float) -> None:
+    """Label the time axis with times of day (``12:00``) when the run has an opening time."""
+    if opening is None:
+        return
+    from matplotlib.ticker import FuncFormatter
+
+    axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: clock_text(opening + value * scale)))
+
+
 def _finite(value: float) -> float:
     return value if math.isfinite(value) else math.nan
 
@@ -63,7 +84,9 @@ def _finite(value: float) -> float:
 # --- the scenario's settings, with units ---------------------------------------------
 
 #: Keys whose value is a duration, a rate, or a time distribution (a number or a mapping).
-_DURATION_KEYS = frozenset({"duration", "every", "until"})
+_DURATION_KEYS = frozenset({"duration", "every", "until", "closes_at", "interval"})
+#: Keys whose value is a moment of the day (seconds since opening): times of day with ``opens_at``.
+_MOMENT_KEYS = frozenset({"until", "closes_at"})
 _RATE_KEYS = frozenset({"rate"})
 _TIME_DISTRIBUTION_KEYS = frozenset({"checkout_time", "payment_time", "patience"})
 #: The keys of a time distribution that are times (``shape`` and ``weights`` are not).
@@ -126,8 +149,13 @@ def _each(value: Any, spell: Callable[[Any], Any]) -> Any:
     return [spell(item) for item in value] if isinstance(value, list) else spell(value)
 
 
-def _with_units(value: Any, key: str | None = None) -> Any:
-    """The config with durations and rates spelled with units and unset (null) keys left out."""
+def _with_units(value: Any, key: str | None = None, opening: float | None = None) -> Any:
+    """The config with durations and rates spelled with units and unset (null) keys left out.
+
+    With an opening time (seconds since midnight), moments of the day are times of day.
+    """
+    if key in _MOMENT_KEYS and opening is not None and _is_number(value):
+        return clock_text(opening + value)
     if key in _DURATION_KEYS:
         return _duration_text(value)
     if key in _RATE_KEYS:
@@ -135,17 +163,34 @@ def _with_units(value: Any, key: str | None = None) -> Any:
     if key in _TIME_DISTRIBUTION_KEYS:
         return _time_distribution(value)
     if isinstance(value, dict):
-        return {name: _with_units(item, name) for name, item in value.items() if item is not None}
+        return {name: _with_units(item, name, opening) for name, item in value.items() if item is not None}
     if isinstance(value, list):
-        return [_with_units(item) for item in value]
+        return [_with_units(item, None, opening) for item in value]
     return value
 
 
 def settings_text(config: dict[str, Any]) -> str:
-    """The run's validated scenario as YAML, as a user would write it (``rate: 240/h``)."""
-    return yaml.safe_dump(
-        _with_units(config), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    """The run's validated scenario as YAML, as a user would write it (``rate: 240/h``, ``until: "12:00"``).
+
+    What the run read from a data file (a trace's ``rows`` and ``sha256``) is not a key a
+    scenario may give: it follows as a comment, so the text still reads back as the scenario.
+    """
+    arrivals = config.get("arrivals")
+    read: dict[str, Any] = {}
+    if isinstance(arrivals, dict) and "sha256" in arrivals:
+        read = {key: arrivals[key] for key in ("file", "rows", "sha256") if key in arrivals}
+        kept = {key: value for key, value in arrivals.items() if key not in ("rows", "sha256")}
+        config = {**config, "arrivals": kept}
+    text = yaml.safe_dump(
+        _with_units(config, None, _opening({"config": config})),
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=100,
     )
+    if read:
+        text += f"# {read.get('file')}: {read.get('rows')} rows, SHA-256 {read.get('sha256')}\n"
+    return text
 
 
 # --- plots ---------------------------------------------------------------------------
@@ -184,9 +229,12 @@ def _plots(digest: RunDigest) -> dict[str, str]:
             "axes.spines.right": False,
         }
     )
-    assert digest.finished is not None
+    assert digest.finished is not None and digest.started is not None
     end = digest.end
     scale, unit = _time_scale(end)
+    opening = _opening(digest.started)
+    if opening is not None:
+        unit = "time of day"
     bins, spans = digest.bins, digest.bin_spans()
     count = len(spans)
     edges = [index * bins.width / scale for index in range(count)] + [end / scale]
@@ -217,6 +265,7 @@ def _plots(digest: RunDigest) -> dict[str, str]:
     )
     axes.step(edges, means(bins.waiting_area), where="post", color="#c0392b", linewidth=1, label="average")
     axes.set(xlabel=unit, ylabel="people waiting", xlim=(0, end / scale))
+    _clock_axis(axes, opening, scale)
     axes.set_ylim(bottom=0)
     axes.legend(**_LEGEND_ABOVE)
     plots["line"] = _svg(figure)
@@ -246,6 +295,7 @@ def _plots(digest: RunDigest) -> dict[str, str]:
         )
         left.legend(**_LEGEND_ABOVE)
     left.set(xlabel=unit + " (when they reached a till)", ylabel="wait (minutes)", xlim=(0, end / scale))
+    _clock_axis(left, opening, scale)
     left.set_ylim(bottom=0)
     heights, bar_edges = _histogram_bars(digest)
     right.stairs(heights, [edge / 60 for edge in bar_edges], fill=True, color="#95a5a6")
@@ -270,6 +320,7 @@ def _plots(digest: RunDigest) -> dict[str, str]:
     )
     axes.step(edges, means(bins.lanes_area), where="post", label="tills open (average)", color="#2980b9")
     axes.set(xlabel=unit, ylabel="tills", xlim=(0, end / scale))
+    _clock_axis(axes, opening, scale)
     axes.set_ylim(bottom=0)
     axes.legend(**_LEGEND_ABOVE)
     plots["cashiers"] = _svg(figure)
@@ -310,6 +361,7 @@ def _plots(digest: RunDigest) -> dict[str, str]:
             continue
         axes.plot(edges, totals, label=label, color=colour)
     axes.set(xlabel=unit, ylabel="customers lost (running total)", xlim=(0, end / scale))
+    _clock_axis(axes, opening, scale)
     axes.set_ylim(bottom=0, top=max(1.0, axes.get_ylim()[1]))
     axes.legend(**_LEGEND_ABOVE)
     plots["lost"] = _svg(figure)
@@ -463,8 +515,11 @@ def _lanes_section(lanes: dict[str, Any] | None) -> str:
     )
 
 
-def _clock_text(seconds: float) -> str:
-    """A point of the day, ``HH:MM`` from opening (``HH:MM:SS`` off the minute)."""
+def _clock_text(seconds: float, opening: float | None = None) -> str:
+    """A point of the day: by the clock when the run has an opening time (``12:00``), else
+    ``HH:MM`` from opening (``HH:MM:SS`` off the minute)."""
+    if opening is not None:
+        return clock_text(opening + seconds)
     hours, rest = divmod(round(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
@@ -479,7 +534,9 @@ def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:
     import matplotlib.pyplot as plt
 
     target = (config.get("service_level") or {}).get("target")
-    labels = [_clock_text(interval["start"]) for interval in intervals]
+    opening = _opening({"config": config})
+    labels = [_clock_text(interval["start"], opening) for interval in intervals]
+    since = "time of day" if opening is not None else "from opening"
     positions = list(range(len(intervals)))
     step = max(1, len(intervals) // 16)  # at most about 16 labels on an axis
     plots = []
@@ -514,7 +571,7 @@ def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:
         )
         level.set(ylabel=f"% within {_duration(target)}", ylim=(0, 100))
     axes[-1][0].set_xticks(positions[::step], labels[::step])
-    axes[-1][0].set(xlabel="interval, from opening (customers count where they arrived)")
+    axes[-1][0].set(xlabel=f"interval, {since} (customers count where they arrived)")
     plots.append(_svg(figure))
 
     figure, left = plt.subplots(figsize=(9, 3))
@@ -531,7 +588,7 @@ def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:
     right.set(ylabel="tills")
     right.set_ylim(bottom=0)
     left.set_xticks(positions[::step], labels[::step])
-    left.set(xlabel="interval, from opening")
+    left.set(xlabel=f"interval, {since}")
     handles = left.get_legend_handles_labels()
     more = right.get_legend_handles_labels()
     left.legend(handles[0] + more[0], handles[1] + more[1], **_LEGEND_ABOVE)
@@ -548,8 +605,8 @@ def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:
     for index, interval in enumerate(intervals):
         lost = interval["balked"] + interval["reneged"] + interval["unserved"]
         cells: list[tuple[str, Any, str]] = [
-            ("start", interval["start"], _clock_text(interval["start"])),
-            ("end", interval["end"], _clock_text(interval["end"])),
+            ("start", interval["start"], _clock_text(interval["start"], opening)),
+            ("end", interval["end"], _clock_text(interval["end"], opening)),
             ("arrived", interval["arrived"], f"{interval['arrived']:,}"),
             ("served", interval["served"], f"{interval['served']:,}"),
             ("lost", lost, f"{lost:,}"),
@@ -642,6 +699,14 @@ def _runs_section(digest: RunDigest) -> str:
     )
 
 
+def _span(started: dict[str, Any], elapsed: float) -> str:
+    """``08:00–20:14:37, ``: the run's span by the clock, when its scenario gave ``opens_at``."""
+    opening = _opening(started)
+    if opening is None:
+        return ""
+    return f"{clock_text(opening)}–{clock_text(opening + elapsed)}, "
+
+
 def render(digest: RunDigest) -> str:
     """The whole page of the digest's plotted run."""
     finished, started = digest.finished, digest.started
@@ -682,7 +747,7 @@ def render(digest: RunDigest) -> str:
 <body>
 <h1>{name}</h1>
 <p class="sub">{description}</p>
-<p class="sub">{_duration(finished["elapsed"])} simulated, {html.escape(str(started.get("clock")))} clock, seed {html.escape(str(started.get("seed", "–")))}{interrupted}</p>
+<p class="sub">{_span(started, finished["elapsed"])}{_duration(finished["elapsed"])} simulated, {html.escape(str(started.get("clock")))} clock, seed {html.escape(str(started.get("seed", "–")))}{interrupted}</p>
 {f'<p class="sub" id="which-run">{which}</p>' if which else ""}
 <div class="cards">{"".join(f'<div class="card"><div class="v">{v}</div><div class="k">{html.escape(k)}</div></div>' for v, k in cards)}</div>
 <p>{_over_served(lost)}</p>

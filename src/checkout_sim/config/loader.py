@@ -9,11 +9,11 @@ least 1``), with no file position.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import functools
-import itertools
-import os
+import gc
 import re
 import types
 import typing
@@ -26,8 +26,11 @@ import yaml
 from pydantic import BaseModel, Tag, ValidationError
 from pydantic_core import ErrorDetails
 
+from .arrival_files import FileProblem
 from .base import RULE_ERROR, TAGGED_UNIONS, one_line, shown
+from .data_files import AtKey, nearest_name, read_files
 from .scenario import Scenario
+from .times import OPENING_ERRORS, UNREADABLE_OPENING
 
 __all__ = ["Override", "Problem", "ScenarioError", "load_scenario", "parse_scenario"]
 
@@ -36,8 +39,6 @@ MAX_VALUES = 100_000
 MAX_DEPTH = 50
 #: The most problems shown for one scenario (in file order): the first ones are enough to go on.
 MAX_PROBLEMS = 20
-#: How many names of a folder are compared with a missing file's name.
-_NAMES_COMPARED = 10_000
 
 Key = str | int
 KeyPath = tuple[Key, ...]
@@ -145,8 +146,11 @@ _PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 class _Document:
     """Plain data built from a YAML node tree, with the position of every key and value."""
 
-    def __init__(self, loader: _Loader) -> None:
+    def __init__(self, loader: yaml.SafeLoader) -> None:
         self._loader = loader
+        #: A scalar's value comes straight from its tag's constructor (what construct_object
+        #: would call for it, without the bookkeeping it needs only for collections).
+        self._scalars: dict[Any, Any] = loader.yaml_constructors
         self.values: dict[KeyPath, yaml.Mark] = {}
         self.keys: dict[KeyPath, yaml.Mark] = {}
         self._built = 0
@@ -166,7 +170,10 @@ class _Document:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
-        return self._loader.construct_object(node, deep=True)
+        construct = self._scalars.get(node.tag)
+        if construct is not None:
+            return construct(self._loader, node)
+        return self._loader.construct_object(node, deep=True)  # an unknown tag: refused there
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict[Any, Any]:
         own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
@@ -194,15 +201,70 @@ class _YamlProblem(Exception):
         self.message = message
 
 
+def _fast_loader() -> type[Any] | None:
+    """:class:`_Loader`'s reading of scalars on libyaml's parser, when PyYAML was built with it.
+
+    A scenario of 10,000 schedule phases took PyYAML's own parser 1.3 s to read (most of
+    a run of 200,000 customers); libyaml reads it several times faster.
+    """
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:  # pragma: no cover - PyYAML built without libyaml
+        return None
+    return type(
+        "_FastLoader",
+        (base,),
+        {
+            "yaml_implicit_resolvers": _Loader.yaml_implicit_resolvers,
+            "yaml_constructors": _Loader.yaml_constructors,
+        },
+    )
+
+
+_FAST = _fast_loader()
+
+
 def _compose(text: str) -> tuple[Any, _Document]:
-    """Plain data from YAML text, and where each of its keys and values is."""
-    loader = _Loader(text)  # checks the characters first: ReaderError
+    """Plain data from YAML text, and where each of its keys and values is.
+
+    Read with libyaml where PyYAML has it; a document libyaml refuses is read again by
+    PyYAML's own parser, whose messages and positions the problems show (and the tests
+    pin), so only the speed depends on which parser PyYAML was built with.
+    """
+    if _FAST is not None:
+        try:
+            return _compose_with(_FAST(text))
+        except yaml.YAMLError:
+            pass
+    return _compose_with(_Loader(text))  # checks the characters first: ReaderError
+
+
+def _compose_with(loader: Any) -> tuple[Any, _Document]:
     document = _Document(loader)
     try:
         root = loader.get_single_node()
         return (document.build(root) if root is not None else None), document
     finally:
         loader.dispose()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a scenario is read and checked.
+
+    Reading makes a node, a mark and a path for every value, and checking a model for each
+    mapping, and keeps them all: the collector would only walk them again and again (half
+    the time of reading 10,000 schedule phases, and more the longer the document). What
+    little cyclic garbage a scenario with problems leaves (its caught errors) is collected
+    after. A thread that finds the collector paused leaves it to the one that paused it.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _yaml_message(error: yaml.YAMLError) -> str:
@@ -583,9 +645,17 @@ class _Found:
     value: bool = False  # a bad value (not an unknown key, not a rule across keys)
 
 
+#: Bad values that another key decides, by error type, with that key: a time of day is read
+#: against ``opens_at`` (a ``--set opens_at`` is to blame for it, and while ``opens_at`` is
+#: itself wrong the times of day are not reported again).
+_INVOLVES: dict[str, tuple[KeyPath, ...]] = dict.fromkeys(OPENING_ERRORS, (("opens_at",),))
+
+
 def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
     found = []
     for detail in error.errors(include_url=False):
+        if detail["type"] == UNREADABLE_OPENING:
+            continue  # opens_at's own problem is shown; the time of day waits for it
         involved: list[KeyPath] = []
         hint = None
         if detail["type"] == RULE_ERROR:
@@ -594,6 +664,7 @@ def _found(error: ValidationError, data: Any, marks: _Document) -> list[_Found]:
             message = detail["msg"]
         else:
             path, message = _message(detail, _real_path(data, detail["loc"]), data)
+            involved = list(_INVOLVES.get(detail["type"], ()))
         if detail["type"] == "extra_forbidden":
             mark = marks.keys.get(path) or _nearest(marks.values, path)
             hint = _unknown_key(detail["loc"])[1]
@@ -787,6 +858,16 @@ def parse_scenario(
     with an overridden value names the flag instead of a place in the file.
     ``on_warning`` receives settings that are valid but have no effect.
     """
+    with _collector_paused():
+        return _parse(text, source, overrides, on_warning)
+
+
+def _parse(
+    text: str | bytes,
+    source: str,
+    overrides: Sequence[str | Override],
+    on_warning: Callable[[Problem], None] | None,
+) -> Scenario:
     if isinstance(text, bytes):
         raw = text
         try:
@@ -834,6 +915,15 @@ def parse_scenario(
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(_at_most(MAX_PROBLEMS, _problems(error, data, origins), source)) from None
+    try:
+        read_files(scenario, Path(source).parent)  # relative to the scenario file
+    except FileProblem as problem:
+        raise ScenarioError(
+            [Problem(problem.source, problem.line, problem.column, problem.key, problem.message)]
+        ) from None
+    except AtKey as problem:
+        at = tuple(_split(problem.key))
+        raise ScenarioError([origins.problem(_nearest(document.values, at), at, problem.message)]) from None
     if on_warning is not None:
         warnings = []
         for key, message, also in scenario.warnings_involving(_bare_rates(data)):
@@ -900,21 +990,10 @@ def load_scenario(
 def _unreadable(path: Path, error: OSError) -> str:
     """Why a scenario file cannot be read, in one line; for a missing one, the nearest name."""
     if isinstance(error, FileNotFoundError):
-        return "no such file" + _nearest_name(path)
+        return "no such file" + nearest_name(path)
     if isinstance(error, IsADirectoryError):
         return "is a directory, not a scenario file"
     if isinstance(error, PermissionError):
         return "permission denied"
     reason = error.strerror or str(error)
     return reason[:1].lower() + reason[1:]
-
-
-def _nearest_name(path: Path) -> str:
-    """`` (did you mean 'scenarios/black_friday.yaml'?)`` when the folder has a close name."""
-    try:
-        with os.scandir(path.parent) as entries:
-            names = [entry.name for entry in itertools.islice(entries, _NAMES_COMPARED)]
-    except OSError:
-        return ""
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
-    return f" (did you mean {str(path.parent / close[0])!r}?)" if close else ""

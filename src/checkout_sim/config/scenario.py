@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, NamedTuple
 
-from pydantic import Field, Tag, model_validator
+from pydantic import Field, ModelWrapValidatorHandler, PrivateAttr, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
+from .arrival_files import ProfileRows, TraceFile
 from .base import Model, raise_rules, rule_error, tagged_union
 from .distributions import (
     Constant,
@@ -33,7 +34,8 @@ from .staffing import (
     require_count,
     staffing_problems,
 )
-from .units import Duration, NonNegativeRate, PositiveDuration, Rate
+from .times import ClockTime, PositivePointInTime, clock_text, opening
+from .units import Duration, NonNegativeRate, PositiveDuration, Rate, parse_clock_time
 
 __all__ = [
     "MAX_CASHIERS",
@@ -54,11 +56,14 @@ __all__ = [
     "Phase",
     "PoissonArrivals",
     "Product",
+    "ProfileArrivals",
     "QueueSpec",
     "Scaling",
     "Scenario",
     "ScheduleArrivals",
     "Segment",
+    "Stretch",
+    "TraceArrivals",
     "expected_time",
 ]
 
@@ -159,7 +164,33 @@ MAX_INTERVALS = 100_000
 Limit = Annotated[int, Field(ge=1, le=MAX_CUSTOMERS)] | None
 
 
-class _AtOneRate:
+class Stretch(NamedTuple):
+    """A stretch of time with one mean arrival rate (per second), for the overload check.
+
+    ``key`` sets the rate (a warning is shown there); ``name`` says which stretch it is
+    (``phase 2``), empty for arrivals at one rate from opening to the end.
+    """
+
+    key: str
+    rate: float
+    name: str = ""
+    start: float = 0.0
+    until: float = math.inf
+
+
+class _Pattern:
+    """What every arrival pattern says about itself besides its arrivals."""
+
+    #: Arrivals end by themselves (a trace's last row): the scenario needs no closing time.
+    #: Otherwise they go on until the closing time or ``limit``, one of which it must give.
+    ends_by_itself: ClassVar[bool] = False
+
+    def logged(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The pattern's part of ``run_started``'s config, from its dump (what else it read, added)."""
+        return data
+
+
+class _AtOneRate(_Pattern):
     """Arrivals at one steady mean rate (``rate``, per second), from opening to the end."""
 
     if TYPE_CHECKING:  # declared by the models that mix this in
@@ -169,9 +200,9 @@ class _AtOneRate:
         """The mean number of arrivals in ``duration`` seconds from opening."""
         return self.rate * duration
 
-    def rates(self) -> list[tuple[str, float]]:
-        """Each stretch's mean arrival rate (per second), by the key that sets it."""
-        return [("arrivals.rate", self.rate)]
+    def stretches(self) -> list[Stretch]:
+        """Each stretch of time with its mean arrival rate (per second), and the key that sets it."""
+        return [Stretch("arrivals.rate", self.rate)]
 
     def time_of(self, count: float) -> float | None:
         """When the mean number of arrivals reaches ``count`` (seconds from opening)."""
@@ -194,7 +225,7 @@ class ConstantArrivals(_AtOneRate, Model):
     limit: Limit = None
 
 
-class BatchArrivals(Model):
+class BatchArrivals(_Pattern, Model):
     """A group of ``size`` customers every ``every``, the first group at opening."""
 
     pattern: Literal["batch"]
@@ -206,9 +237,9 @@ class BatchArrivals(Model):
         """The mean number of arrivals in ``duration`` seconds from opening (a group at 0 too)."""
         return self.size.mean * (duration / self.every + 1)
 
-    def rates(self) -> list[tuple[str, float]]:
-        """Each stretch's mean arrival rate (per second), by the key that sets it."""
-        return [("arrivals.size", self.size.mean / self.every)]
+    def stretches(self) -> list[Stretch]:
+        """Each stretch of time with its mean arrival rate (per second), and the key that sets it."""
+        return [Stretch("arrivals.size", self.size.mean / self.every)]
 
     def time_of(self, count: float) -> float | None:
         """When the mean number of arrivals reaches ``count`` (seconds from opening; a group at 0)."""
@@ -225,11 +256,11 @@ class BatchArrivals(Model):
 class Phase(Model):
     """A stretch of a schedule: Poisson arrivals at ``rate`` until time ``until``."""
 
-    until: PositiveDuration
+    until: PositivePointInTime
     rate: NonNegativeRate
 
 
-class ScheduleArrivals(Model):
+class ScheduleArrivals(_Pattern, Model):
     """Poisson arrivals whose rate changes at fixed times (a morning peak)."""
 
     pattern: Literal["schedule"]
@@ -252,27 +283,161 @@ class ScheduleArrivals(Model):
         raise_rules("ScheduleArrivals", problems)
         return self
 
+    def steps(self) -> list[Stretch]:
+        """The phases, each with its start (the previous phase's end) and end."""
+        found, start = [], 0.0
+        for index, phase in enumerate(self.phases):
+            found.append(
+                Stretch(f"arrivals.phases.{index}.rate", phase.rate, f"phase {index + 1}", start, phase.until)
+            )
+            start = phase.until
+        return found
+
     def expected(self, duration: float) -> float:
         """The mean number of arrivals in ``duration`` seconds from opening."""
-        expected, start = 0.0, 0.0
-        for phase in self.phases:
-            expected += phase.rate * max(0.0, min(phase.until, duration) - start)
-            start = phase.until
-        return expected
+        return _expected(self.steps(), duration)
 
-    def rates(self) -> list[tuple[str, float]]:
-        """Each phase's arrival rate (per second), by the key that sets it."""
-        return [(f"arrivals.phases.{index}.rate", phase.rate) for index, phase in enumerate(self.phases)]
+    def stretches(self) -> list[Stretch]:
+        """Each phase with its arrival rate (per second), and the key that sets it."""
+        return self.steps()
 
     def time_of(self, count: float) -> float | None:
         """When the mean number of arrivals reaches ``count`` (None: not within the phases)."""
-        expected, start = 0.0, 0.0
-        for phase in self.phases:
-            more = phase.rate * (phase.until - start)
-            if phase.rate > 0 and expected + more >= count:
-                return start + (count - expected) / phase.rate
-            expected, start = expected + more, phase.until
+        return _time_of(self.steps(), count)
+
+
+def _expected(steps: Sequence[Stretch], duration: float) -> float:
+    """The mean number of arrivals in ``duration`` seconds from opening, at a rate for each step."""
+    expected = 0.0
+    for step in steps:
+        expected += step.rate * max(0.0, min(step.until, duration) - step.start)
+    return expected
+
+
+def _time_of(steps: Sequence[Stretch], count: float) -> float | None:
+    """When the mean number of arrivals reaches ``count`` (None: not within the steps)."""
+    expected = 0.0
+    for step in steps:
+        more = step.rate * (step.until - step.start)
+        if step.rate > 0 and expected + more >= count:
+            return step.start + (count - expected) / step.rate
+        expected += more
+    return None
+
+
+#: A data file's name: relative to the scenario file (or absolute).
+FileName = Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class TraceArrivals(_Pattern, Model):
+    """Arrivals replayed from a file: a customer for each row, at its time ``t``.
+
+    The file is checked by the loader once the scenario is valid (it may need
+    ``opens_at`` and the segments); until then the model knows only its name.
+    """
+
+    ends_by_itself: ClassVar[bool] = True
+    pattern: Literal["trace"]
+    file: FileName
+    limit: Limit = None
+    _trace: TraceFile | None = PrivateAttr(default=None)
+
+    def read(self, trace: TraceFile) -> None:
+        """Keep what checking the file found (its rows are read again as the run replays them)."""
+        self._trace = trace
+
+    @property
+    def trace(self) -> TraceFile:
+        """The checked file; a scenario not read by the loader has none."""
+        if self._trace is None:
+            raise RuntimeError(
+                f"the trace {self.file!r} was not read: "
+                "load the scenario with load_scenario or parse_scenario"
+            )
+        return self._trace
+
+    def expected(self, duration: float) -> float:
+        """The number of rows (all of them: a file is not cut at the closing time in advance)."""
+        return float(self._trace.rows) if self._trace is not None else 0.0
+
+    def stretches(self) -> list[Stretch]:
+        """None: a trace's rate is what its rows say (no overload warning)."""
+        return []
+
+    def time_of(self, count: float) -> float | None:
         return None
+
+    def logged(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The file as written, its row count and its SHA-256, never its rows."""
+        if self._trace is not None:
+            data.update(rows=self._trace.rows, sha256=self._trace.sha256)
+        return data
+
+
+class ProfileArrivals(_Pattern, Model):
+    """Poisson arrivals at ``count / interval`` in each interval: the hourly footfall a till system exports.
+
+    ``counts`` gives the intervals one after another from opening; ``file`` a CSV of
+    ``from,count`` rows (in order, an interval apart or more: nobody arrives in a gap).
+    After the last interval nobody arrives.
+    """
+
+    ends_by_itself: ClassVar[bool] = True
+    pattern: Literal["profile"]
+    interval: PositiveDuration
+    counts: Annotated[list[Annotated[int, Field(ge=0, le=MAX_CUSTOMERS)]], Field(min_length=1)] | None = None
+    file: FileName | None = None
+    limit: Limit = None
+    _rows: ProfileRows | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _counts_or_file(self) -> ProfileArrivals:
+        if self.counts is not None and self.file is not None:
+            raise rule_error("file", "give counts or file, not both", also=["counts"])
+        if self.counts is None and self.file is None:
+            raise rule_error(
+                "counts", "required key is missing: give counts (one per interval) or file (from,count rows)"
+            )
+        if self.counts is not None:
+            if not any(self.counts):
+                raise rule_error("counts", "are all 0: nobody would arrive")
+            starts = tuple(index * self.interval for index in range(len(self.counts)))
+            self._rows = ProfileRows(starts, tuple(self.counts))
+        return self
+
+    def read(self, rows: ProfileRows) -> None:
+        """Keep the rows read from the file."""
+        self._rows = rows
+
+    def steps(self) -> list[Stretch]:
+        """Each interval (and each gap between them, at rate 0) with its rate, from opening."""
+        rows = self._rows
+        if rows is None:
+            return []
+        found, end = [], 0.0
+        for index, (start, count) in enumerate(zip(rows.starts, rows.counts, strict=True)):
+            if start > end:
+                found.append(Stretch("", 0.0, "", end, start))
+            key = f"arrivals.counts.{index}" if self.counts is not None else "arrivals.file"
+            end = start + self.interval
+            found.append(Stretch(key, count / self.interval, f"interval {index + 1}", start, end))
+        return found
+
+    def phases(self) -> list[tuple[float, float]]:
+        """(until, rate) of each step, as a schedule's phases."""
+        return [(step.until, step.rate) for step in self.steps()]
+
+    def expected(self, duration: float) -> float:
+        """The mean number of arrivals in ``duration`` seconds from opening."""
+        return _expected(self.steps(), duration)
+
+    def stretches(self) -> list[Stretch]:
+        """Each interval with its arrival rate (per second), and the key that sets it."""
+        return [step for step in self.steps() if step.key]
+
+    def time_of(self, count: float) -> float | None:
+        """When the mean number of arrivals reaches ``count`` (None: not within the profile)."""
+        return _time_of(self.steps(), count)
 
 
 def _pattern_tag(value: Any) -> str | None:
@@ -286,14 +451,16 @@ Arrivals = Annotated[
     Annotated[PoissonArrivals, Tag("poisson")]
     | Annotated[ConstantArrivals, Tag("constant")]
     | Annotated[BatchArrivals, Tag("batch")]
-    | Annotated[ScheduleArrivals, Tag("schedule")],
+    | Annotated[ScheduleArrivals, Tag("schedule")]
+    | Annotated[TraceArrivals, Tag("trace")]
+    | Annotated[ProfileArrivals, Tag("profile")],
     tagged_union(
         _pattern_tag,
         "arrival_pattern",
-        "expected a mapping whose pattern is poisson, constant, batch or schedule",
+        "expected a mapping whose pattern is poisson, constant, batch, schedule, trace or profile",
         tag="pattern",
         noun="pattern",
-        choices=("poisson", "constant", "batch", "schedule"),
+        choices=("poisson", "constant", "batch", "schedule", "trace", "profile"),
     ),
 ]
 
@@ -495,7 +662,9 @@ class Scenario(Model):
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     clock: Literal["virtual", "realtime"] = "virtual"
     speed: Annotated[float, Field(ge=MIN_SPEED, le=MAX_SPEED)] = 1.0
+    opens_at: ClockTime | None = None
     duration: PositiveDuration | None = None
+    closes_at: PositivePointInTime | None = None
     warmup: Duration = 0.0
     drain: bool = True
     products: Annotated[list[Product], Field(min_length=1)]
@@ -511,7 +680,14 @@ class Scenario(Model):
     intervals: PositiveDuration | None = None
     costs: Costs | None = None
 
-    _features = ("warmup", "lanes", "service_level", "intervals", "costs")
+    _features = ("warmup", "lanes", "opens_at", "closes_at", "service_level", "intervals", "costs")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _times_of_day(cls, data: Any, handler: ModelWrapValidatorHandler[Scenario]) -> Scenario:
+        """The keys inside read a time of day (``until: "12:00"``) against ``opens_at``, read first."""
+        with opening(data.get("opens_at") if isinstance(data, dict) else None):
+            return handler(data)
 
     @model_validator(mode="before")
     @classmethod
@@ -545,8 +721,14 @@ class Scenario(Model):
         return problems
 
     def _unused(self) -> list[str]:
-        """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out."""
+        """With lanes, ``queue`` and ``cashiers`` do not apply (and may not be given): left out.
+
+        With ``closes_at``, ``duration`` is the closing time it gives (the engine reads that),
+        not a key the user wrote: left out too, so the logged scenario reads back as written.
+        """
         unused = super()._unused()
+        if self.closes_at is not None:
+            unused.append("duration")
         return unused if self.lanes is None else [*unused, "queue", "cashiers"]
 
     @model_validator(mode="after")
@@ -557,18 +739,43 @@ class Scenario(Model):
         segment names are wrong) is skipped when that one fails.
         """
         problems: list[PydanticCustomError] = []
-        if self.duration is None and self.arrivals.limit is None:
+        closing = "duration"
+        if self.closes_at is not None:
+            closing = "closes_at"
+            if self.duration is not None:
+                problems.append(
+                    rule_error(
+                        "closes_at",
+                        "give closes_at or duration, not both (duration is the time from opening to closing)",
+                        ["duration"],
+                    )
+                )
+            else:
+                # The closing time is the duration the engine reads (see _unused).
+                object.__setattr__(self, "duration", self.closes_at)
+        if self.duration is None and self.arrivals.limit is None and not self.arrivals.ends_by_itself:
             problems.append(
-                rule_error("duration", "is required unless arrivals.limit is given", ["arrivals.limit"])
+                rule_error(
+                    "duration",
+                    "is required unless closes_at or arrivals.limit is given",
+                    ["closes_at", "arrivals.limit"],
+                )
             )
         if self.duration is None and not self.drain:
-            problems.append(rule_error("drain", "false needs a duration (the closing time)", ["duration"]))
+            problems.append(
+                rule_error(
+                    "drain",
+                    "false needs a duration or closes_at (the closing time)",
+                    ["duration", "closes_at"],
+                )
+            )
         if self.duration is not None and self.warmup >= self.duration:
             problems.append(
                 rule_error(
                     "warmup",
-                    f"must end before the duration ({self.duration:g}s), or no customer would count",
-                    ["duration"],
+                    f"must end before the {'duration' if closing == 'duration' else 'closing time'} "
+                    f"({self.moment_text(self.duration)}), or no customer would count",
+                    [closing],
                 )
             )
         if self.arrivals.pattern == "schedule" and self.duration is not None:
@@ -576,8 +783,9 @@ class Scenario(Model):
             if self.duration > last:
                 problems.append(
                     rule_error(
-                        "duration",
-                        f"is later than the last phase ({last:g}s); add a phase that covers it",
+                        closing,
+                        f"is later than the last phase ({self.moment_text(last)}); "
+                        "add a phase that covers it",
                         [f"arrivals.phases.{len(self.arrivals.phases) - 1}.until"],
                     )
                 )
@@ -618,7 +826,7 @@ class Scenario(Model):
         if expected > MAX_CUSTOMERS and self.arrivals.limit is None:
             problems.append(
                 rule_error(
-                    "duration",
+                    closing,
                     f"about {expected:.3g} customers would arrive; the most a run takes is "
                     f"{MAX_CUSTOMERS:.0e} (shorten it or set arrivals.limit)",
                     [f"arrivals.{key}" for key in ("pattern", "rate", "phases", "every", "size", "limit")],
@@ -750,6 +958,16 @@ class Scenario(Model):
             )
         ]
 
+    def opening_seconds(self) -> float | None:
+        """``opens_at`` in seconds since midnight (None: the scenario gives no opening time)."""
+        return None if self.opens_at is None else parse_clock_time(self.opens_at)
+
+    def moment_text(self, seconds: float) -> str:
+        """A moment (seconds since opening) as this scenario's messages say it: ``12:00`` with
+        ``opens_at``, else seconds (``14400s``)."""
+        start = self.opening_seconds()
+        return f"{seconds:g}s" if start is None else clock_text(start + seconds)
+
     def tills(self) -> list[Lane]:
         """The groups of tills: the ``lanes``, or one group made of ``queue`` and ``cashiers``."""
         if self.lanes is not None:
@@ -791,13 +1009,31 @@ class Scenario(Model):
         that a scenario that does not use them logs exactly what it always did.
         """
         data: dict[str, Any] = self.model_dump(mode="json")
+        data["arrivals"] = self.arrivals.logged(data["arrivals"])
         return data
 
     def expected_arrivals(self) -> float:
-        """The mean number of arrivals until ``duration`` (ignoring limit and backpressure)."""
+        """The mean number of arrivals until ``duration`` (ignoring limit and backpressure).
+
+        Arrivals that end by themselves (a trace, a profile) are counted to their end.
+        """
         if self.duration is None:
+            if self.arrivals.ends_by_itself:
+                return self.arrivals.expected(math.inf)
             return float(self.arrivals.limit or 0)
         return self.arrivals.expected(self.duration)
+
+    def roomiest(self) -> list[tuple[int, str] | None]:
+        """For each segment, the most items any lane open to it takes and that lane (None: no limit)."""
+        found: list[tuple[int, str] | None] = []
+        for segment in self.segments:
+            limits = [(lane.max_items, lane.name) for lane in self.lanes or () if lane.open_to(segment)]
+            if not limits or any(most is None for most, _ in limits):
+                found.append(None)
+            else:
+                most, name = max((most, name) for most, name in limits if most is not None)
+                found.append((most, name))
+        return found
 
     def mean_service(self, lane: Lane | None = None) -> float:
         """The mean time a customer spends at a till: items × mean checkout time, plus payment.
@@ -847,33 +1083,33 @@ class Scenario(Model):
             last = None  # the closing time comes first: the limit does not bound the line
         stop = min(self.duration or math.inf, math.inf if last is None else last)
         found = []
-        for key, rate in self.arrivals.rates():
+        for key, rate, name, start, until in self.arrivals.stretches():
             offered = rate * service
             if rate <= 0 or offered < tills:
                 continue
-            where, start, until = "", 0.0, math.inf
-            if self.arrivals.pattern == "schedule":
-                index = int(key.split(".")[2])
-                start = self.arrivals.phases[index - 1].until if index else 0.0
+            where = ""
+            if name:
                 if start >= stop:
-                    continue  # arrivals stop before this phase: it never comes
-                until = self.arrivals.phases[index].until
-                where = f"phase {index + 1} (until {_duration_text(until)}): "
+                    continue  # arrivals stop before this stretch: it never comes
+                until_text = _duration_text(until) if self.opens_at is None else self.moment_text(until)
+                where = f"{name} (until {until_text}): "
             end = min(until, stop)
             people = (rate - tills / service) * (end - start)
             message = (
                 f"{where}arrivals {_rate_text(rate)} need {offered:.3g} tills "
                 f"({_duration_text(service)} each on average); "
                 f"{tills} {'is' if tills == 1 else 'are'} open at most: "
-                + self._growth(people, end, until, last)
+                + self._growth(people, end, until, last, name.split(" ")[0] or "phase")
             )
             if key in bare and rate >= 1:
                 message += f" (a rate without a unit is per second: for {rate:g} an hour write {rate:g}/h)"
             found.append((key, message))
         return found
 
-    def _growth(self, people: float, end: float, until: float, last: float | None) -> str:
+    def _growth(self, people: float, end: float, until: float, last: float | None, stretch: str) -> str:
         """How an overloaded line grows from a stretch's start until ``end``, by ``people``.
+
+        ``stretch`` says what the stretch is (a schedule's ``phase``, a profile's ``interval``).
 
         ``end`` is the stretch's end (``until``: a phase's; infinite for one steady rate), or
         the closing time, or ``last``, when the last of ``arrivals.limit`` customers arrives
@@ -890,7 +1126,7 @@ class Scenario(Model):
             return "the line will grow without limit"
         if end < until:
             return f"the line will grow by about {_people(people)} people until arrivals stop"
-        return f"the line will grow all phase long, by about {_people(people)} people"
+        return f"the line will grow all {stretch} long, by about {_people(people)} people"
 
     def warnings(self, bare: Collection[str] = ()) -> list[tuple[str, str]]:
         """Settings that are valid but do nothing, and arrivals the tills cannot keep up with.

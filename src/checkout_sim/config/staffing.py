@@ -14,7 +14,8 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .base import Model, rule_error
-from .units import Duration, PositiveDuration
+from .times import PointInTime
+from .units import PositiveDuration
 
 __all__ = [
     "MAX_CASHIERS",
@@ -30,9 +31,9 @@ __all__ = [
 #: The most lanes a scenario may have open at once; each is an asyncio task.
 MAX_CASHIERS = 10_000
 
-#: A point in time of the day, in seconds since opening. ONE alias, so that the clock-time
-#: type (``HH:MM`` with ``opens_at``) replaces it in one place; until then, a duration.
-TimePoint = Duration
+#: A point in time of the day, in seconds since opening: a duration since opening or, with
+#: ``opens_at``, a time of day (``"12:00"``), read as every moment of a scenario is.
+TimePoint = PointInTime
 
 #: What happens to the customers waiting in a till's own line when it closes (roster or
 #: break): ``finish_line`` (the till serves them first, taking nobody new) or ``move``

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from ..config.arrival_files import TraceRow
 from ..config.distributions import CountDistribution, exponential_draws
 from ..config.scenario import Scenario
 
@@ -110,6 +111,26 @@ class _Schedule:
         return None
 
 
+class _Trace:
+    """Arrivals at the times a trace file gives, a row at a time (the file is never held).
+
+    The rows' times are fixed: a customer held at the door does not shift the rows after
+    them. A row whose time passed while the door was held comes in as soon as the door
+    frees (time never goes back), and the rows after it keep their times.
+    """
+
+    gap = None  # the times come from the file
+
+    def __init__(self, rows: Iterator[TraceRow]) -> None:
+        self._rows = rows
+
+    def next(self, now: float) -> tuple[float, int] | None:
+        row = next(self._rows, None)
+        if row is None:
+            return None
+        return (row.t if row.t > now else now), 1
+
+
 #: How each arrival pattern becomes a process, by ``pattern``.
 _PROCESSES: dict[str, Callable[[Any, random.Random], ArrivalProcess]] = {
     "poisson": lambda arrivals, rng: _Poisson(arrivals.rate, rng),
@@ -118,6 +139,8 @@ _PROCESSES: dict[str, Callable[[Any, random.Random], ArrivalProcess]] = {
     "schedule": lambda arrivals, rng: _Schedule(
         [(phase.until, phase.rate) for phase in arrivals.phases], rng
     ),
+    "profile": lambda arrivals, rng: _Schedule(arrivals.phases(), rng),
+    "trace": lambda arrivals, rng: _Trace(arrivals.trace.replay()),
 }
 
 

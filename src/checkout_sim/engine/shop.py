@@ -24,13 +24,13 @@ from ..observe.summary import Summary
 from ..observe.watch import Watch
 from .arrivals import make_arrivals
 from .clock import RealtimeLoop, sleep_until
-from .customers import CustomerFactory
 from .door import Door, Overloaded
 from .jockeying import Jockeying
 from .lanes import LaneGroup
 from .manager import manage
 from .plan import compile_plan
 from .routing import Router
+from .trace_customers import make_customers
 
 if TYPE_CHECKING:
     from .roster import Staff
@@ -123,7 +123,7 @@ class Shop:
             plan,
             recorder,
             arrivals=make_arrivals(scenario, random.Random(f"checkout-sim/{seed}/arrivals")),
-            customers=CustomerFactory(scenario, random.Random(f"checkout-sim/{seed}/customers")),
+            customers=make_customers(scenario, random.Random(f"checkout-sim/{seed}/customers")),
             router=router,
             progress=self._progress,
         )
