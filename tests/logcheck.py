@@ -33,6 +33,15 @@ def expected_fields(event: str, scenario: Scenario) -> dict[str, events.Field] |
             used.add("jockey")
     if any(lane.roster is not None or lane.breaks is not None for lane in scenario.tills()):
         used.add("staffing")
+    used |= {
+        name
+        for name, value in (
+            ("service_level", scenario.service_level),
+            ("intervals", scenario.intervals),
+            ("costs", scenario.costs),
+        )
+        if value is not None
+    }
     return {
         field.name: field for field in definition.fields if field.only_with is None or field.only_with in used
     }

@@ -67,6 +67,10 @@ def test_every_key_keeps_one_type_across_the_log(path: Path) -> None:
         lane.line == "per_till" for lane in scenario.lanes or ()
     )
     optional |= {"jockeyed": int} if switching else {}
+    optional |= {"service_level": float} if scenario.service_level is not None else {}
+    optional |= {"intervals": list} if scenario.intervals is not None else {}
+    if scenario.costs is not None:
+        optional |= dict.fromkeys(("staff_cost", "lost_cost", "lost_sales", "revenue", "total_cost"), float)
     assert set(finished) == {"t", "event", *SUMMARY_TYPES, *optional}
     for key, kind in optional.items():
         assert type(finished[key]) is kind, key

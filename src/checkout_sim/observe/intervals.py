@@ -142,7 +142,8 @@ class IntervalObserver:
         self._names = list(groups)
         self._lanes = lanes
         self._target = target
-        self._finished = finished
+        #: Receives each finished interval's figures.
+        self.finished = finished
         self._lines: list[LineMeasure | None] = [None] * len(self._names)
         #: The intervals not yet finished, by number (0 from opening), oldest first.
         self._open: dict[int, _Interval] = {}
@@ -328,7 +329,7 @@ class IntervalObserver:
                         groups=[index],
                     )
         self.done.append(figures)
-        self._finished(figures)
+        self.finished(figures)
 
     def finish(self, now: float) -> None:
         """The run is over at ``now``: finish every interval left, the last one cut at ``now``.

@@ -25,6 +25,10 @@ from .writer import EventWriter
 __all__ = ["Watch"]
 
 
+def _ignore(figures: dict[str, object]) -> None:
+    """Where an interval goes once the run is over (none can finish then)."""
+
+
 class Watch:
     """The observers of one run and their recorder.
 
@@ -127,6 +131,9 @@ class Watch:
         """
         if self._intervals is not None:
             self._intervals.finish(self._clock())
+            # Its callback refers to this watch, which refers to it: let the run be freed by
+            # reference counting, with no cycle left for the collector.
+            self._intervals.finished = _ignore
         summary = self.tally.summary(seed=seed, interrupted=interrupted)
         if self._intervals is not None:
             summary = replace(summary, intervals=self._intervals.done)
