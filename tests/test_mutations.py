@@ -353,7 +353,8 @@ def _few(tills: T) -> T:
     scaling = tills.scaling
     if scaling is not None:
         scaling = scaling.model_copy(update={"max": min(scaling.max, LANES)})
-    return tills.model_copy(update={"count": min(tills.count, LANES), "scaling": scaling})
+    count = tills.count if tills.count is None else min(tills.count, LANES)  # None: a roster
+    return tills.model_copy(update={"count": count, "scaling": scaling})
 
 
 def _parsed(mutant: Mutant) -> Scenario | ScenarioError:

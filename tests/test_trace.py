@@ -178,22 +178,59 @@ lanes: [{{name: till, count: 1, queue: {{capacity: 1, when_full: wait}}}}]
 """
 
 
-def test_under_backpressure_later_rows_do_not_shift(tmp_path: Path) -> None:
-    """One till of 100 s and room for one: arrivals wait at the door. A customer comes at their
-    row's time, or, when the door was held past it, the moment the door frees; the rows after
-    keep their own times (a held door does not push the whole trace back)."""
-    ts = [0, 10, 20, 30, 400, 410, 1000]
+def test_under_backpressure_every_row_arrives_at_its_time(tmp_path: Path) -> None:
+    """One till of 100 s and room for one: arrivals wait at the door. Every customer arrives at
+    their row's time (customer_arrived at t), however many wait at the door, and those who
+    wait get in in the order they came, each when a place frees (the till's pace)."""
+    ts = [0, 10, 20, 30, 40, 405, 415, 1000]
     write_trace(tmp_path, "arrivals.csv", "t", [str(t) for t in ts])
     (tmp_path / "held.yaml").write_text(HELD.format(file="arrivals.csv"))
     log = log_of(load_scenario(tmp_path / "held.yaml"))
     arrived = {e["customer"]: e["t"] for e in log if e["event"] == "customer_arrived"}
     admitted = {e["customer"]: e["t"] for e in log if e["event"] == "customer_admitted"}
-    assert admitted  # the case under test: someone waited at the door
-    free = 0.0  # when the door could next let someone in
-    for customer, t in enumerate(ts, start=1):
-        assert arrived[customer] == max(t, free)
-        free = admitted.get(customer, arrived[customer])
-    assert arrived[5] == 400.0 and arrived[7] == 1000.0  # after the hold-ups, on time again
+    started = {e["customer"]: e["t"] for e in log if e["event"] == "checkout_started"}
+    assert [arrived[customer] for customer in range(1, len(ts) + 1)] == [float(t) for t in ts]
+    # 1 at the till from 0, 2 in line, 3, 4 and 5 at the door together at 40: the most ever.
+    assert set(admitted) == {3, 4, 5, 7}
+    assert sorted(admitted, key=admitted.__getitem__) == [3, 4, 5, 7]  # first come, first in
+    for customer, t in admitted.items():  # each gets in when the one ahead reaches the till
+        assert t == started[customer - 1], customer
+    assert all(e["t"] >= arrived[e["customer"]] for e in log if "customer" in e)
+    finished = log[-1]
+    assert finished["arrived"] == finished["served"] == len(ts)
+
+
+def test_at_the_door_several_give_up_or_are_sent_home_and_none_is_lost(tmp_path: Path) -> None:
+    """Many at the door at once, with patience from the rows: those who give up there renege
+    from the door, the log holds together (logcheck), and an interrupted run sends everyone
+    still at the door home unserved."""
+    import signal
+
+    from checkout_sim import Interrupted
+
+    rows = [f"{t},{patience}" for t, patience in zip(range(0, 60, 5), [30, 600] * 6, strict=True)]
+    write_trace(tmp_path, "arrivals.csv", "t,patience", rows)
+    (tmp_path / "held.yaml").write_text(HELD.format(file="arrivals.csv"))
+    scenario = load_scenario(tmp_path / "held.yaml")
+    buffer = io.BytesIO()
+    run(scenario, log=buffer)
+    log = check(buffer.getvalue(), scenario).events
+    reneged = [e for e in log if e["event"] == "customer_reneged"]
+    assert reneged and all(e["lane"] is None for e in reneged)  # they gave up at the door
+    finished = log[-1]
+    assert finished["arrived"] == 12 == finished["served"] + finished["reneged"]
+
+    def stop_at_the_tenth(logger: Any, method: str, event: Any) -> Any:
+        if event["event"] == "customer_arrived" and event["customer"] == 10:
+            signal.raise_signal(signal.SIGINT)
+        return event
+
+    buffer = io.BytesIO()
+    with pytest.raises(Interrupted) as stopped:
+        run(scenario, log=buffer, processors=[stop_at_the_tenth])
+    summary = stopped.value.summary
+    assert summary.arrived == summary.served + summary.balked + summary.reneged + summary.unserved
+    assert summary.unserved >= 3  # the ones still at the door (and in line) went home
 
 
 def test_a_row_fixes_items_segment_and_patience(tmp_path: Path) -> None:

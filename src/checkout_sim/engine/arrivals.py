@@ -34,6 +34,11 @@ class ArrivalProcess(Protocol):
     def next(self, now: float) -> tuple[float, int] | None:
         """The next arrival after reference time ``now``: (time, group size)."""
 
+    @property
+    def fixed(self) -> bool:
+        """The arrivals come at times given in advance (a trace), whatever the door does: a
+        customer who must wait at the door waits there alone, and the others still come."""
+
 
 class _Poisson:
     """Exponential gaps at a fixed rate: ``rng.expovariate(rate)``, drawn ahead in batches.
@@ -41,6 +46,8 @@ class _Poisson:
     The arrivals' stream draws nothing else, so the gaps can come from
     :func:`checkout_sim.config.distributions.exponential_draws` (the same floats, checked by a test).
     """
+
+    fixed = False
 
     def __init__(self, rate: float, rng: random.Random) -> None:
         self.gap = exponential_draws(rng, rate)
@@ -58,6 +65,7 @@ class _Regular:
     """
 
     gap = None  # the times come from a grid, not from random gaps
+    fixed = False
 
     def __init__(self, gap: float, first: int, size: CountDistribution | None, rng: random.Random) -> None:
         self._spacing = gap
@@ -85,6 +93,7 @@ class _Schedule:
     """
 
     gap = None  # the rate changes from phase to phase, and the phases end
+    fixed = False
 
     def __init__(self, phases: list[tuple[float, float]], rng: random.Random) -> None:
         self._ends = [until for until, _ in phases]
@@ -114,12 +123,13 @@ class _Schedule:
 class _Trace:
     """Arrivals at the times a trace file gives, a row at a time (the file is never held).
 
-    The rows' times are fixed: a customer held at the door does not shift the rows after
-    them. A row whose time passed while the door was held comes in as soon as the door
-    frees (time never goes back), and the rows after it keep their times.
+    The rows' times are fixed: each row's customer arrives at its time, and one who finds
+    every line full waits at the door without holding up the rows after (see
+    :attr:`ArrivalProcess.fixed`).
     """
 
     gap = None  # the times come from the file
+    fixed = True  # a row's customer comes at the row's time, even when others wait at the door
 
     def __init__(self, rows: Iterator[TraceRow]) -> None:
         self._rows = rows

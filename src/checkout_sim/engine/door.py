@@ -77,8 +77,13 @@ class Door:
         self._end, self._limit, self._closing = plan.end, plan.limit, plan.closing
         #: Customers switching lines (None: no segment does); set by the shop.
         self.jockeying: Jockeying | None = None
-        #: The customer waiting at the door for a place in line, if any.
-        self.held: Customer | None = None
+        #: The customers waiting at the door for a place in line, in the order they came: one at
+        #: most, who holds up the arrivals, unless the arrivals are fixed (a trace), when
+        #: each who must wait does so alone and the others still come.
+        self.held: dict[Customer, None] = {}
+        self._fixed = arrivals.fixed
+        #: Fixed arrivals: the waits of those at the door, each a task of its own.
+        self._waits: set[asyncio.Task[None]] = set()
         #: How many customers have arrived.
         self.made = 0
         self._group_left = 0
@@ -90,20 +95,39 @@ class Door:
         self._holding: tuple[tuple[LaneGroup, ...], Rule] | None = None
 
     async def produce(self) -> None:
-        """The producer task: start the arrival chain, and wait at the door for whoever must."""
+        """The producer task: start the arrival chain, and wait at the door for whoever must.
+
+        Done when arrivals are over and everyone who came is in a line (or gave up).
+        """
         loop = self._loop
         try:
             self._time_next_arrival(0.0)
             while (customer := await self._door) is not None:
                 self._door = loop.create_future()
-                await self._let_in(customer)
+                await self._let_in(customer, self._take_holding())
                 # The next arrival is timed from when this one got in: the arrival
                 # process was blocked. (Otherwise from the last one's scheduled time.)
                 self._reference = loop.time()
                 self._report_progress()
                 self._after_arrival()
+            while self._waits:  # fixed arrivals: those still at the door
+                await asyncio.gather(*self._waits)
         finally:
             self.stop()
+
+    def _take_holding(self) -> tuple[tuple[LaneGroup, ...], Rule]:
+        """The groups the customer just held at the door may join, and how they pick."""
+        holding = self._holding
+        assert holding is not None
+        self._holding = None
+        return holding
+
+    def _wait_alone(self, customer: Customer) -> None:
+        """Fixed arrivals: the customer waits at the door in a task of their own, and the
+        arrivals go on at their times (they queue at the door in the order they came)."""
+        wait = self._loop.create_task(self._let_in(customer, self._take_holding()), name="at the door")
+        self._waits.add(wait)
+        wait.add_done_callback(self._waits.discard)
 
     def _time_next_arrival(self, reference: float) -> None:
         """Schedule the next arrival after ``reference``; when there is none, the end of arrivals.
@@ -140,9 +164,13 @@ class Door:
                 self._group_left -= 1
                 self.made += 1
                 customer = self._customers.make(self.made, self._loop.time())
-                if self._arrive(customer):  # every line is full: the producer waits at the door
-                    _settle(self._door, customer)
-                    return
+                if self._arrive(customer):  # every line is full: the customer waits at the door
+                    # At the door from now on, for a run stopped before their wait begins too.
+                    self.held[customer] = None
+                    if not self._fixed:  # and holds up the arrivals, as a blocked producer does
+                        _settle(self._door, customer)
+                        return
+                    self._wait_alone(customer)
                 if self._progress is not None:
                     self._report_progress()
             if self._group_left > 0:
@@ -175,6 +203,8 @@ class Door:
         self._arrival.cancel()  # which also drops its reference to this door
         if self._pending is not None:
             self._pending.cancel()
+        for wait in list(self._waits):
+            wait.cancel()
 
     def _arrive(self, customer: Customer) -> bool:
         """Pick a line with room among those open to the customer and join it, or balk; True if
@@ -277,11 +307,9 @@ class Door:
             if place.till is not None and self.jockeying is not None:
                 self.jockeying.shorter(place)
 
-    async def _let_in(self, customer: Customer) -> None:
+    async def _let_in(self, customer: Customer, holding: tuple[tuple[LaneGroup, ...], Rule]) -> None:
         """Every line open to the customer was full: wait for the first place in any, then join."""
-        assert self._holding is not None
-        groups, rule = self._holding
-        self._holding = None
+        groups, rule = holding
         place = await self._wait_for_room(customer, groups, rule)
         if place is not None:
             queue_length = len(place.line.customers)
@@ -301,7 +329,7 @@ class Door:
         closing = self._closing if self._closing is not None else math.inf
         deadline = min(patience, closing)
         counted = groups[0].lines[0]  # the held customer counts as waiting, for Little's law
-        self.held = customer
+        self.held[customer] = None
         counted.hold()
         try:
             async with asyncio.timeout_at(deadline if deadline < math.inf else None):
@@ -320,11 +348,11 @@ class Door:
                         for g in groups:
                             g.forget(waiter)
         except TimeoutError:
-            self.held = None
+            del self.held[customer]
             counted.release()
             self._recorder.gave_up(customer, reneged=patience <= closing)
             return None
-        self.held = None
+        del self.held[customer]
         counted.release()
         return place
 

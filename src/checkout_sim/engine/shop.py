@@ -244,8 +244,9 @@ class Shop:
     def _send_everyone_home(self) -> None:
         """After an interruption: whoever is still in line, at the door or at a till is unserved."""
         self._close_doors()
-        if self._door is not None and self._door.held is not None:
-            self._recorder.gave_up(self._door.held, reneged=False)
+        if self._door is not None:
+            for customer in list(self._door.held):
+                self._recorder.gave_up(customer, reneged=False)
         for group in self.groups:
             group.send_tills_home()
 
