@@ -459,3 +459,44 @@ def test_theory_sees_a_roster_of_one_entry_as_its_count_and_nothing_in_a_changin
         ["cashiers.breaks={every: 2h, length: 15m}"],
     ):
         assert predict(parse_scenario(bank, "b.yaml", changes)).model == "not a textbook model"
+
+
+WALKERS = """
+name: walkers
+duration: 30m
+products: [{name: a, checkout_time: {dist: exponential, mean: 40s}}]
+segments: [{name: s, patience: {dist: exponential, mean: 40s}, jockey: {min_gain: 2, move_time: 20s}}]
+arrivals: {pattern: poisson, rate: 5/min}
+lanes:
+  - name: tills
+    line: per_till
+    roster: [{from: 0, open: 4}, {from: 5m, open: 1}, {from: 20m, open: 2}]
+"""
+
+
+def test_a_closing_till_leaves_when_the_one_walking_to_it_gives_up() -> None:
+    """A closing till with its own line waits for whoever is on the way to it; when that shopper
+    gives up on the way, the till leaves then, not at the end of the run: from the log, one till
+    is open at 19 minutes in every run (the roster's one, the others long gone)."""
+    import io
+    import json
+
+    from checkout_sim import parse_scenario, run
+
+    scenario = parse_scenario(WALKERS, "walkers.yaml")
+    gave_up_walking = 0
+    for seed in range(30, 80):
+        buffer = io.BytesIO()
+        run(scenario, seed=seed, log=buffer)
+        events = [json.loads(line) for line in buffer.getvalue().splitlines()]
+        open_tills = sum(
+            {"cashier_opened": 1, "cashier_closed": -1}.get(e["event"], 0)
+            for e in events
+            if e["t"] <= 19 * 60
+        )
+        assert open_tills == 1, seed
+        walking = {e["customer"] for e in events if e["event"] == "customer_jockeyed"}
+        gave_up_walking += sum(
+            e["event"] == "customer_reneged" and e["customer"] in walking and e["t"] > 300 for e in events
+        )
+    assert gave_up_walking > 0  # the case under test happened

@@ -134,6 +134,7 @@ class Jockeying:
         target.coming -= 1
         target.line.release()
         self._recorder.gave_up(customer, reneged=True, group=target.group.index)
+        target.group.nobody_coming(target)
         self.shorter(target)
         self._check_arrived()
 

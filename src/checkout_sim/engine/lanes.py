@@ -408,6 +408,13 @@ class LaneGroup:
             else:
                 self.leaving[till.number] = till
 
+    def nobody_coming(self, place: Place) -> None:
+        """Someone on the way to ``place``'s line gave up or was sent home: a closing till that
+        stood idle only to wait for them may leave now (else it would stay closing all run)."""
+        till = self.leaving.get(place.till) if place.till is not None else None
+        if till is not None and till.customer is None and till.close_after_current():
+            self.till_left(till)
+
     def done_serving(self, till: Till) -> bool:
         """A closing ``till`` may leave: with a line of its own, nobody is in it or on the way."""
         if not self.per_till:
