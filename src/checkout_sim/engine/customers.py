@@ -147,10 +147,27 @@ class CustomerFactory:
             if self._several:
                 customer.at_groups = self._fixed_draws
             return customer
+        return self.drawn(customer_id, now)
+
+    def drawn(
+        self,
+        customer_id: int,
+        now: float,
+        index: int | None = None,
+        count: int | None = None,
+        patience: float | None = None,
+    ) -> Customer:
+        """The customer with this id, arriving now, every draw made in the one order.
+
+        ``index`` (segment), ``count`` (items) and ``patience``, where given (a trace's row
+        fixes them), are taken as they are and their draws skipped; None: drawn as usual.
+        """
         rng = self._rng
-        index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
+        if index is None:
+            index = 0 if self._segment_pick is None else _pick(self._segment_pick, rng)
         segment = self._segments[index]
-        count = self._fixed_counts[index]
+        if count is None:
+            count = self._fixed_counts[index]
         if count is None:
             count = self._baskets[index].sample(rng)
         if self._product_pick is None:  # one product: no draw to pick it (as in _pick)
@@ -164,7 +181,8 @@ class CustomerFactory:
         at_groups = None
         if payment is None:
             payment, at_groups = self._draw_at_groups()
-        patience = segment.patience.sample(rng) if segment.patience is not None else None
+        if patience is None and segment.patience is not None:
+            patience = segment.patience.sample(rng)
         return Customer(
             customer_id, index, segment.priority, now, products, scans, payment, patience, None, at_groups
         )
