@@ -34,8 +34,9 @@ class ServiceLevelObserver:
     def __init__(self, target: float, segments: int, groups: int, window: Warmup) -> None:
         self.target = target
         self._window = window
-        #: Per segment (and, last, those who came during the warm-up): reached a till within the target.
-        self.within = [0] * (segments + 1)
+        #: Per segment: reached a till within the target (those who came during a warm-up are
+        #: never counted: see :meth:`checkout_finished`).
+        self.within = [0] * segments
         #: Per group: its customers who reached a till within the target.
         self.group_within = [0] * groups
         #: Per group: its customers served or lost from its lines (the share's whole).
@@ -72,7 +73,7 @@ class ServiceLevelObserver:
 
     def shop_level(self, arrived: int) -> float | None:
         """The shop's service level, given every arrival after the warm-up."""
-        return sum(self.within[:-1]) / arrived if arrived else None
+        return sum(self.within) / arrived if arrived else None
 
     def group_level(self, group: int) -> float | None:
         """Group ``group``'s service level (None: nobody ended in its lines)."""
