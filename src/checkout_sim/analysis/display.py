@@ -632,10 +632,16 @@ def format_sweep(
     keys = list(result.results[0].variant.settings)
     # The first row may lack its first run when a sweep on several workers was interrupted.
     first_seed = result.first_seed if result.first_seed is not None else result.results[0].summaries[0].seed
+    # The day's figures where the scenario has them: its service level, and its cost in money.
+    shown = [
+        *SWEEP_FIGURES,
+        *(("service_level",) if scenario.service_level is not None else ()),
+        *(("total_cost",) if scenario.costs is not None else ()),
+    ]
     header = [
         "#",
         *keys,
-        *(_SWEEP_HEADERS.get(name, name) for name in SWEEP_FIGURES),
+        *(_SWEEP_HEADERS.get(name, name) for name in shown),
         "p90* all runs",
         *(goal.text for goal in result.goals),
     ]
@@ -643,7 +649,7 @@ def format_sweep(
     cut = False
     for variant in result.results:
         row = [str(variant.variant.number), *variant.variant.written.values()]
-        for name in SWEEP_FIGURES:
+        for name in shown:
             interval = variant.interval(name)
             cut = cut or (interval is not None and math.isfinite(interval.half_width) and interval.cut)
             row.append(_plus_minus(name, interval))
