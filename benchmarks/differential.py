@@ -186,6 +186,22 @@ def check(
     return compared, flags
 
 
+def _shipped_by(ref: str, scenarios: Sequence[Path]) -> list[Path]:
+    """The shipped scenarios the release ``ref`` shipped too; those it did not are new, and an
+    older engine cannot read their keys: they are named on stderr and left out."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-tree", "--name-only", ref, "scenarios/"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    old = {Path(name).name for name in listed}
+    for path in scenarios:
+        if path.name not in old:
+            print(f"{path.name}: new since {ref}, not compared", file=sys.stderr)
+    return [path for path in scenarios if path.name in old]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     which = parser.add_mutually_exclusive_group(required=True)
@@ -199,6 +215,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.seeds < 2:
         parser.error("--seeds: at least 2, for a standard error")
     scenarios = [Path(name) for name in args.scenario] or sorted(SCENARIOS.glob("*.yaml"))
+    if args.old is not None and not args.scenario:
+        scenarios = _shipped_by(args.old, scenarios)
     seeds = range(1, args.seeds + 1)
     with tempfile.TemporaryDirectory() as folder:
         if args.self_check:
