@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..config.scenario import Scenario
+from ..config.times import elapsed_text
 from ..observe.batches import Batches, Group
 from ..observe.summary import (
     PERCENTILE_RELATIVE_ERROR,
@@ -289,14 +290,6 @@ def format_replications(scenario: Scenario, summaries: Sequence[Summary]) -> str
 # --- intervals -----------------------------------------------------------------------
 
 
-def _time_of_day(seconds: float) -> str:
-    """A point of the day as ``HH:MM`` from opening (``HH:MM:SS`` when not on the minute)."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
-
-
 #: The interval table's columns: heading, the figure, and how a value is shown.
 _INTERVAL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("arrived", "arrived"),
@@ -350,7 +343,7 @@ def format_intervals(scenario: Scenario, summaries: Sequence[Summary]) -> str:
     )
     rows = [["from", "to", *(heading for heading, _ in columns)]]
     # By the clock where the scenario opens at a time of day, else as time since opening.
-    moment = _time_of_day if scenario.opens_at is None else scenario.moment_text
+    moment = elapsed_text if scenario.opens_at is None else scenario.moment_text
     for index in range(max(len(intervals) for intervals in runs)):
         present = [intervals[index] for intervals in runs if index < len(intervals)]
         first = present[0]

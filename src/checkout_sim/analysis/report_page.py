@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from ..config.times import clock_text
+from ..config.times import clock_text, elapsed_text
 from ..config.units import parse_clock_time, parse_duration, parse_rate
 from ..observe.summary import figure_range
 from .confidence import bounded_interval
@@ -518,11 +518,7 @@ def _lanes_section(lanes: dict[str, Any] | None) -> str:
 def _clock_text(seconds: float, opening: float | None = None) -> str:
     """A point of the day: by the clock when the run has an opening time (``12:00``), else
     ``HH:MM`` from opening (``HH:MM:SS`` off the minute)."""
-    if opening is not None:
-        return clock_text(opening + seconds)
-    hours, rest = divmod(round(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
+    return elapsed_text(seconds) if opening is None else clock_text(opening + seconds)
 
 
 def _intervals_section(finished: dict[str, Any], config: dict[str, Any]) -> str:

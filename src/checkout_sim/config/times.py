@@ -43,6 +43,7 @@ __all__ = [
     "PointInTime",
     "PositivePointInTime",
     "clock_text",
+    "elapsed_text",
     "opening",
     "point_in_time",
 ]
@@ -195,9 +196,16 @@ def clock_text(seconds: float) -> str:
 
     Whole minutes show as HH:MM, other moments to the second (rounded).
     """
-    whole = round(seconds)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
+    days, rest = divmod(round(seconds), 86400)
+    return elapsed_text(rest) + (f"+{days}d" if days else "")
+
+
+def elapsed_text(seconds: float) -> str:
+    """A time since opening written as a clock reads: ``02:30``, ``26:00``, ``00:04:27``.
+
+    Whole minutes show as HH:MM, other moments to the second (rounded); the hours run on
+    past 24 (a shop with no opening time has no days to wrap into).
+    """
+    hours, rest = divmod(round(seconds), 3600)
     minutes, secs = divmod(rest, 60)
-    text = f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
-    return text + (f"+{days}d" if days else "")
+    return f"{hours:02d}:{minutes:02d}" + (f":{secs:02d}" if secs else "")

@@ -120,6 +120,10 @@ class MoneyObserver:
     def __init__(self, rates: CostRates, groups: int, window: Warmup) -> None:
         self._rates = rates
         self._window = window
+        self._start(groups)
+
+    def _start(self, groups: int) -> None:
+        """Every sum at nothing: at the start, and when the warm-up ends."""
         self.revenue = self.lost_sales = 0.0
         self.group_revenue = [0.0] * groups
         self.group_lost_sales = [0.0] * groups
@@ -127,11 +131,7 @@ class MoneyObserver:
 
     def warmup_ended(self, record: WarmupEnded) -> None:
         """Count afresh, as the tally does."""
-        groups = len(self.group_lost)
-        self.revenue = self.lost_sales = 0.0
-        self.group_revenue = [0.0] * groups
-        self.group_lost_sales = [0.0] * groups
-        self.group_lost = [0] * groups
+        self._start(len(self.group_lost))
 
     def checkout_finished(self, record: CheckoutFinished) -> None:
         who = record.who

@@ -34,6 +34,10 @@ class ServiceLevelObserver:
     def __init__(self, target: float, segments: int, groups: int, window: Warmup) -> None:
         self.target = target
         self._window = window
+        self._start(segments, groups)
+
+    def _start(self, segments: int, groups: int) -> None:
+        """Every count at nothing: at the start, and when the warm-up ends."""
         #: Per segment: reached a till within the target (those who came during a warm-up are
         #: never counted: see :meth:`checkout_finished`).
         self.within = [0] * segments
@@ -44,9 +48,7 @@ class ServiceLevelObserver:
 
     def warmup_ended(self, record: WarmupEnded) -> None:
         """Count afresh: whoever was served during the warm-up is not reported (the tally restarts too)."""
-        self.within = [0] * len(self.within)
-        self.group_within = [0] * len(self.group_within)
-        self.group_ended = [0] * len(self.group_ended)
+        self._start(len(self.within), len(self.group_within))
 
     def checkout_finished(self, record: CheckoutFinished) -> None:
         who = record.who
