@@ -110,9 +110,26 @@ def staff_erlang_c(rate: float, mean_service: float, target: float, goal: float)
 def staff_erlang_a(
     rate: float, mean_service: float, mean_patience: float, target: float, goal: float
 ) -> Staffing:
-    """The fewest servers whose Erlang A service level is at least ``goal``."""
-    for servers in range(1, MOST_SERVERS + 1):
-        level = erlang_a(servers, rate, mean_service, mean_patience, target)
-        if level.service_level >= goal:
-            return level
-    raise ValueError(f"no staffing up to {MOST_SERVERS} servers meets service level {goal}")
+    """The fewest servers whose Erlang A service level is at least ``goal``.
+
+    The level rises with the servers, so the count is found by doubling and bisection:
+    a few dozen chains, not one per count (a shop of a hundred tills is planned at once).
+    """
+
+    def level(servers: int) -> Staffing:
+        return erlang_a(servers, rate, mean_service, mean_patience, target)
+
+    high = 1
+    while (found := level(high)).service_level < goal:
+        if high >= MOST_SERVERS:
+            raise ValueError(f"no staffing up to {MOST_SERVERS} servers meets service level {goal}")
+        high = min(MOST_SERVERS, 2 * high)
+    low = high // 2  # misses (or 0)
+    while high - low > 1:
+        middle = (low + high) // 2
+        tried = level(middle)
+        if tried.service_level >= goal:
+            high, found = middle, tried
+        else:
+            low = middle
+    return found

@@ -43,6 +43,7 @@ from .goals import (
 
 __all__ = [
     "DaskError",
+    "Runners",
     "SweepError",
     "SweepInterrupted",
     "SweepPlan",
@@ -623,6 +624,74 @@ def _collect(
             raise
         tick(count, len(futures))
     return results, caught_signal()
+
+
+class Runners:
+    """Where a series of batches of runs goes: this process, local worker processes kept for
+    every batch (spawned once, not once per batch), or a Dask scheduler.
+
+    For work that decides its next batch from the last (the planner): :meth:`run` returns
+    each batch's summaries in order, and the signal that stopped it, as a sweep's runs do.
+    Used as a context manager; leaving it ends the workers or the connection.
+    """
+
+    def __init__(self, jobs: int | None = None, dask: str | None = None) -> None:
+        self._workers = jobs if jobs is not None else (os.cpu_count() or 1)
+        self._dask = dask
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._client: Any = None
+
+    def __enter__(self) -> Runners:
+        if self._dask is not None:
+            try:
+                import distributed
+            except ImportError:
+                raise SweepError("--dask needs the dask extra: pip install 'checkout-sim[dask]'") from None
+            make_client: Any = distributed.Client  # untyped, as in _execute_dask
+            self._client = make_client(self._dask, set_as_default=False)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._pool is not None:
+            if exc_info[0] is not None:
+                _end_workers(self._pool)
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(
+        self, work: list[tuple[Scenario, int]], tick: Callable[[int, int], None] | None = None
+    ) -> tuple[list[Summary | None], int | None]:
+        """Every job's summary in order (None for those a signal kept from finishing), and the signal."""
+        tick = tick or (lambda done, total: None)
+        if self._client is not None:
+            futures = self._client.map(_run_one, work, pure=False)
+            try:
+                found, signal_number = _collect(futures, tick)
+            except concurrent.futures.CancelledError as error:
+                raise DaskError(f"the Dask scheduler at {self._dask} cancelled the runs ({error})") from None
+            if signal_number is not None:
+                self._client.cancel(futures)
+            return found, signal_number
+        if self._workers <= 1 or len(work) == 1:
+            return _execute_here(work, tick)
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=self._workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=leave_signals_to_parent,
+            )
+        futures = [self._pool.submit(_run_one, job) for job in work]
+        try:
+            found, signal_number = _collect(futures, tick)
+        except BaseException:
+            _end_workers(self._pool)
+            raise
+        if signal_number is not None:
+            _end_workers(self._pool)
+        return found, signal_number
 
 
 def check_dask_address(address: str) -> None:

@@ -28,6 +28,7 @@ from .staffing import (
     MAX_CASHIERS,
     Breaks,
     OnClose,
+    PlanBounds,
     Shift,
     constant_count,
     most_staffed,
@@ -498,8 +499,9 @@ class Cashiers(Model):
     payment_time: Distribution = Constant(value=0.0)
     scaling: Scaling | None = None
     breaks: Breaks | None = None
+    plan: PlanBounds | None = None
 
-    _features = ("roster", "breaks")
+    _features = ("roster", "breaks", "plan")
 
     @model_validator(mode="before")
     @classmethod
@@ -557,8 +559,10 @@ class Lane(Model):
     #: With ``costs``: what a staffed till-hour of this group costs, where it differs from
     #: ``costs.staff_per_hour`` (a kiosk bank's till-hours may cost nothing: its attendants do).
     staff_per_hour: Money | None = None
+    #: What ``run-scenario --plan`` may staff the group with (None: the defaults).
+    plan: PlanBounds | None = None
 
-    _features = ("line", "roster", "on_close", "breaks", "staff_per_hour")
+    _features = ("line", "roster", "on_close", "breaks", "staff_per_hour", "plan")
 
     @model_validator(mode="before")
     @classmethod
@@ -982,6 +986,7 @@ class Scenario(Model):
                 queue=self.queue,
                 scaling=self.cashiers.scaling,
                 breaks=self.cashiers.breaks,
+                plan=self.cashiers.plan,
             )
         ]
 

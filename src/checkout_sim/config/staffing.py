@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from .base import Model, rule_error
+from .base import Model, raise_rules, rule_error
 from .times import PointInTime
 from .units import PositiveDuration
 
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_CASHIERS",
     "Breaks",
     "OnClose",
+    "PlanBounds",
     "Shift",
     "TimePoint",
     "constant_count",
@@ -66,6 +67,45 @@ class Breaks(Model):
             raise rule_error(
                 "between.1", f"must be later than the window's start ({self.between[0]:g}s)", ["between.0"]
             )
+        return self
+
+
+class PlanBounds(Model):
+    """``plan:`` of a group: what ``run-scenario --plan`` may staff it with, and the shifts it makes.
+
+    ``min`` and ``max``: the fewest and most tills of the group open in any interval.
+    ``min_shift`` and ``max_shift``: the shortest and longest shift a person works; given,
+    the plan's tills become shifts (:mod:`checkout_sim.analysis.shifts`) starting on the
+    hour or at any interval (``shift_starts``), their lengths in the same steps.
+    ``people``: at most this many people work the group's shifts in the day.
+    A group without ``plan`` is planned with the defaults, unless its tills cost nothing
+    an hour (kiosks whose attendants are the cost): those keep their count or roster.
+    """
+
+    min: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] = 1
+    max: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] = 20
+    min_shift: PositiveDuration | None = None
+    max_shift: PositiveDuration | None = None
+    shift_starts: Literal["hour", "interval"] = "hour"
+    people: Annotated[int, Field(ge=1, le=MAX_CASHIERS)] | None = None
+
+    @model_validator(mode="after")
+    def _in_order(self) -> PlanBounds:
+        problems = []
+        if self.max < self.min:
+            problems.append(rule_error("max", f"must not be below min ({self.min})", ["min"]))
+        if (self.min_shift is None) != (self.max_shift is None):
+            given, missing = (
+                ("min_shift", "max_shift") if self.max_shift is None else ("max_shift", "min_shift")
+            )
+            problems.append(
+                rule_error(given, f"needs {missing} too: shifts last from min_shift to max_shift", [missing])
+            )
+        elif self.min_shift is not None and self.max_shift is not None and self.max_shift < self.min_shift:
+            problems.append(
+                rule_error("max_shift", f"must not be below min_shift ({self.min_shift:g}s)", ["min_shift"])
+            )
+        raise_rules("PlanBounds", problems)
         return self
 
 

@@ -1,0 +1,711 @@
+"""``--plan``: the fewest tills per interval and group that meet every goal in every interval.
+
+The method (issue 22; Feldman, Mandelbaum, Massey & Whitt 2008 for its first steps):
+
+1. **Bounds.** Simulate the day with every planned group at its most tills (``plan.max``).
+   An interval that misses a goal even then cannot be helped within the bounds: the
+   answer is one line naming it, not a search. The same runs measure how many customers
+   routing sends each group per interval, the loads of the Erlang plans.
+2. **Start** from the offered-load staffing: Erlang C (A where customers give up) applied
+   to the infinite-server offered load of each interval (:mod:`.plan_load`).
+3. **Simulate** the whole day, ``replications`` times on the same seeds for every
+   candidate (common random numbers: the same customers, only the staffing differs).
+   Where intervals miss a goal, add a till in the earliest interval of each stretch of
+   misses (congestion carries forward, so the later misses of a stretch may be the
+   earlier's), to the group whose customers miss most there; simulate again.
+4. Where every goal holds, **remove** a till in each of a batch of intervals (no two
+   next to each other, the group with the fewest misses in each); simulate; where that
+   makes an interval miss, the last removal at or before it is put back and never tried
+   again, the others stay. A till once added back is not tried again either, so the
+   search ends; repeat from 3 until nothing changes.
+5. **Verify** with fresh seeds, never those it was tuned on: each interval's figures with
+   their 95 % intervals. An interval whose mean misses there gains a till and the plan is
+   verified again on newer seeds (at most :data:`REPAIRS` times), so the plan reported was
+   checked on seeds that did not choose it.
+
+A goal holds in an interval when its mean over the replications is on its side: the
+planner aims at the goal in expectation, and shows each interval's confidence interval.
+Goals are over intervals (``min_interval(service_level) >= 0.8``): in an interval both
+``min_interval(F)`` and ``max_interval(F)`` are that interval's F.
+
+Everything is deterministic given the seeds, and the runs go to this process, local
+workers or Dask in the same order (:class:`.sweep.Runners`), so a plan does not depend on
+``--jobs`` or ``--dask``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ..config.scenario import Cashiers, Lane, Scenario
+from ..config.staffing import PlanBounds, Shift
+from ..observe.summary import Summary
+from .confidence import mean_interval
+from .goals import INTERVAL_FIGURES, PER_INTERVAL, Goal, GoalError, parse_goal
+from .plan_load import Requirement, group_load
+from .shifts import Cover
+from .shifts import Shift as ShiftChoice
+from .shifts import cover as cheapest_cover
+from .sweep import Runners, goal_names
+
+__all__ = [
+    "DEFAULT_GOAL",
+    "REPAIRS",
+    "Judged",
+    "PlanError",
+    "PlanInterrupted",
+    "PlanResult",
+    "PlannedGroup",
+    "Unreachable",
+    "make_plan",
+    "planned_groups",
+    "staffed",
+]
+
+DEFAULT_GOAL = "min_interval(service_level) >= 0.8"
+#: How often a plan that misses on fresh seeds is mended and verified again.
+REPAIRS = 3
+#: The most candidate plans a search simulates (it ends long before on every shop tried).
+MOST_CANDIDATES = 400
+
+Staffing = tuple[tuple[int, ...], ...]
+Progress = Callable[[int, int], None]
+
+
+class PlanError(ValueError):
+    """A scenario or goal that --plan cannot plan for; the message says why."""
+
+
+class PlanInterrupted(Exception):
+    """A signal stopped the planning."""
+
+    def __init__(self, signal_number: int) -> None:
+        super().__init__(f"interrupted by signal {signal_number}")
+        self.signal_number = signal_number
+
+
+class Unreachable(Exception):
+    """No staffing within the bounds meets the goals: the intervals that miss even at the most."""
+
+    def __init__(self, message: str, judged: Judged) -> None:
+        super().__init__(message)
+        self.judged = judged
+
+
+@dataclass(frozen=True)
+class PlannedGroup:
+    """A group the plan staffs: its place among the scenario's groups, its key in the file,
+    its bounds and what a till-hour of it costs (None: no ``costs``)."""
+
+    index: int
+    name: str
+    key: str
+    bounds: PlanBounds
+    per_hour: float | None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The day cut into the scenario's intervals: ``count`` of ``length`` seconds from opening
+    to closing (the last one cut at closing)."""
+
+    length: float
+    count: int
+    day: float
+
+    def starts(self) -> list[float]:
+        return [self.length * k for k in range(self.count)]
+
+
+@dataclass
+class Judged:
+    """A staffing simulated on some seeds: per interval whether every goal holds and each goal's
+    mean and 95 % half-width; per planned group and interval how many of its customers missed."""
+
+    staffing: Staffing
+    summaries: list[Summary]
+    holds: list[bool]
+    #: Per goal, per interval: (mean of its left side, half-width) over the runs (None: undefined).
+    sides: list[list[tuple[float | None, float | None]]]
+    pressure: list[list[float]]
+    #: Cost per run: total_cost with costs, else staffed till-hours.
+    cost: tuple[float, float]
+
+    @property
+    def misses(self) -> list[int]:
+        return [index for index, holds in enumerate(self.holds) if not holds]
+
+
+@dataclass
+class PlanResult:
+    """Everything the plan's table, YAML and report show."""
+
+    scenario: Scenario
+    groups: list[PlannedGroup]
+    grid: Grid
+    goals: list[Goal]
+    replications: int
+    tuning_seeds: list[int]
+    #: Customers per interval reaching each planned group (at the most tills), and the shop's.
+    arrivals: list[list[float]]
+    shop_arrivals: list[float]
+    erlang: list[Requirement | None]
+    plan: Staffing
+    verified: Judged
+    verify_seeds: list[int]
+    repairs: int
+    candidates: int
+    days: int
+    #: The whole-day plans compared on the verification seeds: name → (staffing, judged).
+    compared: dict[str, tuple[Staffing, Judged]] = field(default_factory=dict)
+    #: Per planned group: the shifts (None: the group makes no shifts) and its cover.
+    shifts: list[tuple[list[ShiftChoice], Cover] | None] = field(default_factory=list)
+    #: Groups left as they are (their tills cost nothing an hour), by name.
+    unplanned: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def final(self) -> Staffing:
+        """What is rostered: the shift plan where the groups make shifts, else the plan."""
+        if "shifts" in self.compared:
+            return self.compared["shifts"][0]
+        return self.plan
+
+
+def planned_groups(scenario: Scenario) -> tuple[list[PlannedGroup], list[str]]:
+    """The groups the plan staffs, and the names of those it leaves as they are.
+
+    Every group is planned (with ``plan``'s bounds, or the defaults) except one whose tills
+    cost nothing an hour and that gives no ``plan``: kiosks, whose attendants are the cost;
+    the cheapest plan would open every one of them.
+    """
+    lanes = scenario.tills()
+    costs = scenario.costs
+    found, left = [], []
+    for index, lane in enumerate(lanes):
+        key = "cashiers" if scenario.lanes is None else f"lanes.{index}"
+        per_hour = None
+        if costs is not None:
+            per_hour = lane.staff_per_hour if lane.staff_per_hour is not None else costs.staff_per_hour
+        if lane.plan is None and per_hour == 0:
+            left.append(lane.name)
+            continue
+        if lane.scaling is not None:
+            raise PlanError(
+                f"--plan: {key}.scaling: the manager would open tills the plan does not staff; "
+                "remove scaling from a group to plan it"
+            )
+        found.append(PlannedGroup(index, lane.name, key, lane.plan or PlanBounds(), per_hour))
+    if not found:
+        raise PlanError("--plan: no group to plan (every group's tills cost nothing an hour; give one plan:)")
+    return found, left
+
+
+def plan_goals(scenario: Scenario, texts: Sequence[str]) -> list[Goal]:
+    """The goals, each over intervals only (``min_interval(F)``, ``max_interval(F)``)."""
+    if scenario.intervals is None:
+        raise PlanError("--plan: the scenario has no intervals (add intervals: 15m, or --set intervals=15m)")
+    written = list(texts) or [DEFAULT_GOAL]
+    if not texts and scenario.service_level is None:
+        raise PlanError(
+            f"--plan: the default goal {DEFAULT_GOAL!r} needs a service_level target "
+            "(add service_level: {target: 2m}), or give a --goal"
+        )
+    known = goal_names(scenario)
+    goals = []
+    for text in written:
+        try:
+            goal = parse_goal(text, known)
+        except GoalError as error:
+            raise PlanError(str(error)) from None
+        whole = sorted(name for name in goal.names if PER_INTERVAL.fullmatch(name) is None)
+        if whole:
+            raise PlanError(
+                f"goal {text!r}: --plan judges every interval, so a goal names only "
+                f"min_interval(FIGURE) or max_interval(FIGURE), not {', '.join(whole)}"
+            )
+        goals.append(goal)
+    return goals
+
+
+def _grid(scenario: Scenario) -> Grid:
+    if scenario.duration is None or scenario.intervals is None:
+        raise PlanError("--plan: the day needs an end (closes_at or duration) to be planned")
+    length = scenario.intervals
+    count = max(1, math.ceil(scenario.duration / length - 1e-9))
+    return Grid(length, count, scenario.duration)
+
+
+def staffed(scenario: Scenario, groups: Sequence[PlannedGroup], grid: Grid, staffing: Staffing) -> Scenario:
+    """The scenario with each planned group on the roster ``staffing`` gives it: an entry
+    wherever its count changes, the first at opening."""
+    lanes = list(scenario.tills())
+    rosters = {}
+    for group, counts in zip(groups, staffing, strict=True):
+        rosters[group.index] = roster_of(grid, counts)
+    if scenario.lanes is None:
+        assert scenario.cashiers is not None
+        cashiers: Cashiers = scenario.cashiers.model_copy(update={"count": None, "roster": rosters[0]})
+        return scenario.model_copy(update={"cashiers": cashiers})
+    changed: list[Lane] = [
+        lane.model_copy(update={"count": None, "roster": rosters[index]}) if index in rosters else lane
+        for index, lane in enumerate(lanes)
+    ]
+    return scenario.model_copy(update={"lanes": changed})
+
+
+def roster_of(grid: Grid, counts: Sequence[int]) -> list[Shift]:
+    """A roster entry at each interval where the count changes."""
+    entries: list[Shift] = []
+    for start, open_ in zip(grid.starts(), counts, strict=True):
+        if not entries or entries[-1].open != open_:
+            entries.append(Shift.model_validate({"from": start, "open": open_}))
+    return entries
+
+
+class _Planner:
+    """The search's state: the scenario, the runners, what has been simulated (each staffing
+    once per set of seeds) and how much."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        groups: list[PlannedGroup],
+        grid: Grid,
+        goals: list[Goal],
+        runners: Runners,
+        progress: Progress | None,
+    ) -> None:
+        self.scenario, self.groups, self.grid, self.goals = scenario, groups, grid, goals
+        self.runners = runners
+        self.progress = progress
+        self.candidates = 0
+        self.days = 0
+        self._cache: dict[tuple[Staffing, tuple[int, ...]], Judged] = {}
+        self.target = scenario.service_level.target if scenario.service_level is not None else None
+
+    def judge(self, staffing: Staffing, seeds: Sequence[int]) -> Judged:
+        key = (staffing, tuple(seeds))
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        return self.judge_all([staffing], seeds)[0]
+
+    def judge_all(self, plans: Sequence[Staffing], seeds: Sequence[int]) -> list[Judged]:
+        """Simulate every plan not simulated on these seeds yet, in one batch (the workers busy)."""
+        todo = [plan for plan in dict.fromkeys(plans) if (plan, tuple(seeds)) not in self._cache]
+        work = [
+            (staffed(self.scenario, self.groups, self.grid, plan), seed) for plan in todo for seed in seeds
+        ]
+        if work:
+            self.candidates += len(todo)
+            done_before = self.days
+
+            def tick(done: int, total: int) -> None:
+                self.days = done_before + done
+                if self.progress is not None:
+                    self.progress(self.candidates, self.days)
+
+            found, signal_number = self.runners.run(work, tick)
+            if signal_number is not None:
+                raise PlanInterrupted(signal_number)
+            self.days = done_before + len(work)
+            runs = len(seeds)
+            for number, plan in enumerate(todo):
+                summaries = [s for s in found[number * runs : (number + 1) * runs] if s is not None]
+                self._cache[(plan, tuple(seeds))] = self._judged(plan, summaries)
+        return [self._cache[(plan, tuple(seeds))] for plan in plans]
+
+    def _judged(self, staffing: Staffing, summaries: list[Summary]) -> Judged:
+        count = self.grid.count
+        per_run = [_by_interval(summary, self.grid) for summary in summaries]
+        holds = [True] * count
+        sides: list[list[tuple[float | None, float | None]]] = []
+        for goal in self.goals:
+            row: list[tuple[float | None, float | None]] = []
+            for index in range(count):
+                lefts, margins = [], []
+                for intervals in per_run:
+                    figures = intervals[index]
+                    if figures is None:
+                        continue
+                    named = {
+                        f"{edge}_interval({name})": _number(figures.get(name))
+                        for edge in ("min", "max")
+                        for name in INTERVAL_FIGURES
+                    }
+                    left, margin = goal.margins(named)
+                    if left is not None and margin is not None:
+                        lefts.append(left)
+                        margins.append(margin)
+                if not margins:
+                    row.append((None, None))
+                    continue
+                mean_margin = math.fsum(margins) / len(margins)
+                mean, half = mean_interval(lefts)
+                row.append((mean, half if math.isfinite(half) else None))
+                if not _on_side(goal.comparator, mean_margin):
+                    holds[index] = False
+            sides.append(row)
+        pressure = [
+            [
+                math.fsum(
+                    _missed(intervals[index], group, self.target, self.scenario) for intervals in per_run
+                )
+                / max(1, len(per_run))
+                for index in range(count)
+            ]
+            for group in self.groups
+        ]
+        costs = [_cost(summary) for summary in summaries]
+        mean, half = mean_interval(costs) if costs else (math.nan, math.nan)
+        return Judged(staffing, summaries, holds, sides, pressure, (mean, half))
+
+    # The search
+
+    def search(self, start: Staffing, seeds: Sequence[int]) -> Staffing:
+        """Steps 3 and 4 of the method, from ``start`` on ``seeds``."""
+        state = [list(counts) for counts in start]
+        settled: set[tuple[int, int]] = set()  # (group, interval): not to be removed again
+        while self.candidates < MOST_CANDIDATES:
+            judged = self.judge(_frozen(state), seeds)
+            misses = judged.misses
+            if misses:
+                for index in _stretch_starts(misses):
+                    found = self._where_to_add(judged, state, index)
+                    if found is not None:
+                        group, at = found
+                        state[group][at] += 1
+                        settled.add((group, at))
+                continue
+            batch = self._removals(judged, state, settled)
+            if not batch:
+                return _frozen(state)
+            trial = [list(counts) for counts in state]
+            for group, index in batch:
+                trial[group][index] -= 1
+            tried = self.judge(_frozen(trial), seeds)
+            for miss in tried.misses:
+                before = [(group, index) for group, index in batch if index <= miss]
+                if before:
+                    group, index = before[-1]
+                    if (group, index) not in settled:
+                        trial[group][index] += 1
+                        settled.add((group, index))
+            state = trial
+        return _frozen(state)
+
+    def _where_to_add(self, judged: Judged, state: list[list[int]], index: int) -> tuple[int, int] | None:
+        """The group to gain a till for a miss at ``index``: the one whose customers miss most
+        there, among those below their most; if all are at their most, the latest interval
+        before with room (the congestion came from there). None: nowhere (it was verified that
+        the most tills meet the goals, so this does not happen unless runs are noisy)."""
+        for at in range(index, -1, -1):
+            room = [g for g, group in enumerate(self.groups) if state[g][at] < group.bounds.max]
+            if room:
+                return max(room, key=lambda g: (judged.pressure[g][at], -g)), at
+        return None
+
+    def _removals(
+        self, judged: Judged, state: list[list[int]], settled: set[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """A till to try removing in each interval that has one to spare, no two intervals next
+        to each other: in each, the group whose customers miss least."""
+        batch: list[tuple[int, int]] = []
+        last = -2
+        for index in range(self.grid.count):
+            spare = [
+                g
+                for g, group in enumerate(self.groups)
+                if state[g][index] > group.bounds.min and (g, index) not in settled
+            ]
+            if not spare or index == last + 1:
+                continue
+            group = min(spare, key=lambda g: (judged.pressure[g][index], g))
+            batch.append((group, index))
+            last = index
+        return batch
+
+
+def _frozen(state: list[list[int]]) -> Staffing:
+    return tuple(tuple(counts) for counts in state)
+
+
+def _stretch_starts(misses: Sequence[int]) -> list[int]:
+    """The first interval of each run of consecutive misses."""
+    return [
+        index for position, index in enumerate(misses) if position == 0 or misses[position - 1] != index - 1
+    ]
+
+
+def _on_side(comparator: str, margin: float) -> bool:
+    return {"<=": margin <= 0, "<": margin < 0, ">=": margin >= 0, ">": margin > 0}[comparator]
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _by_interval(summary: Summary, grid: Grid) -> list[dict[str, object] | None]:
+    """The run's intervals by number within the open day (None: not in the run)."""
+    found: list[dict[str, object] | None] = [None] * grid.count
+    for interval in summary.intervals or ():
+        number = round(float(interval["start"]) / grid.length)
+        if 0 <= number < grid.count:
+            found[number] = interval
+    return found
+
+
+def _missed(
+    figures: dict[str, object] | None, group: PlannedGroup, target: float | None, scenario: Scenario
+) -> float:
+    """How badly ``group``'s customers fared in an interval: those who missed the service-level
+    target (without one, their total wait in seconds plus a target's worth per lost customer)."""
+    if figures is None:
+        return 0.0
+    lanes = figures.get("lanes")
+    part = lanes.get(group.name) if isinstance(lanes, dict) else figures
+    if not isinstance(part, dict):
+        return 0.0
+    lost = float(part.get("reneged", 0) or 0) + float(part.get("unserved", 0) or 0)
+    served = float(part.get("served", 0) or 0)
+    level = _number(part.get("service_level"))
+    if target is not None and level is not None:
+        return (served + lost) * (1.0 - level)
+    wait = _number(part.get("wait_mean")) or 0.0
+    return served * wait + lost * max(wait, 60.0)
+
+
+def _cost(summary: Summary) -> float:
+    return float(summary.total_cost) if summary.total_cost is not None else float(summary.lane_hours)
+
+
+def _arrivals(
+    judged: Judged, groups: Sequence[PlannedGroup], grid: Grid
+) -> tuple[list[list[float]], list[float]]:
+    """Mean customers per interval reaching each planned group, and the shop's."""
+    per_run = [_by_interval(summary, grid) for summary in judged.summaries]
+    runs = max(1, len(per_run))
+    shop = [
+        math.fsum(
+            _number(intervals[i].get("arrived")) or 0.0 for intervals in per_run if intervals[i] is not None
+        )
+        / runs
+        for i in range(grid.count)
+    ]
+    found = []
+    for group in groups:
+        counts = []
+        for i in range(grid.count):
+            total = 0.0
+            for intervals in per_run:
+                figures = intervals[i]
+                if figures is None:
+                    continue
+                lanes = figures.get("lanes")
+                part = lanes.get(group.name) if isinstance(lanes, dict) else figures
+                if isinstance(part, dict):
+                    total += _number(part.get("arrived")) or 0.0
+            counts.append(total / runs)
+        found.append(counts)
+    return found, shop
+
+
+def _service_goal(goals: Sequence[Goal], scenario: Scenario) -> float | None:
+    """The level of the first goal ``min_interval(service_level) >= X`` (what Erlang staffs for)."""
+    if scenario.service_level is None:
+        return None
+    for goal in goals:
+        if goal.comparator in (">=", ">") and goal.names == frozenset({"min_interval(service_level)"}):
+            level = goal.right({})
+            if level is not None:
+                return level
+    return None
+
+
+def _clamped(counts: Sequence[int], bounds: PlanBounds) -> tuple[int, ...]:
+    return tuple(min(bounds.max, max(bounds.min, count)) for count in counts)
+
+
+def make_plan(
+    scenario: Scenario,
+    goals: Sequence[str],
+    *,
+    replications: int,
+    seed: int,
+    runners: Runners,
+    progress: Progress | None = None,
+) -> PlanResult:
+    """Plan the scenario's day (see the module's docstring); :class:`Unreachable` when even
+    the most tills miss, :class:`PlanInterrupted` on a signal."""
+    grid = _grid(scenario)
+    parsed = plan_goals(scenario, goals)
+    groups, unplanned = planned_groups(scenario)
+    planner = _Planner(scenario, groups, grid, parsed, runners, progress)
+    tuning = [seed + r for r in range(replications)]
+    most: Staffing = tuple((group.bounds.max,) * grid.count for group in groups)
+    ceiling = planner.judge(most, tuning)
+    if ceiling.misses:
+        raise Unreachable(_unreachable(scenario, groups, grid, parsed, ceiling), ceiling)
+    arrivals, shop_arrivals = _arrivals(ceiling, groups, grid)
+    level = _service_goal(parsed, scenario)
+    target = planner.target if level is not None else None
+    erlang: list[Requirement | None] = []
+    for group, counts in zip(groups, arrivals, strict=True):
+        load = group_load(scenario, group.index, seed)
+        erlang.append(None if load is None else load.requirement(grid.length, counts, target, level))
+    start = tuple(
+        _clamped(
+            requirement.offered_load if requirement is not None else [group.bounds.min] * grid.count,
+            group.bounds,
+        )
+        for group, requirement in zip(groups, erlang, strict=True)
+    )
+    plan = planner.search(start, tuning)
+    notes = []
+    if planner.candidates >= MOST_CANDIDATES:
+        notes.append(f"the search stopped after {MOST_CANDIDATES} candidate plans")
+    # Verify on fresh seeds, mending what misses there.
+    repairs = 0
+    offset = replications
+    verify = [seed + offset + r for r in range(replications)]
+    verified = planner.judge(plan, verify)
+    while verified.misses and repairs < REPAIRS:
+        state = [list(counts) for counts in plan]
+        for index in _stretch_starts(verified.misses):
+            found = planner._where_to_add(verified, state, index)
+            if found is not None:
+                state[found[0]][found[1]] += 1
+        plan = _frozen(state)
+        repairs += 1
+        offset += replications
+        verify = [seed + offset + r for r in range(replications)]
+        verified = planner.judge(plan, verify)
+    result = PlanResult(
+        scenario,
+        groups,
+        grid,
+        parsed,
+        replications,
+        tuning,
+        arrivals,
+        shop_arrivals,
+        erlang,
+        plan,
+        verified,
+        verify,
+        repairs,
+        0,
+        0,
+        unplanned=unplanned,
+        notes=notes,
+    )
+    compared: dict[str, Staffing] = {"simulated": plan}
+    shifts = [_shifts(group, grid, scenario, counts) for group, counts in zip(groups, plan, strict=True)]
+    result.shifts = shifts
+    if any(made is not None for made in shifts):
+        compared["shifts"] = tuple(
+            _clamped(made[1].staffed, group.bounds) if made is not None else counts
+            for group, counts, made in zip(groups, plan, shifts, strict=True)
+        )
+    if all(requirement is not None for requirement in erlang):
+        compared["offered_load"] = tuple(
+            _clamped(r.offered_load, g.bounds) for g, r in zip(groups, erlang, strict=True) if r is not None
+        )
+        compared["pointwise"] = tuple(
+            _clamped(r.pointwise, g.bounds) for g, r in zip(groups, erlang, strict=True) if r is not None
+        )
+    judged = planner.judge_all(list(compared.values()), verify)
+    result.compared = {
+        name: (staffing, j) for (name, staffing), j in zip(compared.items(), judged, strict=True)
+    }
+    result.candidates, result.days = planner.candidates, planner.days
+    return result
+
+
+def _shifts(
+    group: PlannedGroup, grid: Grid, scenario: Scenario, counts: Sequence[int]
+) -> tuple[list[ShiftChoice], Cover] | None:
+    """The cheapest shifts covering ``counts`` (None: the group gives no shift lengths)."""
+    bounds = group.bounds
+    if bounds.min_shift is None or bounds.max_shift is None:
+        return None
+    choices = shift_choices(bounds, grid, scenario)
+    if not choices:
+        return [], Cover({}, 0.0, [0] * grid.count, list(range(grid.count)))
+    return choices, cheapest_cover(list(counts), choices, most=bounds.people)
+
+
+def shift_choices(bounds: PlanBounds, grid: Grid, scenario: Scenario) -> list[ShiftChoice]:
+    """Every shift a person may work: starting at opening or on a clock hour (``shift_starts:
+    hour``) or at any interval, lasting ``min_shift`` to ``max_shift`` in the same steps,
+    ending by closing. Each covers the intervals wholly inside it; its cost is its hours."""
+    assert bounds.min_shift is not None and bounds.max_shift is not None
+    step = 3600.0 if bounds.shift_starts == "hour" else grid.length
+    opening = scenario.opening_seconds() or 0.0
+    starts = [0.0]
+    first = math.ceil(opening / step - 1e-9) * step - opening  # the first clock step after opening
+    if first <= 1e-9:
+        first += step
+    while first < grid.day - 1e-9:
+        starts.append(first)
+        first += step
+    lengths = []
+    length = math.ceil(bounds.min_shift / step - 1e-9) * step
+    while length <= bounds.max_shift + 1e-9:
+        lengths.append(length)
+        length += step
+    found = []
+    for start in starts:
+        for length in lengths:
+            end = start + length
+            if end > grid.day + 1e-9:
+                continue
+            begin = math.ceil(start / grid.length - 1e-9)
+            stop = min(grid.count, math.floor(end / grid.length + 1e-9))
+            if stop <= begin:
+                continue
+            name = f"{scenario.moment_text(start) if scenario.opens_at else _hours(start)}+{_hours(length)}"
+            found.append(ShiftChoice(name, begin, stop - begin, cost=length / 3600.0))
+    return found
+
+
+def _hours(seconds: float) -> str:
+    hours, rest = divmod(round(seconds), 3600)
+    return f"{hours}h{rest // 60:02d}" if rest else f"{hours}h"
+
+
+def _unreachable(
+    scenario: Scenario, groups: Sequence[PlannedGroup], grid: Grid, goals: Sequence[Goal], judged: Judged
+) -> str:
+    """``even 12 tills miss service_level >= 0.8 between 12:00 and 12:15`` (and how many more)."""
+    misses = judged.misses
+    first = misses[0]
+    start = first * grid.length
+    end = min(grid.day, start + grid.length)
+    moment = scenario.moment_text
+    tills = " + ".join(f"{group.bounds.max} {group.name}" for group in groups)
+    if len(groups) == 1:
+        tills = f"{groups[0].bounds.max} tills" if groups[0].name == "tills" else tills
+    failing = [
+        goal.text for goal, row in zip(goals, judged.sides, strict=True) if not _goal_holds(goal, row[first])
+    ] or [goal.text for goal in goals]
+    more = (
+        f" (and {len(misses) - 1} later interval{'s' if len(misses) > 2 else ''})" if len(misses) > 1 else ""
+    )
+    return (
+        f"even {tills} miss {' and '.join(failing)} between {moment(start)} and {moment(end)}{more}; "
+        "raise plan.max or ease the goal"
+    )
+
+
+def _goal_holds(goal: Goal, side: tuple[float | None, float | None]) -> bool:
+    mean = side[0]
+    if mean is None:
+        return True
+    right = goal.right({})
+    if right is None:
+        return True
+    return _on_side(goal.comparator, mean - right)
