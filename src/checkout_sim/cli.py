@@ -142,9 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--replications",
         type=_count,
-        default=1,
         metavar="N",
-        help="run N times with seeds seed, seed+1, ...; report means with 95%% confidence intervals",
+        help="run N times with seeds seed, seed+1, ...; report means with 95%% confidence intervals "
+        "(default 1; with --plan, 20 per candidate plan)",
     )
     parser.add_argument(
         "--compare-theory",
@@ -159,11 +159,23 @@ def _parser() -> argparse.ArgumentParser:
         help="run every combination of these settings (ranges: cashiers.count=2..12); repeatable",
     )
     parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="find the cheapest staffing per interval and group that meets every --goal in every "
+        "interval (default: min_interval(service_level) >= 0.8); the rosters go to stdout as YAML",
+    )
+    parser.add_argument(
+        "--plan-into",
+        metavar="PATH",
+        help="with --plan: also write a copy of the scenario with the planned rosters, ready to run",
+    )
+    parser.add_argument(
         "--goal",
         action="append",
         default=[],
         metavar="EXPR",
-        help="with --sweep: a goal such as 'wait_p90 <= 5m' or 'balked / arrived <= 0.01'; repeatable",
+        help="with --sweep or --plan: a goal such as 'wait_p90 <= 5m' or 'balked / arrived <= 0.01' "
+        "(--plan: per interval, 'min_interval(service_level) >= 0.8'); repeatable",
     )
     parser.add_argument(
         "--minimize",
@@ -171,9 +183,14 @@ def _parser() -> argparse.ArgumentParser:
         help=f"with --sweep: cheapest = smallest KEY (default: {DEFAULT_MINIMIZE}, the staffed till-hours)",
     )
     parser.add_argument(
-        "--jobs", type=_count, metavar="N", help="with --sweep: local worker processes (default: cores)"
+        "--jobs",
+        type=_count,
+        metavar="N",
+        help="with --sweep or --plan: local worker processes (default: cores)",
     )
-    parser.add_argument("--dask", metavar="ADDRESS", help="with --sweep: run on this Dask scheduler instead")
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", help="with --sweep or --plan: run on this Dask scheduler instead"
+    )
     parser.add_argument(
         "--report", metavar="PATH", help="also write a self-contained HTML report of the run (report extra)"
     )
@@ -239,6 +256,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _command(argv: Sequence[str] | None) -> int:
     """The command itself; SIGINT and SIGTERM are caught (and recorded) around it."""
     args = _parser().parse_args(argv)
+    if args.replications is None:
+        args.replications = _PLAN_REPLICATIONS if args.plan else 1
     try:
         _check_report(args)
         _check_flags(args)
@@ -254,11 +273,15 @@ def _command(argv: Sequence[str] | None) -> int:
             raise _sweep_error(
                 "--intervals: the scenario has no intervals (add intervals: 1h, or --set intervals=1h)"
             )
+        if args.plan:
+            _check_plan(args, scenario)
         if args.check:
             _say_checked(args.path, len(warnings))
             return EXIT_OK
         if plan is not None:
             return _sweep(args, scenario, plan)
+        if args.plan:
+            return _plan(args, scenario)
         with (
             _log_stream(args.log, reader_may_leave=bool(args.report)) as stream,
             _progress_bar("% of the arrivals") as tick,
@@ -283,7 +306,7 @@ def _command(argv: Sequence[str] | None) -> int:
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    except _raised("SweepError", "GoalError") as error:
+    except _raised("SweepError", "GoalError", "PlanError") as error:
         print(f"run-scenario: {error}", file=sys.stderr)
         return EXIT_USAGE
     except _raised("ReportError") as error:
@@ -380,6 +403,28 @@ def _say_checked(path: str, warnings: int) -> None:
 
 def _check_flags(args: argparse.Namespace) -> None:
     """Before any work: flags that go only with --sweep, or not with it; the message names those given."""
+    if args.plan_into is not None and not args.plan:
+        raise _sweep_error("--plan-into goes only with --plan")
+    if args.plan:
+        given = [
+            flag
+            for flag, value in (
+                ("--sweep", args.sweep),
+                ("--items", args.items),
+                ("--compare-theory", args.compare_theory),
+                ("--intervals", args.intervals),
+                ("--minimize", args.minimize),
+                ("--report", args.report),
+                ("--log", args.log != "-"),
+            )
+            if value
+        ]
+        if given:
+            raise _sweep_error(
+                f"{_listed(given)} {'does' if len(given) == 1 else 'do'} not go with --plan "
+                "(it writes the rosters to stdout and minimizes total_cost, or till-hours without costs)"
+            )
+        return
     if args.sweep:
         given = [
             flag
@@ -404,7 +449,10 @@ def _check_flags(args: argparse.Namespace) -> None:
         if value is not None
     ]
     if given:
-        raise _sweep_error(f"{_listed(given)} {'goes' if len(given) == 1 else 'go'} only with --sweep")
+        raise _sweep_error(
+            f"{_listed(given)} {'goes' if len(given) == 1 else 'go'} only with --sweep"
+            + (" or --plan" if "--minimize" not in given else "")
+        )
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -598,6 +646,97 @@ def _interrupted(args: argparse.Namespace, scenario: Scenario, stop: Interrupted
         )
     print(f"run-scenario: interrupted by {name}; {note}", file=sys.stderr)
     return 128 + stop.signal_number
+
+
+# --- plans -----------------------------------------------------------------------
+
+#: Replications per candidate plan unless --replications says otherwise.
+_PLAN_REPLICATIONS = 20
+
+
+def _check_plan(args: argparse.Namespace, scenario: Scenario) -> None:
+    """Before any run: the scenario can be planned and the goals judge intervals; the copy
+    the plan goes into is not the scenario and can be written."""
+    from .analysis.planning import check_plan
+
+    check_plan(scenario, args.goal)
+    if args.dask is not None:
+        from .analysis import check_dask_address
+
+        check_dask_address(args.dask)
+    if args.plan_into is not None:
+        if _same_file(args.plan_into, args.path):
+            raise _OutputClash(
+                f"--plan-into {args.plan_into}: that is the scenario file; "
+                "an output must not overwrite an input"
+            )
+        reason = _unwritable(args.plan_into)
+        if reason is not None:
+            raise _LogUnwritable(f"cannot write the plan to {args.plan_into}: {reason}")
+
+
+def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
+    """Plan the day: the table on stderr, the rosters as YAML on stdout, the copy if asked for."""
+    from .analysis.plan_display import format_plan
+    from .analysis.plan_yaml import planned_copy, roster_yaml
+    from .analysis.planning import PlanInterrupted, Unreachable, make_plan, roster_of
+    from .analysis.sweep import Runners
+    from .runner import resolve_seed
+
+    seed = resolve_seed(scenario, args.seed)
+    try:
+        with (
+            catch_signals(redeliver=True),
+            _plan_progress() as tick,
+            _quiet_dask(args),
+            Runners(args.jobs, args.dask) as runners,
+        ):
+            result = make_plan(
+                scenario, args.goal, replications=args.replications, seed=seed, runners=runners, progress=tick
+            )
+    except Unreachable as answer:
+        print(f"run-scenario: --plan: {answer}", file=sys.stderr)
+        return EXIT_FAILED
+    except PlanInterrupted as stop:
+        name = signal.Signals(stop.signal_number).name
+        print(f"run-scenario: interrupted by {name}; no plan was made", file=sys.stderr)
+        return 128 + stop.signal_number
+    if not args.quiet:
+        print(format_plan(result), file=sys.stderr)
+    rosters = [roster_of(result.grid, counts) for counts in result.final]
+    if sys.stdout is not None:
+        sys.stdout.write(roster_yaml(result.scenario, result.groups, rosters))
+        sys.stdout.flush()
+    if args.plan_into is not None:
+        text = Path(args.path).read_bytes().decode("utf-8")
+        copy = planned_copy(text, args.path, result.groups, rosters, scenario.opening_seconds())
+        try:
+            Path(args.plan_into).write_text(copy, encoding="utf-8")
+        except OSError as error:
+            raise _LogUnwritable(
+                f"cannot write the plan to {args.plan_into}: {error.strerror or error}"
+            ) from None
+        if not args.quiet:
+            print(f"run-scenario: the scenario with the planned rosters: {args.plan_into}", file=sys.stderr)
+    return EXIT_OK
+
+
+@contextlib.contextmanager
+def _plan_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """One line on stderr, only on a terminal: candidate plans tried and simulated days used."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+
+    def tick(candidates: int, days: int) -> None:
+        sys.stderr.write(f"\r  planning: {candidates} candidate plans tried, {days} simulated days")
+        sys.stderr.flush()
+
+    try:
+        yield tick
+    finally:
+        sys.stderr.write("\r" + " " * 70 + "\r")
+        sys.stderr.flush()
 
 
 # --- sweeps ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from ..config.scenario import Cashiers, Lane, Scenario
 from ..config.staffing import PlanBounds, Shift
+from ..config.times import elapsed_text
 from ..observe.summary import Summary
 from .confidence import mean_interval
 from .goals import INTERVAL_FIGURES, PER_INTERVAL, Goal, GoalError, parse_goal
@@ -59,6 +60,7 @@ __all__ = [
     "PlanResult",
     "PlannedGroup",
     "Unreachable",
+    "check_plan",
     "make_plan",
     "planned_groups",
     "staffed",
@@ -126,16 +128,28 @@ class Judged:
 
     staffing: Staffing
     summaries: list[Summary]
+    #: Per interval: every goal's mean over the runs is on its side.
     holds: list[bool]
+    #: Per interval: every goal's whole 95 % interval is on its side (what tuning asks).
+    sure: list[bool]
     #: Per goal, per interval: (mean of its left side, half-width) over the runs (None: undefined).
     sides: list[list[tuple[float | None, float | None]]]
     pressure: list[list[float]]
-    #: Cost per run: total_cost with costs, else staffed till-hours.
+    #: Cost per run: total_cost with costs, else staffed till-hours (mean, half-width).
     cost: tuple[float, float]
+    #: The mean cost of each interval (as the whole: money, or till-hours), and its lost cost.
+    interval_costs: list[float] = field(default_factory=list)
+    lost_costs: list[float] = field(default_factory=list)
 
     @property
     def misses(self) -> list[int]:
+        """The intervals where a goal's mean misses (how a plan is verified)."""
         return [index for index, holds in enumerate(self.holds) if not holds]
+
+    @property
+    def unsure(self) -> list[int]:
+        """The intervals where a goal's 95 % interval is not wholly on its side (how a plan is tuned)."""
+        return [index for index, sure in enumerate(self.sure) if not sure]
 
 
 @dataclass
@@ -201,6 +215,13 @@ def planned_groups(scenario: Scenario) -> tuple[list[PlannedGroup], list[str]]:
     if not found:
         raise PlanError("--plan: no group to plan (every group's tills cost nothing an hour; give one plan:)")
     return found, left
+
+
+def check_plan(scenario: Scenario, goals: Sequence[str]) -> None:
+    """What --plan checks before any run (and what ``--plan --check`` stops after)."""
+    _grid(scenario)
+    plan_goals(scenario, goals)
+    planned_groups(scenario)
 
 
 def plan_goals(scenario: Scenario, texts: Sequence[str]) -> list[Goal]:
@@ -275,6 +296,7 @@ class _Planner:
         groups: list[PlannedGroup],
         grid: Grid,
         goals: list[Goal],
+        *,
         runners: Runners,
         progress: Progress | None,
     ) -> None:
@@ -322,6 +344,7 @@ class _Planner:
         count = self.grid.count
         per_run = [_by_interval(summary, self.grid) for summary in summaries]
         holds = [True] * count
+        sure = [True] * count
         sides: list[list[tuple[float | None, float | None]]] = []
         for goal in self.goals:
             row: list[tuple[float | None, float | None]] = []
@@ -343,11 +366,15 @@ class _Planner:
                 if not margins:
                     row.append((None, None))
                     continue
-                mean_margin = math.fsum(margins) / len(margins)
+                mean_margin, margin_half = mean_interval(margins)
+                margin_half = margin_half if math.isfinite(margin_half) else 0.0
                 mean, half = mean_interval(lefts)
                 row.append((mean, half if math.isfinite(half) else None))
                 if not _on_side(goal.comparator, mean_margin):
                     holds[index] = False
+                worst = mean_margin + (margin_half if goal.comparator in ("<=", "<") else -margin_half)
+                if not _on_side(goal.comparator, worst):
+                    sure[index] = False
             sides.append(row)
         pressure = [
             [
@@ -361,7 +388,14 @@ class _Planner:
         ]
         costs = [_cost(summary) for summary in summaries]
         mean, half = mean_interval(costs) if costs else (math.nan, math.nan)
-        return Judged(staffing, summaries, holds, sides, pressure, (mean, half))
+        money = self.scenario.costs is not None
+        runs = max(1, len(per_run))
+        whole = "total_cost" if money else "lane_hours"
+        interval_costs = [math.fsum(_figure(run[i], whole) for run in per_run) / runs for i in range(count)]
+        lost_costs = [math.fsum(_figure(run[i], "lost_cost") for run in per_run) / runs for i in range(count)]
+        return Judged(
+            staffing, summaries, holds, sure, sides, pressure, (mean, half), interval_costs, lost_costs
+        )
 
     # The search
 
@@ -369,11 +403,11 @@ class _Planner:
         """Steps 3 and 4 of the method, from ``start`` on ``seeds``."""
         state = [list(counts) for counts in start]
         settled: set[tuple[int, int]] = set()  # (group, interval): not to be removed again
+        tried: set[tuple[int, int]] = set()  # (group, interval): a till added to save money, tried
         while self.candidates < MOST_CANDIDATES:
             judged = self.judge(_frozen(state), seeds)
-            misses = judged.misses
-            if misses:
-                for index in _stretch_starts(misses):
+            if judged.unsure:
+                for index in _stretch_starts(judged.unsure):
                     found = self._where_to_add(judged, state, index)
                     if found is not None:
                         group, at = found
@@ -381,21 +415,80 @@ class _Planner:
                         settled.add((group, at))
                 continue
             batch = self._removals(judged, state, settled)
+            if batch:
+                state = self._try(judged, state, batch, change=-1, seeds=seeds, settled=settled)
+                continue
+            batch = self._savings(judged, state, tried)
             if not batch:
                 return _frozen(state)
-            trial = [list(counts) for counts in state]
-            for group, index in batch:
-                trial[group][index] -= 1
-            tried = self.judge(_frozen(trial), seeds)
-            for miss in tried.misses:
-                before = [(group, index) for group, index in batch if index <= miss]
-                if before:
-                    group, index = before[-1]
-                    if (group, index) not in settled:
-                        trial[group][index] += 1
-                        settled.add((group, index))
-            state = trial
+            tried.update(batch)
+            state = self._try(judged, state, batch, change=+1, seeds=seeds, settled=settled)
         return _frozen(state)
+
+    def _try(
+        self,
+        judged: Judged,
+        state: list[list[int]],
+        batch: list[tuple[int, int]],
+        *,
+        change: int,
+        seeds: Sequence[int],
+        settled: set[tuple[int, int]],
+    ) -> list[list[int]]:
+        """Simulate ``state`` with a till removed (``change`` -1) or added (+1) at each of ``batch``;
+        keep each change that leaves every goal sure and costs less (a removal: no more), from
+        its interval to the next change's, and undo the others. An undone removal, and a kept
+        addition, is settled: it is not removed again."""
+        trial = [list(counts) for counts in state]
+        for group, index in batch:
+            trial[group][index] += change
+        tried = self.judge(_frozen(trial), seeds)
+        undo: set[tuple[int, int]] = set()
+        for miss in tried.unsure:
+            before = [(group, index) for group, index in batch if index <= miss]
+            if before and change < 0:
+                undo.add(before[-1])
+        for position, (group, index) in enumerate(batch):
+            stop = batch[position + 1][1] if position + 1 < len(batch) else self.grid.count
+            was = math.fsum(judged.interval_costs[index:stop])
+            now = math.fsum(tried.interval_costs[index:stop])
+            if (now > was + 1e-9) if change < 0 else (now >= was - 1e-9):
+                undo.add((group, index))
+        for group, index in batch:
+            if (group, index) in undo:
+                trial[group][index] -= change
+                if change < 0:
+                    settled.add((group, index))
+            elif change > 0:
+                settled.add((group, index))
+        return trial
+
+    def _savings(
+        self, judged: Judged, state: list[list[int]], tried: set[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """With costs: a till to try adding in each interval whose lost customers cost more than
+        a till there would, no two intervals next to each other; in each, the group whose
+        customers miss most. (A lost basket can be worth more than an hour's wage.)"""
+        if self.scenario.costs is None:
+            return []
+        batch: list[tuple[int, int]] = []
+        last = -2
+        for index in range(self.grid.count):
+            if index == last + 1:
+                continue
+            room = [
+                g
+                for g, group in enumerate(self.groups)
+                if state[g][index] < group.bounds.max and (g, index) not in tried
+            ]
+            if not room:
+                continue
+            group = max(room, key=lambda g: (judged.pressure[g][index], -g))
+            wage = (self.groups[group].per_hour or 0.0) * self.grid.length / 3600.0
+            if judged.lost_costs[index] > wage:
+                batch.append((group, index))
+                last = index
+        return batch
 
     def _where_to_add(self, judged: Judged, state: list[list[int]], index: int) -> tuple[int, int] | None:
         """The group to gain a till for a miss at ``index``: the one whose customers miss most
@@ -448,6 +541,13 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _figure(figures: dict[str, object] | None, name: str) -> float:
+    """A number of an interval's figures (0 where the interval or the figure is missing)."""
+    if figures is None:
+        return 0.0
+    return _number(figures.get(name)) or 0.0
+
+
 def _by_interval(summary: Summary, grid: Grid) -> list[dict[str, object] | None]:
     """The run's intervals by number within the open day (None: not in the run)."""
     found: list[dict[str, object] | None] = [None] * grid.count
@@ -469,8 +569,8 @@ def _missed(
     part = lanes.get(group.name) if isinstance(lanes, dict) else figures
     if not isinstance(part, dict):
         return 0.0
-    lost = float(part.get("reneged", 0) or 0) + float(part.get("unserved", 0) or 0)
-    served = float(part.get("served", 0) or 0)
+    lost = _figure(part, "reneged") + _figure(part, "unserved")
+    served = _figure(part, "served")
     level = _number(part.get("service_level"))
     if target is not None and level is not None:
         return (served + lost) * (1.0 - level)
@@ -488,13 +588,7 @@ def _arrivals(
     """Mean customers per interval reaching each planned group, and the shop's."""
     per_run = [_by_interval(summary, grid) for summary in judged.summaries]
     runs = max(1, len(per_run))
-    shop = [
-        math.fsum(
-            _number(intervals[i].get("arrived")) or 0.0 for intervals in per_run if intervals[i] is not None
-        )
-        / runs
-        for i in range(grid.count)
-    ]
+    shop = [math.fsum(_figure(run[i], "arrived") for run in per_run) / runs for i in range(grid.count)]
     found = []
     for group in groups:
         counts = []
@@ -543,25 +637,32 @@ def make_plan(
     grid = _grid(scenario)
     parsed = plan_goals(scenario, goals)
     groups, unplanned = planned_groups(scenario)
-    planner = _Planner(scenario, groups, grid, parsed, runners, progress)
+    planner = _Planner(scenario, groups, grid, parsed, runners=runners, progress=progress)
     tuning = [seed + r for r in range(replications)]
     most: Staffing = tuple((group.bounds.max,) * grid.count for group in groups)
     ceiling = planner.judge(most, tuning)
     if ceiling.misses:
         raise Unreachable(_unreachable(scenario, groups, grid, parsed, ceiling), ceiling)
-    arrivals, shop_arrivals = _arrivals(ceiling, groups, grid)
     level = _service_goal(parsed, scenario)
     target = planner.target if level is not None else None
-    erlang: list[Requirement | None] = []
-    for group, counts in zip(groups, arrivals, strict=True):
-        load = group_load(scenario, group.index, seed)
-        erlang.append(None if load is None else load.requirement(grid.length, counts, target, level))
+    loads = [group_load(scenario, group.index, seed) for group in groups]
+
+    def requirements(judged: Judged) -> tuple[list[list[float]], list[float], list[Requirement | None]]:
+        arrivals, shop = _arrivals(judged, groups, grid)
+        found = [
+            None if load is None else load.requirement(grid.length, counts, target, level)
+            for load, counts in zip(loads, arrivals, strict=True)
+        ]
+        return arrivals, shop, found
+
+    # Routing with every till open sends each group its customers: the start's loads.
+    _, _, first = requirements(ceiling)
     start = tuple(
         _clamped(
             requirement.offered_load if requirement is not None else [group.bounds.min] * grid.count,
             group.bounds,
         )
-        for group, requirement in zip(groups, erlang, strict=True)
+        for group, requirement in zip(groups, first, strict=True)
     )
     plan = planner.search(start, tuning)
     notes = []
@@ -583,6 +684,8 @@ def make_plan(
         offset += replications
         verify = [seed + offset + r for r in range(replications)]
         verified = planner.judge(plan, verify)
+    # The Erlang answers compared are for the customers each group gets under the plan.
+    arrivals, shop_arrivals, erlang = requirements(verified)
     result = PlanResult(
         scenario,
         groups,
@@ -667,9 +770,14 @@ def shift_choices(bounds: PlanBounds, grid: Grid, scenario: Scenario) -> list[Sh
             stop = min(grid.count, math.floor(end / grid.length + 1e-9))
             if stop <= begin:
                 continue
-            name = f"{scenario.moment_text(start) if scenario.opens_at else _hours(start)}+{_hours(length)}"
+            name = f"{_moment(scenario)(start)}+{_hours(length)}"
             found.append(ShiftChoice(name, begin, stop - begin, cost=length / 3600.0))
     return found
+
+
+def _moment(scenario: Scenario) -> Callable[[float], str]:
+    """Seconds since opening as the plan's lines say them: by the clock, or since opening."""
+    return elapsed_text if scenario.opens_at is None else scenario.moment_text
 
 
 def _hours(seconds: float) -> str:
@@ -685,7 +793,7 @@ def _unreachable(
     first = misses[0]
     start = first * grid.length
     end = min(grid.day, start + grid.length)
-    moment = scenario.moment_text
+    moment = _moment(scenario)
     tills = " + ".join(f"{group.bounds.max} {group.name}" for group in groups)
     if len(groups) == 1:
         tills = f"{groups[0].bounds.max} tills" if groups[0].name == "tills" else tills

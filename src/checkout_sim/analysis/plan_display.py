@@ -1,0 +1,208 @@
+"""The plan as people read it on stderr: staff per group and interval beside the Erlang answers,
+the whole-day plans compared on fresh seeds, and the shifts.
+
+Every figure is from :class:`.planning.PlanResult`; nothing here simulates. Times are by
+the clock where the scenario opens at a time of day, else time since opening.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from ..config.scenario import Scenario
+from .display import format_seconds
+from .goals import PER_INTERVAL
+from .planning import Judged, PlanResult, _moment
+
+__all__ = ["PLAN_NAMES", "format_plan", "moment_of"]
+
+#: How the table names each whole-day plan.
+PLAN_NAMES = {
+    "simulated": "simulated (this plan)",
+    "shifts": "shifts (rostered)",
+    "offered_load": "offered-load Erlang",
+    "pointwise": "pointwise Erlang",
+}
+
+
+def moment_of(scenario: Scenario) -> Callable[[float], str]:
+    """Seconds since opening as the scenario's tables say them."""
+    return _moment(scenario)
+
+
+def _erlang_kind(result: PlanResult, group: int) -> str:
+    requirement = result.erlang[group]
+    if requirement is None:
+        return "-"
+    lane = result.scenario.tills()[result.groups[group].index]
+    patient = all(
+        segment.patience is not None for segment in result.scenario.segments if lane.open_to(segment)
+    )
+    return "A" if patient else "C"
+
+
+def _level(judged: Judged, index: int, *, interval: bool) -> str:
+    mean, half = judged.sides[0][index]
+    if mean is None:
+        return "-"
+    text = f"{mean:.3f}"
+    if interval and half is not None:
+        text += f" ±{half:.3f}"
+    return text + ("" if judged.holds[index] else " miss")
+
+
+def _money(result: PlanResult, value: float) -> str:
+    costs = result.scenario.costs
+    if costs is None:
+        return f"{value:,.1f} till-h"
+    return f"{value:,.0f} {costs.currency}"
+
+
+def format_plan(result: PlanResult) -> str:
+    """The plan's table, comparison and shifts, for stderr."""
+    scenario, grid = result.scenario, result.grid
+    moment = moment_of(scenario)
+    goal = result.goals[0]
+    target = scenario.service_level.target if scenario.service_level is not None else None
+    lines = [
+        f"plan for {scenario.name}: {moment(0)}–{moment(grid.day)} "
+        f"in {format_seconds(grid.length)} intervals; "
+        f"goal {' and '.join(g.text for g in result.goals)} in every interval"
+        + (f" (service level: reached a till within {format_seconds(target)})" if target is not None else ""),
+        f"  tuned on seeds {result.tuning_seeds[0]}..{result.tuning_seeds[-1]} "
+        f"({result.replications} replications, the same customers for every candidate: a goal holds "
+        f"where its 95% interval does), verified on fresh seeds {result.verify_seeds[0]}.."
+        f"{result.verify_seeds[-1]}; {result.candidates} candidate plans, {result.days} simulated days",
+    ]
+    if result.repairs:
+        lines.append(
+            f"  {result.repairs} time{'s' if result.repairs > 1 else ''} an interval missed on fresh seeds "
+            "and gained a till; the plan shown was verified on seeds that did not choose it"
+        )
+    lines += [
+        f"  {name}: not planned (its tills cost nothing an hour; give it plan: to plan it)"
+        for name in result.unplanned
+    ]
+    lines += [f"  note: {note}" for note in result.notes]
+    lines.append("")
+    lines.extend(_interval_table(result, goal.text))
+    lines.append("")
+    lines.extend(_comparison(result))
+    shifts = _shift_lines(result)
+    if shifts:
+        lines.append("")
+        lines.extend(shifts)
+    return "\n".join(lines)
+
+
+def _interval_table(result: PlanResult, goal: str) -> list[str]:
+    scenario, grid = result.scenario, result.grid
+    moment = moment_of(scenario)
+    shifts = result.compared.get("shifts")
+    pointwise = result.compared.get("pointwise")
+    verified = result.verified
+    header = ["from", "arrivals"]
+    for number, group in enumerate(result.groups):
+        kind = _erlang_kind(result, number)
+        name = group.name
+        header += [f"{name} Erlang {kind}", "offered", "sim"] + (["shifts"] if shifts is not None else [])
+    named = sorted(result.goals[0].names)
+    found = PER_INTERVAL.fullmatch(named[0]) if named else None
+    first = found[2] if found is not None else goal
+    header += (
+        [f"{first}: sim ±95%"]
+        + (["shifts"] if shifts is not None else [])
+        + (["pointwise"] if pointwise is not None else [])
+    )
+    rows = [header]
+    for index in range(grid.count):
+        row = [moment(index * grid.length), f"{result.shop_arrivals[index]:.1f}"]
+        for number in range(len(result.groups)):
+            requirement = result.erlang[number]
+            row += [
+                "-" if requirement is None else str(requirement.pointwise[index]),
+                "-" if requirement is None else str(requirement.offered_load[index]),
+                str(result.plan[number][index]),
+            ]
+            if shifts is not None:
+                row.append(str(shifts[0][number][index]))
+        row.append(_level(verified, index, interval=True))
+        if shifts is not None:
+            row.append(_level(shifts[1], index, interval=False))
+        if pointwise is not None:
+            row.append(_level(pointwise[1], index, interval=False))
+        rows.append(row)
+    return _aligned(rows)
+
+
+def _comparison(result: PlanResult) -> list[str]:
+    """Each whole-day plan simulated on the same fresh seeds."""
+    money = result.scenario.costs is not None
+    rows = [
+        [
+            "whole-day plan (fresh seeds)",
+            "till-hours",
+            *(["staff cost", "lost cost"] if money else []),
+            "total" if money else "cost",
+            "worst interval",
+            "intervals missing",
+        ]
+    ]
+    for name, (_, judged) in result.compared.items():
+        summaries = judged.summaries
+        runs = max(1, len(summaries))
+        hours = sum(s.lane_hours for s in summaries) / runs
+        row = [PLAN_NAMES.get(name, name), f"{hours:.1f}"]
+        if money:
+            staff = sum(s.staff_cost or 0.0 for s in summaries) / runs
+            lost = sum(s.lost_cost or 0.0 for s in summaries) / runs
+            row += [_money(result, staff), _money(result, lost)]
+        mean, half = judged.cost
+        row.append(f"{_money(result, mean)} ±{half:,.0f}" if money else f"{mean:.1f} ±{half:.1f}")
+        levels = [(m, i) for i, (m, _) in enumerate(judged.sides[0]) if m is not None]
+        worst = min(levels) if levels else None
+        moment = moment_of(result.scenario)
+        row.append("-" if worst is None else f"{worst[0]:.3f} at {moment(worst[1] * result.grid.length)}")
+        row.append(str(len(judged.misses)))
+        rows.append(row)
+    return _aligned(rows)
+
+
+def _shift_lines(result: PlanResult) -> list[str]:
+    lines = []
+    for group, made in zip(result.groups, result.shifts, strict=True):
+        if made is None:
+            continue
+        choices, cover = made
+        worked = [(name, count) for name, count in cover.counts.items() if count]
+        people = sum(count for _, count in worked)
+        hours = cover.cost
+        wage = group.per_hour
+        paid = (
+            f", {_money(result, hours * wage)}"
+            if wage is not None and result.scenario.costs is not None
+            else ""
+        )
+        listed = ", ".join(f"{count} × {name}" for name, count in worked) or "none"
+        lines.append(f"shifts of {group.name}: {listed} ({people} people, {hours:g} paid hours{paid})")
+        if not choices:
+            lines.append(
+                f"  no shift of the allowed lengths fits the day: {group.name} stays unstaffed by shifts"
+            )
+        elif cover.short:
+            moment = moment_of(result.scenario)
+            short = ", ".join(moment(i * result.grid.length) for i in cover.short)
+            lines.append(f"  short of the requirement (plan.people too few): the intervals from {short}")
+    return lines
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    return [
+        "  "
+        + "  ".join(
+            cell.rjust(width) if c else cell.ljust(width)
+            for c, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
