@@ -213,11 +213,13 @@ def test_saturday_rosters_replaced_in_place() -> None:
         '      - {from: "08:00", open: 2}\n'
         '      - {from: "09:15", open: 3}\n'
         '    breaks: {every: 2h, length: 15m, at_once: 1, between: ["10:00", "18:00"]}\n'
+        "    plan: {min: 1, max: 10, min_shift: 4h, max_shift: 8h}   # what run-scenario --plan may staff\n"
         "  - name: express\n"
         "    max_items: 10\n"
         "    payment_time: {dist: normal, mean: 15s, sd: 5s}\n"
         "    roster:\n"
         '      - {from: "08:00", open: 1}\n'
+        "    plan: {min: 1, max: 4, min_shift: 4h, max_shift: 8h}\n"
         "  - name: self-checkout\n"
         "    roster:\n"
         '      - {from: "08:00", open: 3}\n'

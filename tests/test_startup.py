@@ -95,7 +95,7 @@ def test_each_flag_loads_its_own_module() -> None:
     assert code == 0 and SWEEP in modules and err.endswith(": ok\n")
     # a usage error of the sweep's kind, raised before anything loaded its module
     modules, _, code, err = loaded_by(CORNER, "--goal", "wait_p90 <= 5m")
-    assert (code, err) == (2, "run-scenario: --goal goes only with --sweep\n")
+    assert (code, err) == (2, "run-scenario: --goal goes only with --sweep or --plan\n")
     # and one raised inside the sweep's own module
     modules, _, code, err = loaded_by(
         CORNER, "--check", "--sweep", "cashiers.count=1,2", "--goal", "nonsense"

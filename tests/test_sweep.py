@@ -306,7 +306,9 @@ def test_sweep_usage_errors_exit_2(capfd: pytest.CaptureFixture[str]) -> None:
         capfd.readouterr().err == "--sweep cashiers.count=0,1: cashiers.count: must be at least 1 (value 0)\n"
     )
     assert main([bank, "--goal", "wait_p90 < 1"]) == 2
-    assert capfd.readouterr().err == "run-scenario: --goal goes only with --sweep\n"  # the flag given alone
+    assert (
+        capfd.readouterr().err == "run-scenario: --goal goes only with --sweep or --plan\n"
+    )  # the flag given alone
 
 
 @pytest.mark.slow

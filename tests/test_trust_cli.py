@@ -209,9 +209,9 @@ def test_an_interrupted_sweep_on_worker_processes_shows_what_its_log_holds(
             ["--sweep", "cashiers.count=3,4", "--items", "--compare-theory"],
             "--items and --compare-theory do not go with --sweep",
         ),
-        (["--goal", "wait_p90 <= 5min"], "--goal goes only with --sweep"),
+        (["--goal", "wait_p90 <= 5min"], "--goal goes only with --sweep or --plan"),
         (["--minimize", "lane_hours"], "--minimize goes only with --sweep"),
-        (["--jobs", "2", "--dask", "localhost:8786"], "--jobs and --dask go only with --sweep"),
+        (["--jobs", "2", "--dask", "localhost:8786"], "--jobs and --dask go only with --sweep or --plan"),
         (
             ["--goal", "served > 1", "--minimize", "served", "--jobs", "1", "--dask", "h:1"],
             "--goal, --minimize, --jobs and --dask go only with --sweep",

@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 import orjson
 
-from .config import Override, Problem, Scenario, ScenarioError, load_scenario
+from .config import OVERLOAD_MARK, Override, Problem, Scenario, ScenarioError, load_scenario
 from .engine import SimulationStalled
 from .observe import EventLogError, Summary, events
 from .runner import Interrupted, RunsInterrupted, catch_signals, replicate
@@ -266,6 +266,8 @@ def _command(argv: Sequence[str] | None) -> int:
         plan = _plan_sweep(args) if args.sweep else None
         if plan is not None:  # a sweep runs its variants, not the scenario as loaded: theirs are said
             warnings = plan.warnings()
+        if args.plan:  # the plan staffs the day, not the scenario's counts: their overload is not said
+            warnings = [problem for problem in warnings if OVERLOAD_MARK not in problem.message]
         for problem in warnings:
             _warn(problem)
         _check_outputs(args)
@@ -657,7 +659,7 @@ _PLAN_REPLICATIONS = 20
 def _check_plan(args: argparse.Namespace, scenario: Scenario) -> None:
     """Before any run: the scenario can be planned and the goals judge intervals; the copy
     the plan goes into is not the scenario and can be written."""
-    from .analysis.planning import check_plan
+    from .analysis import check_plan
 
     check_plan(scenario, args.goal)
     if args.dask is not None:
@@ -677,10 +679,17 @@ def _check_plan(args: argparse.Namespace, scenario: Scenario) -> None:
 
 def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
     """Plan the day: the table on stderr, the rosters as YAML on stdout, the copy if asked for."""
-    from .analysis.plan_display import format_plan
-    from .analysis.plan_yaml import planned_copy, roster_yaml
-    from .analysis.planning import PlanInterrupted, Unreachable, make_plan, roster_of
-    from .analysis.sweep import Runners
+    from .analysis import (
+        PlanInterrupted,
+        Runners,
+        Unreachable,
+        format_plan,
+        make_plan,
+        moved_copy,
+        planned_copy,
+        roster_of,
+        roster_yaml,
+    )
     from .runner import resolve_seed
 
     seed = resolve_seed(scenario, args.seed)
@@ -709,9 +718,14 @@ def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
         sys.stdout.flush()
     if args.plan_into is not None:
         text = Path(args.path).read_bytes().decode("utf-8")
-        copy = planned_copy(text, args.path, result.groups, rosters, scenario.opening_seconds())
+        copy = moved_copy(
+            planned_copy(text, args.path, result.groups, rosters, scenario.opens_at),
+            args.path,
+            args.plan_into,
+        )
         try:
-            Path(args.plan_into).write_text(copy, encoding="utf-8")
+            with open(args.plan_into, "w", encoding="utf-8", newline="") as written:  # CRLF kept as read
+                written.write(copy)
         except OSError as error:
             raise _LogUnwritable(
                 f"cannot write the plan to {args.plan_into}: {error.strerror or error}"

@@ -24,6 +24,8 @@ each reading back as exactly the seconds the plan gave.
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -39,7 +41,7 @@ from ..config.times import clock_text
 from ..config.units import parse_clock_time
 from .planning import PlanError, PlannedGroup
 
-__all__ = ["planned_copy", "roster_yaml"]
+__all__ = ["moved_copy", "planned_copy", "roster_yaml"]
 
 #: A time of day is written only before midnight: a later one (a shop open past it) has no
 #: clock time a scenario can read, so such a roster is written in time since opening.
@@ -179,6 +181,27 @@ def _name(name: str) -> str:
 
 
 # The file's nodes
+
+
+def moved_copy(text: str, source: str, target: str) -> str:
+    """``text`` (read from ``source``) as it must read from ``target``: an arrivals ``file``
+    is relative to the scenario's folder, so a copy in another folder names the same file
+    by the path from there (``--plan-into plans/saturday.yaml`` still finds the footfall
+    export). Unchanged where the folders are the same, or the path is absolute."""
+    here = os.path.dirname(os.path.abspath(source))
+    there = os.path.dirname(os.path.abspath(target))
+    if here == there:
+        return text
+    root = _compose(text, source)
+    arrivals = _get(root, "arrivals")
+    if arrivals is None or not isinstance(arrivals[1], yaml.MappingNode):
+        return text
+    found = _get(arrivals[1], "file")
+    if found is None or not isinstance(found[1], yaml.ScalarNode) or os.path.isabs(found[1].value):
+        return text
+    value = found[1]
+    path = os.path.relpath(os.path.join(here, value.value), there)
+    return text[: value.start_mark.index] + json.dumps(path) + text[value.end_mark.index :]
 
 
 def _compose(text: str, source: str) -> yaml.MappingNode:

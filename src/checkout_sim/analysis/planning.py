@@ -219,8 +219,8 @@ def planned_groups(scenario: Scenario) -> tuple[list[PlannedGroup], list[str]]:
 
 def check_plan(scenario: Scenario, goals: Sequence[str]) -> None:
     """What --plan checks before any run (and what ``--plan --check`` stops after)."""
-    _grid(scenario)
     plan_goals(scenario, goals)
+    _grid(scenario)
     planned_groups(scenario)
 
 
@@ -634,8 +634,8 @@ def make_plan(
 ) -> PlanResult:
     """Plan the scenario's day (see the module's docstring); :class:`Unreachable` when even
     the most tills miss, :class:`PlanInterrupted` on a signal."""
-    grid = _grid(scenario)
     parsed = plan_goals(scenario, goals)
+    grid = _grid(scenario)
     groups, unplanned = planned_groups(scenario)
     planner = _Planner(scenario, groups, grid, parsed, runners=runners, progress=progress)
     tuning = [seed + r for r in range(replications)]

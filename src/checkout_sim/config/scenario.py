@@ -629,6 +629,11 @@ def _unique(items: Sequence[Product | Segment | Lane], key: str) -> list[Pydanti
     return problems
 
 
+#: What every overload warning says after the tills it counts: ``--plan`` leaves these out, since
+#: the plan, not the scenario's count, staffs the day (and says so if even its most cannot).
+OVERLOAD_MARK = " open at most: "
+
+
 def expected_time(distribution: Distribution) -> float:
     """A time distribution's mean as drawn (a normal's after clipping at 0)."""
     clipped: float | None = getattr(distribution, "clipped_mean", None)
@@ -1103,7 +1108,7 @@ class Scenario(Model):
             message = (
                 f"{where}arrivals {_rate_text(rate)} need {offered:.3g} tills "
                 f"({_duration_text(service)} each on average); "
-                f"{tills} {'is' if tills == 1 else 'are'} open at most: "
+                f"{tills} {'is' if tills == 1 else 'are'}{OVERLOAD_MARK}"
                 + self._growth(people, end, until, last, name.split(" ")[0] or "phase")
             )
             if key in bare and rate >= 1:

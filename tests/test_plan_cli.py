@@ -1,0 +1,244 @@
+"""``run-scenario --plan``: what it refuses, the one-line answer, the table and the YAML, and
+that a plan does not depend on where its runs went (--jobs, Dask)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from checkout_sim.analysis.planning import make_plan, roster_of
+from checkout_sim.analysis.sweep import Runners
+from checkout_sim.cli import main
+from checkout_sim.config import load_scenario, parse_scenario
+from conftest import DASK_ANY_PORT
+
+SHOP = """\
+name: plan-shop
+seed: 3
+opens_at: "09:00"
+closes_at: "11:00"
+intervals: 30m
+service_level: {target: 1m}
+costs: {currency: EUR, staff_per_hour: 15, lost_customer: 20}
+products: [{name: item, checkout_time: {dist: exponential, mean: 2min}}]
+arrivals:
+  pattern: schedule
+  phases:
+    - {until: "10:00", rate: 60/h}
+    - {until: "11:00", rate: 150/h}
+cashiers: {count: 2, plan: {min: 1, max: 9}}
+"""
+
+
+def _write(tmp_path: Path, text: str = SHOP, name: str = "shop.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _plan(path: Path, *flags: str) -> list[str]:
+    return [str(path), "--plan", "--replications", "5", "--jobs", "1", *flags]
+
+
+def test_a_plan_is_a_table_on_stderr_and_rosters_on_stdout(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(_plan(_write(tmp_path)))
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert "plan for plan-shop: 09:00–11:00 in 30m00s intervals" in err
+    for moment in ("09:00", "09:30", "10:00", "10:30"):
+        assert f"\n  {moment}" in err
+    assert "pointwise Erlang" in err and "offered-load Erlang" in err and "simulated (this plan)" in err
+    # The YAML on stdout is the plan the planner found, entry for entry.
+    scenario = parse_scenario(SHOP, "shop.yaml")
+    with Runners(1) as runners:
+        result = make_plan(scenario, [], replications=5, seed=3, runners=runners)
+    document = yaml.safe_load(out)
+    rosters = list(document["cashiers"]["roster"])
+    expected = roster_of(result.grid, result.final[0])
+    assert [entry["open"] for entry in rosters] == [shift.open for shift in expected]
+    assert [entry["from"] for entry in rosters] == [scenario.moment_text(shift.start) for shift in expected]
+    # A rush at ten needs more tills after it than before.
+    assert max(result.plan[0][2:]) > max(result.plan[0][:2])
+
+
+def test_the_plan_meets_the_goal_on_fresh_seeds(tmp_path: Path) -> None:
+    """What the plan reports was verified on seeds it was not tuned on, and holds there."""
+    scenario = parse_scenario(SHOP, "shop.yaml")
+    with Runners(1) as runners:
+        result = make_plan(scenario, [], replications=5, seed=3, runners=runners)
+    assert not set(result.tuning_seeds) & set(result.verify_seeds)
+    assert result.verified.misses == []
+    assert {s.seed for s in result.verified.summaries} == set(result.verify_seeds)
+    for mean, _ in result.verified.sides[0]:
+        assert mean is not None and mean >= 0.8
+
+
+def test_a_goal_no_staffing_within_the_bounds_meets_is_one_line(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path, SHOP.replace("max: 9", "max: 3"))
+    code = main(_plan(path))
+    out, err = capfd.readouterr()
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "run-scenario: --plan: even 3 tills miss min_interval(service_level) >= 0.8 between 10:00 and 10:30"
+    )
+    assert "raise plan.max or ease the goal" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("change", "flags", "message"),
+    [
+        (("intervals: 30m\n", ""), (), "--plan: the scenario has no intervals (add intervals: 15m"),
+        (
+            ("service_level: {target: 1m}\n", ""),
+            (),
+            "the default goal 'min_interval(service_level) >= 0.8' needs a service_level target",
+        ),
+        (
+            ("", ""),
+            ("--goal", "wait_p90 <= 5m"),
+            "goal 'wait_p90 <= 5m': --plan judges every interval, so a goal names only "
+            "min_interval(FIGURE) or max_interval(FIGURE), not wait_p90",
+        ),
+        (
+            ("plan: {min: 1, max: 9}", "scaling: {max: 9, open_at: 3}"),
+            (),
+            "--plan: cashiers.scaling: the manager would open tills the plan does not staff",
+        ),
+        (("", ""), ("--sweep", "cashiers.count=1,2"), "--sweep does not go with --plan"),
+        (("", ""), ("--log", "run.jsonl"), "--log does not go with --plan"),
+        (("", ""), ("--minimize", "lane_hours"), "--minimize does not go with --plan"),
+        (("", ""), ("--intervals",), "--intervals does not go with --plan"),
+    ],
+)
+def test_what_cannot_be_planned_is_a_usage_error(
+    capfd: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    change: tuple[str, str],
+    flags: tuple[str, ...],
+    message: str,
+) -> None:
+    text = SHOP.replace(*change) if change[0] else SHOP
+    code = main(_plan(_write(tmp_path, text), *flags))
+    out, err = capfd.readouterr()
+    assert code == 2, err
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_plan_into_needs_plan(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main([str(_write(tmp_path)), "--plan-into", str(tmp_path / "new.yaml")])
+    _, err = capfd.readouterr()
+    assert code == 2
+    assert "--plan-into goes only with --plan" in err
+
+
+def test_plan_into_refuses_the_scenario_itself(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = _write(tmp_path)
+    code = main(_plan(path, "--plan-into", str(path)))
+    _, err = capfd.readouterr()
+    assert code == 2
+    assert "that is the scenario file" in err
+    assert path.read_text() == SHOP
+
+
+def test_check_with_plan_checks_the_plan_and_runs_nothing(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path)
+    assert main([str(path), "--plan", "--check"]) == 0
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.strip() == f"{path}: ok"
+    assert main([str(path), "--plan", "--check", "--goal", "wait_mean <= 1m"]) == 2
+
+
+def test_free_kiosks_are_not_planned_unless_asked(capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = SHOP.replace(
+        "cashiers: {count: 2, plan: {min: 1, max: 9}}",
+        "lanes:\n"
+        "  - {name: tills, count: 2, plan: {min: 1, max: 9}}\n"
+        "  - {name: kiosks, count: 2, staff_per_hour: 0}\n",
+    )
+    code = main(_plan(_write(tmp_path, text)))
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert "kiosks: not planned (its tills cost nothing an hour; give it plan: to plan it)" in err
+    document = yaml.safe_load(out)
+    assert [group["name"] for group in document["lanes"]] == ["tills"]
+
+
+def test_a_plan_is_the_same_with_one_or_two_workers(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = _write(tmp_path)
+    outputs = []
+    for jobs in ("1", "2"):
+        code = main([str(path), "--plan", "--replications", "4", "--jobs", jobs])
+        outputs.append(capfd.readouterr())
+        assert code == 0
+    assert outputs[0] == outputs[1]
+
+
+def test_a_plan_is_the_same_on_dask() -> None:
+    distributed = pytest.importorskip("distributed")
+    scenario = parse_scenario(SHOP, "shop.yaml")
+    with Runners(1) as runners:
+        local = make_plan(scenario, [], replications=3, seed=3, runners=runners)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, **DASK_ANY_PORT
+        ) as cluster,
+        Runners(dask=cluster.scheduler_address) as runners,
+    ):
+        remote = make_plan(scenario, [], replications=3, seed=3, runners=runners)
+    assert local.plan == remote.plan
+    assert local.final == remote.final
+    assert {name: (staffing, judged.cost) for name, (staffing, judged) in local.compared.items()} == {
+        name: (staffing, judged.cost) for name, (staffing, judged) in remote.compared.items()
+    }
+
+
+def test_plan_into_writes_a_copy_that_runs_the_plan_from_another_folder(
+    capfd: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The copy has the planned rosters and nothing else changed, and still finds its profile
+    file from the folder it was written to."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "in" / "counts.csv").write_text("from,count\n09:00,30\n09:30,30\n10:00,75\n10:30,75\n")
+    text = SHOP.replace(
+        "arrivals:\n  pattern: schedule\n  phases:\n"
+        '    - {until: "10:00", rate: 60/h}\n    - {until: "11:00", rate: 150/h}\n',
+        "arrivals: {pattern: profile, interval: 30m, file: counts.csv}  # the till system's export\n",
+    )
+    source = _write(tmp_path / "in", text)
+    target = tmp_path / "out" / "planned.yaml"
+    code = main(_plan(source, "--plan-into", str(target)))
+    out, err = capfd.readouterr()
+    assert code == 0, err
+    assert f"the scenario with the planned rosters: {target}" in err
+    planned = load_scenario(target)
+    original = load_scenario(source)
+    pasted = yaml.safe_load(out)["cashiers"]["roster"]
+    assert planned.cashiers is not None and planned.cashiers.roster is not None
+    assert [(original.moment_text(s.start), s.open) for s in planned.cashiers.roster] == [
+        (entry["from"], entry["open"]) for entry in pasted
+    ]
+    unchanged = planned.model_dump()
+    del unchanged["cashiers"]["roster"]
+    unchanged["cashiers"]["count"] = 2
+    unchanged["arrivals"]["file"] = "counts.csv"
+    assert unchanged == original.model_dump()
+    assert "# the till system's export" in target.read_text()
+    assert main([str(target), "--log", "none", "--quiet"]) == 0
