@@ -223,6 +223,11 @@ elif where == "sweep-run":  # a sweep's run has finished (told to its progress b
     def progress_bar(unit):
         yield lambda done, total: passing()
     cli._progress_bar = progress_bar
+elif where == "plan-day":  # a planning day (a candidate plan's run) has finished
+    @contextmanager
+    def plan_progress():
+        yield lambda candidates, days: passing()
+    cli._plan_progress = plan_progress
 elif where == "load":  # the scenario is being read
     load = cli.load_scenario
     def load_scenario(*args, **kwargs):
@@ -438,6 +443,33 @@ def test_a_signal_to_the_parent_ends_the_workers_at_once(tmp_path: Path, to: str
     records = whole_lines(out)
     assert len(records) == 3 and {r["variant"] for r in records} == {1, 2, 3}
     assert took < 2.0
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_signal_stops_a_plan_and_leaves_nothing_running(tmp_path: Path, jobs: str, name: str) -> None:
+    """--plan: a signal while candidate plans are simulated ends the workers, writes no half
+    plan on stdout and says so on stderr in one line."""
+    stamp = tmp_path / "stamp"
+    code, out, err, _ = run_until_signalled(
+        hooked(
+            "plan-day",
+            name,
+            7,
+            str(SCENARIOS / "saturday.yaml"),
+            "--plan",
+            "--replications",
+            "4",
+            "--jobs",
+            jobs,
+        ),
+        stamp,
+        timeout=120,
+    )
+    assert code == 128 + getattr(signal, name), err
+    assert out == b""
+    assert err.decode().splitlines()[-1] == f"run-scenario: interrupted by {name}; no plan was made"
+    assert b"Traceback" not in err
 
 
 def test_sigterm_during_a_dask_sweep_keeps_the_finished_runs(tmp_path: Path) -> None:
