@@ -416,7 +416,6 @@ def _check_flags(args: argparse.Namespace) -> None:
                 ("--compare-theory", args.compare_theory),
                 ("--intervals", args.intervals),
                 ("--minimize", args.minimize),
-                ("--report", args.report),
                 ("--log", args.log != "-"),
             )
             if value
@@ -689,6 +688,7 @@ def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
         planned_copy,
         roster_of,
         roster_yaml,
+        write_plan_report,
     )
     from .runner import resolve_seed
 
@@ -712,6 +712,8 @@ def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
         return 128 + stop.signal_number
     if not args.quiet:
         print(format_plan(result), file=sys.stderr)
+    if args.report:
+        write_plan_report(result, args.report)
     rosters = [roster_of(result.grid, counts) for counts in result.final]
     if sys.stdout is not None:
         sys.stdout.write(roster_yaml(result.scenario, result.groups, rosters))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .display import format_intervals, format_replications, format_summary, format_sweep, format_theory
     from .goals import DEFAULT_MINIMIZE, Goal, GoalError, parse_goal
     from .plan_display import format_plan
+    from .plan_report import write_plan_report
     from .plan_yaml import moved_copy, planned_copy, roster_yaml
     from .planning import (
         PlanError,
@@ -65,6 +66,7 @@ _HOMES = {
     "GoalError": "goals",
     "parse_goal": "goals",
     "format_plan": "plan_display",
+    "write_plan_report": "plan_report",
     "moved_copy": "plan_yaml",
     "planned_copy": "plan_yaml",
     "roster_yaml": "plan_yaml",
@@ -136,6 +138,7 @@ __all__ = [
     "roster_yaml",
     "run_plan",
     "run_sweep",
+    "write_plan_report",
 ]
 
 

@@ -55,7 +55,7 @@ def _money(result: PlanResult, value: float) -> str:
     costs = result.scenario.costs
     if costs is None:
         return f"{value:,.1f} till-h"
-    return f"{value:,.0f} {costs.currency}"
+    return f"{value:,.0f}" + (f" {costs.currency}" if costs.currency else "")
 
 
 def format_plan(result: PlanResult) -> str:
