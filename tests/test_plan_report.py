@@ -147,9 +147,9 @@ def test_the_heading_gives_the_day_goals_seeds_and_effort(shop: PlanResult, shop
     assert '<p class="sub" id="day">09:00–11:00 by the clock, 4 intervals of 30min</p>' in shop_page
     method = _section(shop_page, "method")
     assert "Service level: the share of customers who reached a till within 1min." in method
-    assert "Tuned on seeds 1–5 (5 replications" in method
+    assert "Tuned on seeds 1..5 (5 replications" in method
     first, last = shop.verify_seeds[0], shop.verify_seeds[-1]
-    assert f"verified on fresh seeds {first}–{last}: " in method
+    assert f"verified on fresh seeds {first}..{last}; " in method
     assert f"{shop.candidates} candidate plans, {shop.days} simulated days" in method
     assert shop.candidates > 1 and shop.days == 5 * shop.candidates
 

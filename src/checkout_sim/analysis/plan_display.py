@@ -14,7 +14,7 @@ from .display import format_seconds
 from .goals import PER_INTERVAL
 from .planning import Judged, PlanResult, _moment
 
-__all__ = ["PLAN_NAMES", "format_plan", "moment_of"]
+__all__ = ["PLAN_NAMES", "format_plan", "method_sentences", "moment_of", "money_text", "shift_sentences"]
 
 #: How the table names each whole-day plan.
 PLAN_NAMES = {
@@ -51,7 +51,7 @@ def _level(judged: Judged, index: int, *, interval: bool) -> str:
     return text + ("" if judged.holds[index] else " miss")
 
 
-def _money(result: PlanResult, value: float) -> str:
+def money_text(result: PlanResult, value: float) -> str:
     costs = result.scenario.costs
     if costs is None:
         return f"{value:,.1f} till-h"
@@ -69,26 +69,13 @@ def format_plan(result: PlanResult) -> str:
         f"in {format_seconds(grid.length)} intervals; "
         f"goal {' and '.join(g.text for g in result.goals)} in every interval"
         + (f" (service level: reached a till within {format_seconds(target)})" if target is not None else ""),
-        f"  tuned on seeds {result.tuning_seeds[0]}..{result.tuning_seeds[-1]} "
-        f"({result.replications} replications, the same customers for every candidate: a goal holds "
-        f"where its 95% interval does), verified on fresh seeds {result.verify_seeds[0]}.."
-        f"{result.verify_seeds[-1]}; {result.candidates} candidate plans, {result.days} simulated days",
     ]
-    if result.repairs:
-        lines.append(
-            f"  {result.repairs} time{'s' if result.repairs > 1 else ''} an interval missed on fresh seeds "
-            "and gained a till; the plan shown was verified on seeds that did not choose it"
-        )
-    lines += [
-        f"  {name}: not planned (its tills cost nothing an hour; give it plan: to plan it)"
-        for name in result.unplanned
-    ]
-    lines += [f"  note: {note}" for note in result.notes]
+    lines += [f"  {sentence}" for sentence in method_sentences(result)]
     lines.append("")
     lines.extend(_interval_table(result, goal.text))
     lines.append("")
     lines.extend(_comparison(result))
-    shifts = _shift_lines(result)
+    shifts = shift_sentences(result)
     if shifts:
         lines.append("")
         lines.extend(shifts)
@@ -156,9 +143,9 @@ def _comparison(result: PlanResult) -> list[str]:
         if money:
             staff = sum(s.staff_cost or 0.0 for s in summaries) / runs
             lost = sum(s.lost_cost or 0.0 for s in summaries) / runs
-            row += [_money(result, staff), _money(result, lost)]
+            row += [money_text(result, staff), money_text(result, lost)]
         mean, half = judged.cost
-        row.append(f"{_money(result, mean)} ±{half:,.0f}" if money else f"{mean:.1f} ±{half:.1f}")
+        row.append(f"{money_text(result, mean)} ±{half:,.0f}" if money else f"{mean:.1f} ±{half:.1f}")
         levels = [(m, i) for i, (m, _) in enumerate(judged.sides[0]) if m is not None]
         worst = min(levels) if levels else None
         moment = moment_of(result.scenario)
@@ -168,32 +155,50 @@ def _comparison(result: PlanResult) -> list[str]:
     return _aligned(rows)
 
 
-def _shift_lines(result: PlanResult) -> list[str]:
-    lines = []
+def method_sentences(result: PlanResult) -> list[str]:
+    """How the plan was found, what it rests on and what it leaves out (the table and the page say them)."""
+    said = [
+        f"tuned on seeds {result.tuning_seeds[0]}..{result.tuning_seeds[-1]} ({result.replications} "
+        "replications, the same customers for every candidate: a goal holds where its 95% interval "
+        f"does), verified on fresh seeds {result.verify_seeds[0]}..{result.verify_seeds[-1]}; "
+        f"{result.candidates} candidate plans, {result.days} simulated days"
+    ]
+    if result.repairs:
+        said.append(
+            f"{result.repairs} time{'s' if result.repairs > 1 else ''} an interval missed on fresh seeds "
+            "and gained a till; the plan shown was verified on seeds that did not choose it"
+        )
+    said += [
+        f"{name}: not planned (its tills cost nothing an hour; give it plan: to plan it)"
+        for name in result.unplanned
+    ]
+    return said + [f"note: {note}" for note in result.notes]
+
+
+def shift_sentences(result: PlanResult) -> list[str]:
+    """The shifts each group's people work, one sentence per group that makes shifts."""
+    said = []
     for group, made in zip(result.groups, result.shifts, strict=True):
         if made is None:
             continue
         choices, cover = made
         worked = [(name, count) for name, count in cover.counts.items() if count]
         people = sum(count for _, count in worked)
-        hours = cover.cost
-        wage = group.per_hour
         paid = (
-            f", {_money(result, hours * wage)}"
-            if wage is not None and result.scenario.costs is not None
+            f", {money_text(result, cover.cost * group.per_hour)}"
+            if group.per_hour is not None and result.scenario.costs is not None
             else ""
         )
         listed = ", ".join(f"{count} × {name}" for name, count in worked) or "none"
-        lines.append(f"shifts of {group.name}: {listed} ({people} people, {hours:g} paid hours{paid})")
+        text = f"shifts of {group.name}: {listed} ({people} people, {cover.cost:g} paid hours{paid})"
         if not choices:
-            lines.append(
-                f"  no shift of the allowed lengths fits the day: {group.name} stays unstaffed by shifts"
-            )
+            text += f"; no shift of the allowed lengths fits the day: {group.name} stays unstaffed by shifts"
         elif cover.short:
             moment = moment_of(result.scenario)
             short = ", ".join(moment(i * result.grid.length) for i in cover.short)
-            lines.append(f"  short of the requirement (plan.people too few): the intervals from {short}")
-    return lines
+            text += f"; short of the requirement (plan.people too few) in the intervals from {short}"
+        said.append(text)
+    return said
 
 
 def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:

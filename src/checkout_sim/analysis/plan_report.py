@@ -21,7 +21,7 @@ from itertools import pairwise
 from typing import Any
 
 from .goals import PER_INTERVAL, Goal
-from .plan_display import PLAN_NAMES, _erlang_kind, moment_of
+from .plan_display import PLAN_NAMES, _erlang_kind, method_sentences, moment_of, money_text, shift_sentences
 from .planning import Judged, PlanResult
 from .report import _write_page, require_plotting
 from .report_page import _LEGEND_ABOVE, _STYLE, _duration, _duration_text, _svg
@@ -120,13 +120,6 @@ def _day_text(result: PlanResult) -> str:
     return f"{moment(0)}–{moment(grid.day)} {kind}, {grid.count} {many} of {_length_text(grid.length)}"
 
 
-def _money(result: PlanResult, value: float) -> str:
-    """``129 EUR``; a scenario's costs need not name a currency (then the bare number)."""
-    costs = result.scenario.costs
-    currency = costs.currency if costs is not None else None
-    return f"{value:,.0f}" + (f" {currency}" if currency else "")
-
-
 def _seeds(seeds: Sequence[int]) -> str:
     return str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
 
@@ -143,23 +136,8 @@ def _method_section(result: PlanResult) -> str:
         if level is not None
         else ""
     )
-    said = [
-        f"Tuned on seeds {_seeds(result.tuning_seeds)} ({result.replications} replications, the same "
-        "customers for every candidate: a goal holds where its 95 % interval does), verified on fresh "
-        f"seeds {_seeds(result.verify_seeds)}: {result.candidates:,} candidate plans, "
-        f"{result.days:,} simulated days. Every figure below is from the verification runs."
-    ]
-    if result.repairs:
-        times = "once" if result.repairs == 1 else f"{result.repairs} times"
-        said.append(
-            f"An interval missed on fresh seeds {times} and gained a till; the plan shown was "
-            "verified on seeds that did not choose it."
-        )
-    said += [
-        f"{name}: not planned (its tills cost nothing an hour; give it plan: to plan it)."
-        for name in result.unplanned
-    ]
-    said += [f"Note: {note}." for note in result.notes]
+    said = [sentence[0].upper() + sentence[1:] + "." for sentence in method_sentences(result)]
+    said.insert(1, "Every figure below is from the verification runs.")
     paragraphs = "".join(f"<p>{html.escape(text)}</p>" for text in said)
     return f'<section id="method"><h2>Goals and method</h2><ul class="goals">{goals}</ul>{defined}{paragraphs}</section>'
 
@@ -240,7 +218,7 @@ def _cards(result: PlanResult) -> str:
     if result.scenario.costs is not None:
         cards = [
             (f"{hours:,.1f}", "till-hours in the day (the simulated plan)"),
-            (f"{_money(result, mean)} ±{half:,.0f}", "total cost per day (95 % interval)"),
+            (f"{money_text(result, mean)} ±{half:,.0f}", "total cost per day (95 % interval)"),
         ]
     else:  # the plan's cost is its till-hours: one card
         cards = [(f"{mean:,.1f} ±{half:,.1f}", "till-hours in the day (the simulated plan, 95 % interval)")]
@@ -529,9 +507,9 @@ def _cost_table(result: PlanResult) -> str:
         mean, half = judged.cost
         if money:
             cells += [
-                ("staff_cost", _money(result, staff or 0.0)),
-                ("lost_cost", _money(result, lost or 0.0)),
-                ("total_cost", f"{_money(result, mean)} ±{half:,.0f}"),
+                ("staff_cost", money_text(result, staff or 0.0)),
+                ("lost_cost", money_text(result, lost or 0.0)),
+                ("total_cost", f"{money_text(result, mean)} ±{half:,.0f}"),
             ]
         else:
             cells.append(("cost", f"{mean:,.1f} ±{half:,.1f}"))
@@ -551,29 +529,8 @@ def _cost_table(result: PlanResult) -> str:
 
 
 def _shifts_list(result: PlanResult) -> str:
-    """The shifts each group's people work, where groups make shifts: the stderr lines
-    (:func:`.plan_display.format_plan`), their money in this page's words."""
-    items = []
-    for group, made in zip(result.groups, result.shifts, strict=True):
-        if made is None:
-            continue
-        choices, cover = made
-        worked = [(name, count) for name, count in cover.counts.items() if count]
-        people = sum(count for _, count in worked)
-        paid = (
-            f", {_money(result, cover.cost * group.per_hour)}"
-            if group.per_hour is not None and result.scenario.costs is not None
-            else ""
-        )
-        listed = ", ".join(f"{count} × {name}" for name, count in worked) or "none"
-        text = f"shifts of {group.name}: {listed} ({people} people, {cover.cost:g} paid hours{paid})"
-        if not choices:
-            text += f"; no shift of the allowed lengths fits the day: {group.name} stays unstaffed by shifts"
-        elif cover.short:
-            moment = moment_of(result.scenario)
-            short = ", ".join(moment(i * result.grid.length) for i in cover.short)
-            text += f"; short of the requirement (plan.people too few) in the intervals from {short}"
-        items.append(f"<li>{html.escape(text)}</li>")
+    """The shifts each group's people work, as the stderr lines say them."""
+    items = [f"<li>{html.escape(text)}</li>" for text in shift_sentences(result)]
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
