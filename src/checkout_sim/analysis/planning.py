@@ -43,7 +43,7 @@ from ..config.scenario import Cashiers, Lane, Scenario
 from ..config.staffing import PlanBounds, Shift
 from ..config.times import elapsed_text
 from ..observe.summary import Summary
-from .confidence import mean_interval
+from .confidence import mean_interval, t_quantile
 from .goals import INTERVAL_FIGURES, PER_INTERVAL, Goal, GoalError, parse_goal
 from .plan_load import Requirement, group_load
 from .shifts import Cover
@@ -349,7 +349,8 @@ class _Planner:
         for goal in self.goals:
             row: list[tuple[float | None, float | None]] = []
             for index in range(count):
-                lefts, margins = [], []
+                lefts, margins, weights = [], [], []
+                weigh = _weight_of(goal)
                 for intervals in per_run:
                     figures = intervals[index]
                     if figures is None:
@@ -360,18 +361,20 @@ class _Planner:
                         for name in INTERVAL_FIGURES
                     }
                     left, margin = goal.margins(named)
-                    if left is not None and margin is not None:
+                    weight = 1.0 if weigh is None else _figure(figures, weigh)
+                    if left is not None and margin is not None and weight > 0:
                         lefts.append(left)
                         margins.append(margin)
+                        weights.append(weight)
                 if not margins:
                     row.append((None, None))
                     continue
-                mean_margin, margin_half = mean_interval(margins)
-                margin_half = margin_half if math.isfinite(margin_half) else 0.0
-                mean, half = mean_interval(lefts)
+                mean_margin, margin_half = pooled_interval(margins, weights)
+                mean, half = pooled_interval(lefts, weights)
                 row.append((mean, half if math.isfinite(half) else None))
                 if not _on_side(goal.comparator, mean_margin):
                     holds[index] = False
+                margin_half = margin_half if math.isfinite(margin_half) else 0.0
                 worst = mean_margin + (margin_half if goal.comparator in ("<=", "<") else -margin_half)
                 if not _on_side(goal.comparator, worst):
                     sure[index] = False
@@ -520,6 +523,36 @@ class _Planner:
             batch.append((group, index))
             last = index
         return batch
+
+
+#: An interval's figures that are shares or means over its customers (or its till time), and
+#: what they are over: pooled across runs, each run weighs by it, so that the plan's figure
+#: is the share of all the runs' arrivals (what the goal and Erlang mean), not a mean of
+#: per-run shares, which reads high where a run with more arrivals serves them worse.
+_OVER = {"service_level": "arrived", "wait_mean": "served", "utilisation": "tills"}
+
+
+def _weight_of(goal: Goal) -> str | None:
+    """What a goal's runs weigh by: the base of its one figure if that is a share or a mean
+    over customers, else None (each run counts once)."""
+    figures = {found[2] for name in goal.names if (found := PER_INTERVAL.fullmatch(name)) is not None}
+    if len(figures) != 1:
+        return None
+    return _OVER.get(next(iter(figures)))
+
+
+def pooled_interval(values: Sequence[float], weights: Sequence[float]) -> tuple[float, float]:
+    """(weighted mean, 95 % half-width) of per-run values, each weighing ``weights``: with
+    values that are per-run ratios y/x and weights x, the ratio of the sums Σy/Σx and its
+    ratio-estimator interval (delta method, Student t with n - 1 degrees of freedom)."""
+    n = len(values)
+    total = math.fsum(weights)
+    mean = math.fsum(w * v for w, v in zip(weights, values, strict=True)) / total
+    if n < 2:
+        return mean, math.inf
+    average = total / n
+    spread = math.fsum((w * (v - mean)) ** 2 for w, v in zip(weights, values, strict=True)) / (n - 1)
+    return mean, t_quantile(0.975, n - 1) * math.sqrt(spread / n) / average
 
 
 def _frozen(state: list[list[int]]) -> Staffing:

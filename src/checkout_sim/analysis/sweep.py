@@ -17,7 +17,7 @@ import queue
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -395,6 +395,11 @@ def _run_one(job: tuple[Scenario, int]) -> Summary:
     return run(scenario, seed=seed)
 
 
+def _run_some(jobs: list[tuple[Scenario, int]]) -> list[Summary]:
+    """Several replications in one task, in order (:class:`Runners`)."""
+    return [_run_one(job) for job in jobs]
+
+
 def run_sweep(
     text: str,
     source: str,
@@ -683,15 +688,24 @@ class Runners:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=leave_signals_to_parent,
             )
-        futures = [self._pool.submit(_run_one, job) for job in work]
+        # A few runs per task: a planning day of a small shop takes milliseconds, as long as
+        # sending it to a worker and back does; four tasks per worker keep them all busy.
+        size = max(1, len(work) // (4 * self._workers))
+        chunks = [work[start : start + size] for start in range(0, len(work), size)]
+        futures = [self._pool.submit(_run_some, chunk) for chunk in chunks]
         try:
-            found, signal_number = _collect(futures, tick)
+            found, signal_number = _collect(
+                futures, lambda done, total: tick(min(len(work), done * size), len(work))
+            )
         except BaseException:
             _end_workers(self._pool)
             raise
         if signal_number is not None:
             _end_workers(self._pool)
-        return found, signal_number
+        runs: list[Summary | None] = []
+        for chunk, summaries in zip(chunks, cast(list[list[Summary] | None], found), strict=True):
+            runs.extend(summaries if summaries is not None else [None] * len(chunk))
+        return runs, signal_number
 
 
 def check_dask_address(address: str) -> None:
