@@ -112,3 +112,35 @@ def test_an_impossible_cover_names_the_short_intervals() -> None:
     assert all(capped.staffed[i] < [2, 3, 1][i] for i in capped.short)
     gap = cover([1, 1, 1, 1], shifts)
     assert gap.short == [3]
+
+
+def test_a_cap_per_interval_is_kept_where_it_can_be_and_broken_least_where_not() -> None:
+    """``at_most`` (the tills to work at): brute force over small random cases finds no cover
+    with fewer people beyond the cap, nor, with as few, a cheaper one; the cover names the
+    intervals over it."""
+    rng = random.Random(2205)
+    for _ in range(60):
+        periods = rng.randint(3, 5)
+        requirement = [rng.randint(0, 3) for _ in range(periods)]
+        at_most = [need + rng.randint(0, 1) for need in requirement]
+        shifts = [Shift(f"all{index}", 0, periods) for index in range(1)]
+        for index in range(rng.randint(1, 3)):
+            length = rng.randint(2, periods)
+            start = rng.randint(0, periods - length)
+            shifts.append(Shift(f"s{index}", start, length, cost=rng.choice([None, 1.5])))
+        found = cover(requirement, shifts, at_most=at_most)
+        best = None
+        for counts in itertools.product(range(max(requirement) + 1), repeat=len(shifts)):
+            staffed = [
+                sum(n for n, s in zip(counts, shifts, strict=True) if s.covers(i)) for i in range(periods)
+            ]
+            if any(have < need for have, need in zip(staffed, requirement, strict=True)):
+                continue
+            over = sum(max(0, have - cap) for have, cap in zip(staffed, at_most, strict=True))
+            cost = math.fsum(n * s.price for n, s in zip(counts, shifts, strict=True))
+            best = (over, cost) if best is None else min(best, (over, cost))
+        assert best is not None  # the whole-day shift covers anything
+        mine = sum(max(0, have - cap) for have, cap in zip(found.staffed, at_most, strict=True))
+        assert found.short == []
+        assert (mine, found.cost) == pytest.approx(best)
+        assert found.over == [i for i in range(periods) if found.staffed[i] > at_most[i]]

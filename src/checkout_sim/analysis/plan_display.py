@@ -197,6 +197,13 @@ def shift_sentences(result: PlanResult) -> list[str]:
             moment = moment_of(result.scenario)
             short = ", ".join(moment(i * result.grid.length) for i in cover.short)
             text += f"; short of the requirement (plan.people too few) in the intervals from {short}"
+        if cover.over:
+            moment = moment_of(result.scenario)
+            over = ", ".join(moment(i * result.grid.length) for i in cover.over)
+            text += (
+                f"; more people than plan.max ({group.bounds.max}) tills in the intervals from {over} "
+                "(the shift lengths leave no other cover): paid, but only that many tills open"
+            )
         said.append(text)
     return said
 

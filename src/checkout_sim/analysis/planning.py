@@ -771,7 +771,9 @@ def _shifts(
     choices = shift_choices(bounds, grid, scenario)
     if not choices:
         return [], Cover({}, 0.0, [0] * grid.count, list(range(grid.count)))
-    return choices, cheapest_cover(list(counts), choices, most=bounds.people)
+    return choices, cheapest_cover(
+        list(counts), choices, most=bounds.people, at_most=[bounds.max] * grid.count
+    )
 
 
 def shift_choices(bounds: PlanBounds, grid: Grid, scenario: Scenario) -> list[ShiftChoice]:

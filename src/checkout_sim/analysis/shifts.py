@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -52,36 +52,57 @@ class Cover:
     cost: float
     staffed: list[int]
     short: list[int]
+    #: Intervals where more people work than ``at_most`` allows (tills to work at): none
+    #: where the shifts can fit, else the fewest such.
+    over: list[int] = field(default_factory=list)
 
 
-def cover(requirement: Sequence[int], shifts: Sequence[Shift], *, most: int | None = None) -> Cover:
+def cover(
+    requirement: Sequence[int],
+    shifts: Sequence[Shift],
+    *,
+    most: int | None = None,
+    at_most: Sequence[int] | None = None,
+) -> Cover:
     """The cheapest whole numbers of people per shift that staff every interval's requirement.
 
-    ``most``: at most this many people in all (None: no limit). Ties between equally cheap
-    covers go to HiGHS's choice, which is deterministic for the same input.
+    ``most``: at most this many people in all (None: no limit). ``at_most``: at most this
+    many at work in each interval (the tills there are to work at; None: no limit): where
+    the shifts' lengths make that impossible, the excess is penalised below any shortfall
+    and above any cost, and the intervals named. Ties between equally cheap covers go to
+    HiGHS's choice, which is deterministic for the same input.
     """
     if not shifts:
         raise ValueError("no shifts to cover the requirement with")
     periods, count = len(requirement), len(shifts)
-    # Variables: people per shift, then the shortfall of each interval.
-    matrix = np.zeros((periods, count + periods))
+    # Variables: people per shift, the shortfall of each interval, then its excess.
+    width = count + 2 * periods
+    matrix = np.zeros((periods, width))
     for column, shift in enumerate(shifts):
         for interval in range(periods):
             if shift.covers(interval):
                 matrix[interval, column] = 1.0
-    matrix[:, count:] = np.eye(periods)  # staffed + short >= requirement
+    below = matrix.copy()
+    matrix[:, count : count + periods] = np.eye(periods)  # staffed + short >= requirement
+    below[:, count + periods :] = -np.eye(periods)  # staffed - over <= at_most
     prices = [shift.price for shift in shifts]
-    # Any shortfall costs more than the dearest cover could (every interval by its own shift).
-    penalty = (math.fsum(prices) * (max(requirement, default=0) + 1) + 1.0) * max(1, periods)
-    objective = np.array([*prices, *([penalty] * periods)])
+    # Any excess costs more than the dearest cover could (every interval by its own shift),
+    # any shortfall more than every excess together.
+    excess = (math.fsum(prices) * (max(requirement, default=0) + 1) + 1.0) * max(1, periods)
+    penalty = excess * (max(1, periods) * (sum(requirement) + 1) + 1)
+    objective = np.array([*prices, *([penalty] * periods), *([excess] * periods)])
     constraints = [LinearConstraint(matrix, lb=np.array(requirement, dtype=float), ub=np.inf)]
+    if at_most is not None:
+        constraints.append(LinearConstraint(below, lb=-np.inf, ub=np.array(at_most, dtype=float)))
     if most is not None:
-        constraints.append(LinearConstraint(np.array([[1.0] * count + [0.0] * periods]), lb=0, ub=most))
+        constraints.append(LinearConstraint(np.array([[1.0] * count + [0.0] * 2 * periods]), lb=0, ub=most))
     result = milp(
         objective,
         constraints=constraints,
-        integrality=np.ones(count + periods),
+        integrality=np.ones(width),
         bounds=Bounds(0, np.inf),
+        # The cheapest, not one within HiGHS's default 0.01 % of it.
+        options={"mip_rel_gap": 0.0},
     )
     if not result.success or result.x is None:
         raise RuntimeError(f"the shift program could not be solved: {result.message}")
@@ -93,4 +114,7 @@ def cover(requirement: Sequence[int], shifts: Sequence[Shift], *, most: int | No
         cost=math.fsum(price * n for price, n in zip(prices, people, strict=True)),
         staffed=staffed,
         short=[interval for interval in range(periods) if staffed[interval] < requirement[interval]],
+        over=[]
+        if at_most is None
+        else [interval for interval in range(periods) if staffed[interval] > at_most[interval]],
     )
