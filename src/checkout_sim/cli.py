@@ -664,7 +664,7 @@ def _check_plan(args: argparse.Namespace, scenario: Scenario) -> None:
     if args.dask is not None:
         from .analysis import check_dask_address
 
-        check_dask_address(args.dask)
+        check_dask_address(args.dask)  # before any work, as a sweep checks it
     if args.plan_into is not None:
         if _same_file(args.plan_into, args.path):
             raise _OutputClash(
@@ -734,6 +734,12 @@ def _plan(args: argparse.Namespace, scenario: Scenario) -> int:
             ) from None
         if not args.quiet:
             print(f"run-scenario: the scenario with the planned rosters: {args.plan_into}", file=sys.stderr)
+        if args.set:  # the copy is the file's text: what --set changed for the plan is not in it
+            print(
+                f"run-scenario: note: {args.plan_into} is {args.path} with the rosters replaced; "
+                f"it does not have {', '.join(f'--set {value}' for value in args.set)}",
+                file=sys.stderr,
+            )
     return EXIT_OK
 
 

@@ -40,6 +40,10 @@ class ServiceTimes:
         self._squares = [0.0, *itertools.accumulate(value * value for value in self._sorted)]
         self.mean = self._sums[-1] / len(self._sorted)
 
+    def scaled(self, factor: float) -> ServiceTimes:
+        """The same shape with every time ``factor`` times as long (a measured mean kept)."""
+        return ServiceTimes([value * factor for value in self._sorted])
+
     def h2(self, x: float) -> float:
         """∫₀^x E[min(S, y)] dy = E[x S − S²/2 where S ≤ x, x²/2 where S > x] (0 for x ≤ 0)."""
         if x <= 0:

@@ -7,14 +7,23 @@ the clock where the scenario opens at a time of day, else time since opening.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 from ..config.scenario import Scenario
 from .display import format_seconds
 from .goals import PER_INTERVAL
-from .planning import Judged, PlanResult, _moment
+from .planning import Judged, PlanResult, _moment, day_total
 
-__all__ = ["PLAN_NAMES", "format_plan", "method_sentences", "moment_of", "money_text", "shift_sentences"]
+__all__ = [
+    "PLAN_NAMES",
+    "format_plan",
+    "method_sentences",
+    "moment_of",
+    "money_text",
+    "shift_sentences",
+    "worst_interval",
+]
 
 #: How the table names each whole-day plan.
 PLAN_NAMES = {
@@ -138,16 +147,15 @@ def _comparison(result: PlanResult) -> list[str]:
     for name, (_, judged) in result.compared.items():
         summaries = judged.summaries
         runs = max(1, len(summaries))
-        hours = sum(s.lane_hours for s in summaries) / runs
+        hours = math.fsum(day_total(s, "lane_hours") or 0.0 for s in summaries) / runs
         row = [PLAN_NAMES.get(name, name), f"{hours:.1f}"]
         if money:
-            staff = sum(s.staff_cost or 0.0 for s in summaries) / runs
-            lost = sum(s.lost_cost or 0.0 for s in summaries) / runs
+            staff = math.fsum(day_total(s, "staff_cost") or 0.0 for s in summaries) / runs
+            lost = math.fsum(day_total(s, "lost_cost") or 0.0 for s in summaries) / runs
             row += [money_text(result, staff), money_text(result, lost)]
         mean, half = judged.cost
         row.append(f"{money_text(result, mean)} ±{half:,.0f}" if money else f"{mean:.1f} ±{half:.1f}")
-        levels = [(m, i) for i, (m, _) in enumerate(judged.sides[0]) if m is not None]
-        worst = min(levels) if levels else None
+        worst = worst_interval(result, judged)
         moment = moment_of(result.scenario)
         row.append("-" if worst is None else f"{worst[0]:.3f} at {moment(worst[1] * result.grid.length)}")
         row.append(str(len(judged.misses)))
@@ -155,12 +163,24 @@ def _comparison(result: PlanResult) -> list[str]:
     return _aligned(rows)
 
 
+def worst_interval(result: PlanResult, judged: Judged) -> tuple[float, int] | None:
+    """The first goal's worst interval (its mean, its number): the lowest for a goal of ``>=``
+    or ``>``, the highest for ``<=`` or ``<`` (None: no interval has the figure)."""
+    levels = [(mean, index) for index, (mean, _) in enumerate(judged.sides[0]) if mean is not None]
+    if not levels:
+        return None
+    if result.goals[0].comparator in ("<=", "<"):
+        return max(levels, key=lambda level: (level[0], -level[1]))
+    return min(levels)
+
+
 def method_sentences(result: PlanResult) -> list[str]:
     """How the plan was found, what it rests on and what it leaves out (the table and the page say them)."""
     said = [
         f"tuned on seeds {result.tuning_seeds[0]}..{result.tuning_seeds[-1]} ({result.replications} "
-        "replications, the same customers for every candidate: a goal holds where its 95% interval "
-        f"does), verified on fresh seeds {result.verify_seeds[0]}..{result.verify_seeds[-1]}; "
+        f"replication{'s' if result.replications != 1 else ''}, the same customers for every "
+        "candidate: a goal holds where its 95% interval does), verified on fresh seeds "
+        f"{result.verify_seeds[0]}..{result.verify_seeds[-1]}; "
         f"{result.candidates} candidate plans, {result.days} simulated days"
     ]
     if result.repairs:
@@ -196,7 +216,8 @@ def shift_sentences(result: PlanResult) -> list[str]:
         elif cover.short:
             moment = moment_of(result.scenario)
             short = ", ".join(moment(i * result.grid.length) for i in cover.short)
-            text += f"; short of the requirement (plan.people too few) in the intervals from {short}"
+            why = "plan.people too few" if group.bounds.people is not None else "no allowed shift covers them"
+            text += f"; short of the requirement ({why}) in the intervals from {short}"
         if cover.over:
             moment = moment_of(result.scenario)
             over = ", ".join(moment(i * result.grid.length) for i in cover.over)

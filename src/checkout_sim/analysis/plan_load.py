@@ -49,14 +49,26 @@ class GroupLoad:
     service: ServiceTimes
     patience: float | None
 
+    def measured(self, mean: float | None) -> GroupLoad:
+        """This load with its service times scaled to a mean measured in the shop (None: as
+        drawn). The draws are of every customer the group *may* take; routing sends it some
+        more than others (express lanes take the small baskets from the tills), so the
+        group's real checkouts run longer or shorter than the draws on average."""
+        if mean is None or mean <= 0 or self.service.mean <= 0:
+            return self
+        return GroupLoad(self.service.scaled(mean / self.service.mean), self.patience)
+
     def requirement(
-        self, length: float, arrivals: Sequence[float], target: float | None, goal: float | None
+        self, boundaries: Sequence[float], arrivals: Sequence[float], target: float | None, goal: float | None
     ) -> Requirement:
-        """Each interval's tills (``arrivals``: customers per interval of ``length`` seconds)
-        for a service level of ``goal`` within ``target`` (None: no service-level goal, so the
-        square-root rule on the load stands in)."""
-        rates = [count / length for count in arrivals]
-        boundaries = [length * k for k in range(len(rates) + 1)]
+        """Each interval's tills (``arrivals``: customers in each interval, from ``boundaries[k]``
+        to ``boundaries[k + 1]``: the last may be cut at closing) for a service level of ``goal``
+        within ``target`` (None: no service-level goal, so the square-root rule on the load
+        stands in)."""
+        rates = [
+            count / (end - start)
+            for count, start, end in zip(arrivals, boundaries, boundaries[1:], strict=False)
+        ]
         loads = mean_offered_loads(boundaries, rates, self.service)
         mean = self.service.mean
         pointwise = [self._staff(rate * mean, target, goal) for rate in rates]

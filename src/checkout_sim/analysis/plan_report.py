@@ -21,8 +21,16 @@ from itertools import pairwise
 from typing import Any
 
 from .goals import PER_INTERVAL, Goal
-from .plan_display import PLAN_NAMES, _erlang_kind, method_sentences, moment_of, money_text, shift_sentences
-from .planning import Judged, PlanResult
+from .plan_display import (
+    PLAN_NAMES,
+    _erlang_kind,
+    method_sentences,
+    moment_of,
+    money_text,
+    shift_sentences,
+    worst_interval,
+)
+from .planning import Judged, PlanResult, day_total
 from .report import _write_page, require_plotting
 from .report_page import _LEGEND_ABOVE, _STYLE, _duration, _duration_text, _svg
 
@@ -202,11 +210,11 @@ def _means(judged: Judged) -> tuple[float, float | None, float | None]:
     """Mean per day of (till-hours, staff cost, lost cost); the costs None without ``costs``."""
     summaries = judged.summaries
     runs = max(1, len(summaries))
-    hours = math.fsum(s.lane_hours for s in summaries) / runs
+    hours = math.fsum(day_total(s, "lane_hours") or 0.0 for s in summaries) / runs
     if not any(s.staff_cost is not None for s in summaries):
         return hours, None, None
-    staff = math.fsum(s.staff_cost or 0.0 for s in summaries) / runs
-    lost = math.fsum(s.lost_cost or 0.0 for s in summaries) / runs
+    staff = math.fsum(day_total(s, "staff_cost") or 0.0 for s in summaries) / runs
+    lost = math.fsum(day_total(s, "lost_cost") or 0.0 for s in summaries) / runs
     return hours, staff, lost
 
 
@@ -513,8 +521,7 @@ def _cost_table(result: PlanResult) -> str:
             ]
         else:
             cells.append(("cost", f"{mean:,.1f} ±{half:,.1f}"))
-        levels = [(m, i) for i, (m, _) in enumerate(judged.sides[0]) if m is not None]
-        worst = min(levels) if levels else None
+        worst = worst_interval(result, judged)
         cells.append(
             ("worst", "–" if worst is None else f"{worst[0]:.3f} at {moment(worst[1] * result.grid.length)}")
         )

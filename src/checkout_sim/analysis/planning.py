@@ -23,8 +23,10 @@ The method (issue 22; Feldman, Mandelbaum, Massey & Whitt 2008 for its first ste
    verified again on newer seeds (at most :data:`REPAIRS` times), so the plan reported was
    checked on seeds that did not choose it.
 
-A goal holds in an interval when its mean over the replications is on its side: the
-planner aims at the goal in expectation, and shows each interval's confidence interval.
+While tuning, a goal holds in an interval when its 95 % interval over the replications
+lies on its side, as a sweep judges goals (the bounds are checked the same way); on the
+fresh seeds, when its mean does, and each interval's interval is shown. An interval's
+figure is pooled over the runs (the share of all their arrivals, :func:`pooled_interval`).
 Goals are over intervals (``min_interval(service_level) >= 0.8``): in an interval both
 ``min_interval(F)`` and ``max_interval(F)`` are that interval's F.
 
@@ -61,6 +63,7 @@ __all__ = [
     "PlannedGroup",
     "Unreachable",
     "check_plan",
+    "day_total",
     "make_plan",
     "planned_groups",
     "staffed",
@@ -119,6 +122,10 @@ class Grid:
 
     def starts(self) -> list[float]:
         return [self.length * k for k in range(self.count)]
+
+    def boundaries(self) -> list[float]:
+        """Each interval's start, and closing: the last interval may be cut short."""
+        return [*self.starts(), self.day]
 
 
 @dataclass
@@ -181,9 +188,16 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def short(self) -> bool:
+        """Some group's shifts leave intervals short of the plan (too few people, or no shift
+        of the allowed lengths covers them)."""
+        return any(made is not None and (not made[0] or made[1].short) for made in self.shifts)
+
+    @property
     def final(self) -> Staffing:
-        """What is rostered: the shift plan where the groups make shifts, else the plan."""
-        if "shifts" in self.compared:
+        """What is rostered: the shift plan where the groups make shifts and it covers the
+        plan, else the plan (a cover left short would be a roster that misses the goals)."""
+        if "shifts" in self.compared and not self.short:
             return self.compared["shifts"][0]
         return self.plan
 
@@ -410,12 +424,18 @@ class _Planner:
         while self.candidates < MOST_CANDIDATES:
             judged = self.judge(_frozen(state), seeds)
             if judged.unsure:
+                added = False
                 for index in _stretch_starts(judged.unsure):
                     found = self._where_to_add(judged, state, index)
                     if found is not None:
                         group, at = found
                         state[group][at] += 1
                         settled.add((group, at))
+                        added = True
+                if not added:  # every group at its most up to the miss: as the bounds would say
+                    raise Unreachable(
+                        _unreachable(self.scenario, self.groups, self.grid, self.goals, judged), judged
+                    )
                 continue
             batch = self._removals(judged, state, settled)
             if batch:
@@ -496,9 +516,10 @@ class _Planner:
     def _where_to_add(self, judged: Judged, state: list[list[int]], index: int) -> tuple[int, int] | None:
         """The group to gain a till for a miss at ``index``: the one whose customers miss most
         there, among those below their most; if all are at their most, the latest interval
-        before with room (the congestion came from there). None: nowhere (it was verified that
-        the most tills meet the goals, so this does not happen unless runs are noisy)."""
-        for at in range(index, -1, -1):
+        before with room (the congestion came from there), else the earliest after. None:
+        every group is at its most all day."""
+        # Then later intervals: customers who waited past the interval's end met their tills.
+        for at in [*range(index, -1, -1), *range(index + 1, self.grid.count)]:
             room = [g for g, group in enumerate(self.groups) if state[g][at] < group.bounds.max]
             if room:
                 return max(room, key=lambda g: (judged.pressure[g][at], -g)), at
@@ -611,8 +632,21 @@ def _missed(
     return served * wait + lost * max(wait, 60.0)
 
 
+def day_total(summary: Summary, name: str) -> float | None:
+    """A run's ``lane_hours`` or money figure over the whole day: its intervals added up, since
+    the run's own figure leaves a warm-up out, which the plan staffs and pays all the same
+    (None: the run has no such figure)."""
+    values = [_number(interval.get(name)) for interval in summary.intervals or ()]
+    if not values or any(value is None for value in values):
+        found = getattr(summary, name, None)
+        return None if found is None else float(found)
+    return math.fsum(value for value in values if value is not None)
+
+
 def _cost(summary: Summary) -> float:
-    return float(summary.total_cost) if summary.total_cost is not None else float(summary.lane_hours)
+    """What a run of a plan costs: its day's total_cost, or its till-hours without costs."""
+    found = day_total(summary, "total_cost")
+    return found if found is not None else day_total(summary, "lane_hours") or 0.0
 
 
 def _arrivals(
@@ -638,6 +672,27 @@ def _arrivals(
             counts.append(total / runs)
         found.append(counts)
     return found, shop
+
+
+def _service_means(judged: Judged, groups: Sequence[PlannedGroup]) -> list[float | None]:
+    """Each group's mean checkout in these runs: its tills' busy time over the customers they
+    served (None: it served nobody)."""
+    found: list[float | None] = []
+    for group in groups:
+        busy = served = 0.0
+        for summary in judged.summaries:
+            for interval in summary.intervals or ():
+                lanes = interval.get("lanes")
+                part = lanes.get(group.name) if isinstance(lanes, dict) else interval
+                if not isinstance(part, dict):
+                    continue
+                span = float(interval["end"]) - float(interval["start"])
+                utilisation = _number(part.get("utilisation"))
+                if utilisation is not None:
+                    busy += utilisation * _figure(part, "tills") * span
+                served += _figure(part, "served")
+        found.append(busy / served if served > 0 else None)
+    return found
 
 
 def _service_goal(goals: Sequence[Goal], scenario: Scenario) -> float | None:
@@ -674,7 +729,7 @@ def make_plan(
     tuning = [seed + r for r in range(replications)]
     most: Staffing = tuple((group.bounds.max,) * grid.count for group in groups)
     ceiling = planner.judge(most, tuning)
-    if ceiling.misses:
+    if ceiling.unsure:  # judged as the search judges, or it would look for tills it cannot add
         raise Unreachable(_unreachable(scenario, groups, grid, parsed, ceiling), ceiling)
     level = _service_goal(parsed, scenario)
     target = planner.target if level is not None else None
@@ -682,9 +737,12 @@ def make_plan(
 
     def requirements(judged: Judged) -> tuple[list[list[float]], list[float], list[Requirement | None]]:
         arrivals, shop = _arrivals(judged, groups, grid)
+        means = _service_means(judged, groups)
         found = [
-            None if load is None else load.requirement(grid.length, counts, target, level)
-            for load, counts in zip(loads, arrivals, strict=True)
+            None
+            if load is None
+            else load.measured(mean).requirement(grid.boundaries(), counts, target, level)
+            for load, counts, mean in zip(loads, arrivals, means, strict=True)
         ]
         return arrivals, shop, found
 
@@ -741,6 +799,11 @@ def make_plan(
     compared: dict[str, Staffing] = {"simulated": plan}
     shifts = [_shifts(group, grid, scenario, counts) for group, counts in zip(groups, plan, strict=True)]
     result.shifts = shifts
+    if result.short:
+        result.notes.append(
+            "the shifts leave intervals short of the plan (below): the rosters given are the plan's, "
+            "not the shifts'"
+        )
     if any(made is not None for made in shifts):
         compared["shifts"] = tuple(
             _clamped(made[1].staffed, group.bounds) if made is not None else counts
@@ -777,12 +840,20 @@ def _shifts(
 
 
 def shift_choices(bounds: PlanBounds, grid: Grid, scenario: Scenario) -> list[ShiftChoice]:
-    """Every shift a person may work: starting at opening or on a clock hour (``shift_starts:
-    hour``) or at any interval, lasting ``min_shift`` to ``max_shift`` in the same steps,
-    ending by closing. Each covers the intervals wholly inside it; its cost is its hours."""
+    """Every shift a person may work: starting at opening, on each clock hour (``shift_starts:
+    hour``) or at any interval, or so as to end at closing; lasting ``min_shift``, then a step
+    (an hour, or an interval) longer each, up to ``max_shift`` (which is one of the lengths);
+    ending by closing. Each covers the intervals wholly inside it (the last one, cut at
+    closing, by a shift that works to closing); its cost is its hours."""
     assert bounds.min_shift is not None and bounds.max_shift is not None
     step = 3600.0 if bounds.shift_starts == "hour" else grid.length
     opening = scenario.opening_seconds() or 0.0
+    lengths = []
+    length = bounds.min_shift
+    while length < bounds.max_shift - 1e-9:
+        lengths.append(length)
+        length += step
+    lengths.append(bounds.max_shift)
     starts = [0.0]
     first = math.ceil(opening / step - 1e-9) * step - opening  # the first clock step after opening
     if first <= 1e-9:
@@ -790,24 +861,24 @@ def shift_choices(bounds: PlanBounds, grid: Grid, scenario: Scenario) -> list[Sh
     while first < grid.day - 1e-9:
         starts.append(first)
         first += step
-    lengths = []
-    length = math.ceil(bounds.min_shift / step - 1e-9) * step
-    while length <= bounds.max_shift + 1e-9:
-        lengths.append(length)
-        length += step
-    found = []
-    for start in starts:
+    starts += [grid.day - length for length in lengths if grid.day - length > 1e-9]  # to closing
+    ends = [min(grid.length * (k + 1), grid.day) for k in range(grid.count)]
+    found: dict[tuple[int, int], ShiftChoice] = {}
+    for start in sorted(set(starts)):
         for length in lengths:
             end = start + length
             if end > grid.day + 1e-9:
                 continue
             begin = math.ceil(start / grid.length - 1e-9)
-            stop = min(grid.count, math.floor(end / grid.length + 1e-9))
+            stop = sum(1 for finish in ends if finish <= end + 1e-9)
             if stop <= begin:
                 continue
             name = f"{_moment(scenario)(start)}+{_hours(length)}"
-            found.append(ShiftChoice(name, begin, stop - begin, cost=length / 3600.0))
-    return found
+            choice = ShiftChoice(name, begin, stop - begin, cost=length / 3600.0)
+            known = found.get((begin, stop))
+            if known is None or choice.price < known.price:  # the same intervals for fewer hours
+                found[(begin, stop)] = choice
+    return sorted(found.values(), key=lambda choice: (choice.start, choice.length))
 
 
 def _moment(scenario: Scenario) -> Callable[[float], str]:
@@ -817,30 +888,37 @@ def _moment(scenario: Scenario) -> Callable[[float], str]:
 
 def _hours(seconds: float) -> str:
     hours, rest = divmod(round(seconds), 3600)
-    return f"{hours}h{rest // 60:02d}" if rest else f"{hours}h"
+    return f"{hours}h{rest // 60:02d}m" if rest else f"{hours}h"
 
 
 def _unreachable(
     scenario: Scenario, groups: Sequence[PlannedGroup], grid: Grid, goals: Sequence[Goal], judged: Judged
 ) -> str:
     """``even 12 tills miss service_level >= 0.8 between 12:00 and 12:15`` (and how many more)."""
-    misses = judged.misses
+    misses = judged.unsure
     first = misses[0]
     start = first * grid.length
     end = min(grid.day, start + grid.length)
     moment = _moment(scenario)
     tills = " + ".join(f"{group.bounds.max} {group.name}" for group in groups)
-    if len(groups) == 1:
-        tills = f"{groups[0].bounds.max} tills" if groups[0].name == "tills" else tills
+    if len(groups) == 1 and groups[0].name == "tills":
+        tills = f"{groups[0].bounds.max} till{'s' if groups[0].bounds.max != 1 else ''}"
     failing = [
         goal.text for goal, row in zip(goals, judged.sides, strict=True) if not _goal_holds(goal, row[first])
-    ] or [goal.text for goal in goals]
+    ]
+    one = tills == "1 till"
+    # Its mean misses, or only its 95 % interval reaches past the goal (more runs may tell).
+    verb, surely = ("misses" if one else "miss"), ""
+    if not failing:
+        failing = [goal.text for goal in goals]
+        verb = "does not surely meet" if one else "do not surely meet"
+        surely = "more --replications may tell (its 95% interval reaches past the goal), or "
     more = (
         f" (and {len(misses) - 1} later interval{'s' if len(misses) > 2 else ''})" if len(misses) > 1 else ""
     )
     return (
-        f"even {tills} miss {' and '.join(failing)} between {moment(start)} and {moment(end)}{more}; "
-        "raise plan.max or ease the goal"
+        f"even {tills} {verb} {' and '.join(failing)} between {moment(start)} and {moment(end)}{more}; "
+        f"{surely}raise plan.max or ease the goal"
     )
 
 
