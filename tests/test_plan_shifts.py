@@ -40,12 +40,14 @@ def test_shifts_start_at_opening_and_on_the_clock_hours_and_end_by_closing() -> 
     bounds = PlanBounds.model_validate({"min_shift": "2h", "max_shift": "4h"})
     found = shift_choices(bounds, grid, scenario)
     starts = sorted({choice.name.split("+")[0] for choice in found})
-    assert starts == ["08:30", "09:00", "10:00", "11:00", "12:00"]
+    # At opening, on each clock hour, and so as to end at closing (14:30).
+    assert starts == ["08:30", "09:00", "10:00", "10:30", "11:00", "11:30", "12:00", "12:30"]
     for choice in found:
         hours = int(choice.name.split("+")[1].rstrip("h"))
         assert 2 <= hours <= 4
         assert choice.cost == hours
-        start = 0.0 if choice.name.startswith("08:30") else (int(choice.name[:2]) - 8.5) * 3600
+        clock = choice.name.split("+")[0]
+        start = (int(clock[:2]) + int(clock[3:]) / 60 - 8.5) * 3600
         # Covers exactly the intervals wholly inside it, and ends by closing.
         assert choice.start == round(start / 1800)
         assert choice.start + choice.length == min(12, int((start + hours * 3600) // 1800))
