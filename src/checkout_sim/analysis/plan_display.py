@@ -50,13 +50,19 @@ def _erlang_kind(result: PlanResult, group: int) -> str:
     return "A" if patient else "C"
 
 
-def _level(judged: Judged, index: int, *, interval: bool) -> str:
+def level_text(judged: Judged, index: int, *, interval: bool) -> str | None:
+    """The first goal's figure in an interval, its mean (± half-width with ``interval``);
+    None where nobody arrived. The table and the page mark a miss each their own way."""
     mean, half = judged.sides[0][index]
     if mean is None:
+        return None
+    return f"{mean:.3f}" + (f" ±{half:.3f}" if interval and half is not None else "")
+
+
+def _level(judged: Judged, index: int, *, interval: bool) -> str:
+    text = level_text(judged, index, interval=interval)
+    if text is None:
         return "-"
-    text = f"{mean:.3f}"
-    if interval and half is not None:
-        text += f" ±{half:.3f}"
     return text + ("" if judged.holds[index] else " miss")
 
 

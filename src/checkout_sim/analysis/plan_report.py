@@ -24,6 +24,7 @@ from .goals import PER_INTERVAL, Goal
 from .plan_display import (
     PLAN_NAMES,
     _erlang_kind,
+    level_text,
     method_sentences,
     moment_of,
     money_text,
@@ -543,12 +544,9 @@ def _shifts_list(result: PlanResult) -> str:
 
 def _level_cell(judged: Judged, index: int, *, interval: bool) -> str:
     """The first goal's figure in an interval: mean (± half-width), marked where a goal misses."""
-    mean, half = judged.sides[0][index]
-    if mean is None:
+    text = level_text(judged, index, interval=interval)
+    if text is None:
         return '<td class="num">–</td>'
-    text = f"{mean:.3f}"
-    if interval and half is not None:
-        text += f" ±{half:.3f}"
     if judged.holds[index]:
         return f'<td class="num">{text}</td>'
     return f'<td class="num miss">{text} miss</td>'
