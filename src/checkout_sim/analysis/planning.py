@@ -395,9 +395,7 @@ class _Planner:
             sides.append(row)
         pressure = [
             [
-                math.fsum(
-                    _missed(intervals[index], group, self.target, self.scenario) for intervals in per_run
-                )
+                math.fsum(_missed(intervals[index], group, self.target) for intervals in per_run)
                 / max(1, len(per_run))
                 for index in range(count)
             ]
@@ -612,16 +610,22 @@ def _by_interval(summary: Summary, grid: Grid) -> list[dict[str, object] | None]
     return found
 
 
-def _missed(
-    figures: dict[str, object] | None, group: PlannedGroup, target: float | None, scenario: Scenario
-) -> float:
-    """How badly ``group``'s customers fared in an interval: those who missed the service-level
-    target (without one, their total wait in seconds plus a target's worth per lost customer)."""
+def _part(figures: dict[str, object] | None, group: PlannedGroup) -> dict[str, object] | None:
+    """A group's own figures in an interval's: its entry under ``lanes``, or, in a scenario of
+    ``cashiers`` (one group, no ``lanes``), the interval's own (None: no such interval)."""
     if figures is None:
-        return 0.0
+        return None
     lanes = figures.get("lanes")
     part = lanes.get(group.name) if isinstance(lanes, dict) else figures
-    if not isinstance(part, dict):
+    return part if isinstance(part, dict) else None
+
+
+def _missed(figures: dict[str, object] | None, group: PlannedGroup, target: float | None) -> float:
+    """How badly ``group``'s customers fared in an interval: those who missed the service-level
+    target (without one, their total wait in seconds, and per lost customer the mean wait or
+    a minute, whichever is longer)."""
+    part = _part(figures, group)
+    if part is None:
         return 0.0
     lost = _figure(part, "reneged") + _figure(part, "unserved")
     served = _figure(part, "served")
@@ -660,15 +664,7 @@ def _arrivals(
     for group in groups:
         counts = []
         for i in range(grid.count):
-            total = 0.0
-            for intervals in per_run:
-                figures = intervals[i]
-                if figures is None:
-                    continue
-                lanes = figures.get("lanes")
-                part = lanes.get(group.name) if isinstance(lanes, dict) else figures
-                if isinstance(part, dict):
-                    total += _number(part.get("arrived")) or 0.0
+            total = math.fsum(_figure(_part(intervals[i], group), "arrived") for intervals in per_run)
             counts.append(total / runs)
         found.append(counts)
     return found, shop
@@ -682,9 +678,8 @@ def _service_means(judged: Judged, groups: Sequence[PlannedGroup]) -> list[float
         busy = served = 0.0
         for summary in judged.summaries:
             for interval in summary.intervals or ():
-                lanes = interval.get("lanes")
-                part = lanes.get(group.name) if isinstance(lanes, dict) else interval
-                if not isinstance(part, dict):
+                part = _part(interval, group)
+                if part is None:
                     continue
                 span = float(interval["end"]) - float(interval["start"])
                 utilisation = _number(part.get("utilisation"))
