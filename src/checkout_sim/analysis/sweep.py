@@ -534,14 +534,11 @@ def _execute(
     progress: Callable[[int, int], None] | None,
 ) -> tuple[list[Summary | None], int | None]:
     """Every job's summary in order, and None; or, when a signal stops the sweep, the summaries
-    of the runs finished so far (None for the others) and the signal."""
-    tick = progress or (lambda done, total: None)
-    if dask is not None:
-        return _execute_dask(work, dask, tick)
+    of the runs finished so far (None for the others) and the signal. One run per task, so
+    that a signal keeps every run that finished."""
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(work) == 1:
-        return _execute_here(work, tick)
-    return _execute_pool(work, min(workers, len(work)), tick)
+    with Runners(min(workers, len(work)), dask, per_task=1) as runners:
+        return runners.run(work, progress)
 
 
 def _execute_here(
@@ -558,28 +555,6 @@ def _execute_here(
             return results, stop.signal_number
         tick(index + 1, len(work))
     return results, caught_signal()
-
-
-def _execute_pool(
-    work: list[tuple[Scenario, int]], workers: int, tick: Callable[[int, int], None]
-) -> tuple[list[Summary | None], int | None]:
-    """Runs on spawned worker processes; on a signal the workers are ended at once."""
-    # spawn: a clean interpreter per worker (fork would copy a parent that may hold threads).
-    pool = concurrent.futures.ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=leave_signals_to_parent,
-    )
-    stopped = True
-    try:
-        futures = [pool.submit(_run_one, job) for job in work]
-        found, signal_number = _collect(futures, tick)
-        stopped = signal_number is not None
-        return found, signal_number
-    finally:
-        if stopped:  # a signal, a failed run, or an error here: end the workers now
-            _end_workers(pool)
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _end_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
@@ -635,14 +610,20 @@ class Runners:
     """Where a series of batches of runs goes: this process, local worker processes kept for
     every batch (spawned once, not once per batch), or a Dask scheduler.
 
-    For work that decides its next batch from the last (the planner): :meth:`run` returns
-    each batch's summaries in order, and the signal that stopped it, as a sweep's runs do.
-    Used as a context manager; leaving it ends the workers or the connection.
+    A sweep sends its whole grid as one batch; the planner, which decides each batch from
+    the last, sends many. :meth:`run` returns a batch's summaries in order, and the signal
+    that stopped it. Used as a context manager; leaving it ends the workers or the connection.
     """
 
-    def __init__(self, jobs: int | None = None, dask: str | None = None) -> None:
+    def __init__(
+        self, jobs: int | None = None, dask: str | None = None, *, per_task: int | None = None
+    ) -> None:
+        """``per_task``: runs sent to a local worker at once (None: a few, so that short runs
+        are not outweighed by sending them; a sweep sends one, so a signal keeps every run
+        that finished)."""
         self._workers = jobs if jobs is not None else (os.cpu_count() or 1)
         self._dask = dask
+        self._per_task = per_task
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._client: Any = None
 
@@ -652,7 +633,8 @@ class Runners:
                 import distributed
             except ImportError:
                 raise SweepError("--dask needs the dask extra: pip install 'checkout-sim[dask]'") from None
-            make_client: Any = distributed.Client  # untyped, as in _execute_dask
+            # distributed ships no complete type hints: its client is used as Any, here only.
+            make_client: Any = distributed.Client
             self._client = make_client(self._dask, set_as_default=False)
         return self
 
@@ -676,9 +658,14 @@ class Runners:
             try:
                 found, signal_number = _collect(futures, tick)
             except concurrent.futures.CancelledError as error:
-                raise DaskError(f"the Dask scheduler at {self._dask} cancelled the runs ({error})") from None
+                reason = getattr(error, "reason", None)
+                if reason == "scheduler-connection-lost":
+                    raise DaskError(f"lost the connection to the Dask scheduler at {self._dask}") from None
+                raise DaskError(
+                    f"the Dask scheduler at {self._dask} cancelled the runs ({reason or error})"
+                ) from None
             if signal_number is not None:
-                self._client.cancel(futures)
+                self._client.cancel(futures)  # the scheduler drops the runs nobody will read
             return found, signal_number
         if self._workers <= 1 or len(work) == 1:
             return _execute_here(work, tick)
@@ -690,7 +677,7 @@ class Runners:
             )
         # A few runs per task: a planning day of a small shop takes milliseconds, as long as
         # sending it to a worker and back does; four tasks per worker keep them all busy.
-        size = max(1, len(work) // (4 * self._workers))
+        size = self._per_task or max(1, len(work) // (4 * self._workers))
         chunks = [work[start : start + size] for start in range(0, len(work), size)]
         futures = [self._pool.submit(_run_some, chunk) for chunk in chunks]
         try:
@@ -720,28 +707,3 @@ def check_dask_address(address: str) -> None:
 _DASK_ADDRESS = re.compile(
     r"^(?:(?:tcp|tls|ws|wss)://)?(?:[A-Za-z0-9._-]*|\[[0-9A-Fa-f:.]+\]):(?P<port>[0-9]{1,5})$|^inproc://\S+$"
 )
-
-
-def _execute_dask(
-    work: list[tuple[Scenario, int]], address: str, tick: Callable[[int, int], None]
-) -> tuple[list[Summary | None], int | None]:
-    try:
-        import distributed
-    except ImportError:
-        raise SweepError("--dask needs the dask extra: pip install 'checkout-sim[dask]'") from None
-    # distributed ships no complete type hints: its client is used as Any here, in one place.
-    make_client: Any = distributed.Client
-    with make_client(address, set_as_default=False) as client:
-        futures = client.map(_run_one, work, pure=False)
-        try:
-            found, signal_number = _collect(futures, tick)
-        except concurrent.futures.CancelledError as error:
-            reason = getattr(error, "reason", None)
-            if reason == "scheduler-connection-lost":
-                raise DaskError(f"lost the connection to the Dask scheduler at {address}") from None
-            raise DaskError(
-                f"the Dask scheduler at {address} cancelled the runs ({reason or error})"
-            ) from None
-        if signal_number is not None:
-            client.cancel(futures)  # the scheduler drops the runs nobody will read
-        return found, signal_number
