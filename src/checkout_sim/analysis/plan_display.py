@@ -59,13 +59,6 @@ def level_text(judged: Judged, index: int, *, interval: bool) -> str | None:
     return f"{mean:.3f}" + (f" ±{half:.3f}" if interval and half is not None else "")
 
 
-def _level(judged: Judged, index: int, *, interval: bool) -> str:
-    text = level_text(judged, index, interval=interval)
-    if text is None:
-        return "-"
-    return text + ("" if judged.holds[index] else " miss")
-
-
 def money_text(result: PlanResult, value: float) -> str:
     costs = result.scenario.costs
     if costs is None:
@@ -98,11 +91,8 @@ def format_plan(result: PlanResult) -> str:
 
 
 def _interval_table(result: PlanResult, goal: str) -> list[str]:
-    scenario, grid = result.scenario, result.grid
-    moment = moment_of(scenario)
     shifts = result.compared.get("shifts")
     pointwise = result.compared.get("pointwise")
-    verified = result.verified
     header = ["from", "arrivals"]
     for number, group in enumerate(result.groups):
         kind = _erlang_kind(result, number)
@@ -117,24 +107,44 @@ def _interval_table(result: PlanResult, goal: str) -> list[str]:
         + (["pointwise"] if pointwise is not None else [])
     )
     rows = [header]
-    for index in range(grid.count):
-        row = [moment(index * grid.length), f"{result.shop_arrivals[index]:.1f}"]
-        for number in range(len(result.groups)):
-            requirement = result.erlang[number]
-            row += [
-                "-" if requirement is None else str(requirement.pointwise[index]),
-                "-" if requirement is None else str(requirement.offered_load[index]),
-                str(result.plan[number][index]),
+    for index in range(result.grid.count):
+        rows.append(
+            [
+                "-" if text is None else text + (" miss" if missed else "")
+                for text, missed in interval_cells(result, index)
             ]
-            if shifts is not None:
-                row.append(str(shifts[0][number][index]))
-        row.append(_level(verified, index, interval=True))
-        if shifts is not None:
-            row.append(_level(shifts[1], index, interval=False))
-        if pointwise is not None:
-            row.append(_level(pointwise[1], index, interval=False))
-        rows.append(row)
+        )
     return _aligned(rows)
+
+
+def interval_cells(result: PlanResult, index: int) -> list[tuple[str | None, bool]]:
+    """One interval's row of the plan's table, the table and the page alike: its start, the
+    shop's arrivals; per group the pointwise and offered-load Erlang tills, the plan's and the
+    shifts'; then the first goal's figure for the plan (±95 %), the shifts and pointwise
+    Erlang. Each cell's text (None: nothing to show) and whether it misses the goal."""
+    grid = result.grid
+    shifts = result.compared.get("shifts")
+    pointwise = result.compared.get("pointwise")
+    cells: list[tuple[str | None, bool]] = [
+        (moment_of(result.scenario)(index * grid.length), False),
+        (f"{result.shop_arrivals[index]:.1f}", False),
+    ]
+    for number in range(len(result.groups)):
+        requirement = result.erlang[number]
+        cells += [
+            (None if requirement is None else str(requirement.pointwise[index]), False),
+            (None if requirement is None else str(requirement.offered_load[index]), False),
+            (str(result.plan[number][index]), False),
+        ]
+        if shifts is not None:
+            cells.append((str(shifts[0][number][index]), False))
+    levels = [(result.verified, True)]
+    levels += [(shifts[1], False)] if shifts is not None else []
+    levels += [(pointwise[1], False)] if pointwise is not None else []
+    for judged, interval in levels:
+        text = level_text(judged, index, interval=interval)
+        cells.append((text, text is not None and not judged.holds[index]))
+    return cells
 
 
 def _comparison(result: PlanResult) -> list[str]:

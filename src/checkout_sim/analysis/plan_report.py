@@ -24,14 +24,14 @@ from .goals import PER_INTERVAL, Goal
 from .plan_display import (
     PLAN_NAMES,
     _erlang_kind,
-    level_text,
+    interval_cells,
     method_sentences,
     moment_of,
     money_text,
     shift_sentences,
     worst_interval,
 )
-from .planning import Judged, PlanResult, day_total
+from .planning import Judged, PlanResult, day_total, goal_holds
 from .report import _write_page, require_plotting
 from .report_page import _LEGEND_ABOVE, _STYLE, _duration, _duration_text, _svg
 
@@ -127,10 +127,6 @@ def _day_text(result: PlanResult) -> str:
     kind = "by the clock" if scenario.opens_at is not None else "from opening"
     many = "interval" if grid.count == 1 else "intervals"
     return f"{moment(0)}–{moment(grid.day)} {kind}, {grid.count} {many} of {_length_text(grid.length)}"
-
-
-def _seeds(seeds: Sequence[int]) -> str:
-    return str(seeds[0]) if len(seeds) == 1 else f"{seeds[0]}–{seeds[-1]}"
 
 
 def _method_section(result: PlanResult) -> str:
@@ -360,14 +356,6 @@ def _staff_plot(result: PlanResult) -> str:
     return _svg(figure)
 
 
-def _on_side(goal: Goal, mean: float | None, right: float | None) -> bool:
-    """The mean holds the goal (an interval without a figure, or a goal without a number, holds)."""
-    if mean is None or right is None:
-        return True
-    margin = mean - right
-    return {"<=": margin <= 0, "<": margin < 0, ">=": margin >= 0, ">": margin > 0}[goal.comparator]
-
-
 def _goal_plots(result: PlanResult) -> list[str]:
     """Per goal a plot: its figure per interval for each compared plan against the target.
 
@@ -428,7 +416,7 @@ def _goal_plots(result: PlanResult) -> list[str]:
             missed = [
                 (middle, mean / scale)
                 for middle, (mean, _) in zip(middles, sides, strict=True)
-                if mean is not None and not _on_side(goal, mean, right)
+                if mean is not None and not goal_holds(goal, mean)
             ]
             if missed:
                 axes.plot(
@@ -542,20 +530,9 @@ def _shifts_list(result: PlanResult) -> str:
     return f"<ul>{''.join(items)}</ul>" if items else ""
 
 
-def _level_cell(judged: Judged, index: int, *, interval: bool) -> str:
-    """The first goal's figure in an interval: mean (± half-width), marked where a goal misses."""
-    text = level_text(judged, index, interval=interval)
-    if text is None:
-        return '<td class="num">–</td>'
-    if judged.holds[index]:
-        return f'<td class="num">{text}</td>'
-    return f'<td class="num miss">{text} miss</td>'
-
-
 def _interval_table(result: PlanResult) -> str:
     """The stderr table (:func:`.plan_display.format_plan`) as HTML: a header row per group."""
     grid = result.grid
-    moment = moment_of(result.scenario)
     shifts = result.compared.get("shifts")
     pointwise = result.compared.get("pointwise")
     per_group = 4 if shifts is not None else 3
@@ -580,25 +557,18 @@ def _interval_table(result: PlanResult) -> str:
         under += '<th class="num">shifts</th>'
     if pointwise is not None:
         under += '<th class="num">pointwise</th>'
+    per_group_first = 2  # a group's cells start after "from" and "arrivals"
+    sims = {per_group_first + number * per_group + 2: number for number in range(len(result.groups))}
     body = []
     for index in range(grid.count):
-        cells = [
-            f"<td>{html.escape(moment(index * grid.length))}</td>",
-            f'<td class="num">{result.shop_arrivals[index]:.1f}</td>',
-        ]
-        for number in range(len(result.groups)):
-            requirement = result.erlang[number]
-            cells += [
-                f'<td class="num">{"–" if requirement is None else requirement.pointwise[index]}</td>',
-                f'<td class="num">{"–" if requirement is None else requirement.offered_load[index]}</td>',
-                f'<td class="num" data-sim="{number}">{result.plan[number][index]}</td>',
-            ]
-            if shifts is not None:
-                cells.append(f'<td class="num">{shifts[0][number][index]}</td>')
-        cells.append(_level_cell(result.verified, index, interval=True))
-        if shifts is not None:
-            cells.append(_level_cell(shifts[1], index, interval=False))
-        if pointwise is not None:
-            cells.append(_level_cell(pointwise[1], index, interval=False))
+        cells = []
+        for position, (text, missed) in enumerate(interval_cells(result, index)):
+            if position == 0:
+                cells.append(f"<td>{html.escape(text or '')}</td>")
+                continue
+            shown = "–" if text is None else html.escape(text) + (" miss" if missed else "")
+            kind = "num miss" if missed else "num"
+            sim = f' data-sim="{sims[position]}"' if position in sims else ""
+            cells.append(f'<td class="{kind}"{sim}>{shown}</td>')
         body.append(f'<tr data-interval="{index}">{"".join(cells)}</tr>')
     return f"<table><tr>{top}</tr><tr>{under}</tr>{''.join(body)}</table>"

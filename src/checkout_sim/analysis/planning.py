@@ -64,6 +64,7 @@ __all__ = [
     "Unreachable",
     "check_plan",
     "day_total",
+    "goal_holds",
     "make_plan",
     "planned_groups",
     "staffed",
@@ -899,7 +900,9 @@ def _unreachable(
     if len(groups) == 1 and groups[0].name == "tills":
         tills = f"{groups[0].bounds.max} till{'s' if groups[0].bounds.max != 1 else ''}"
     failing = [
-        goal.text for goal, row in zip(goals, judged.sides, strict=True) if not _goal_holds(goal, row[first])
+        goal.text
+        for goal, row in zip(goals, judged.sides, strict=True)
+        if not goal_holds(goal, row[first][0])
     ]
     one = tills == "1 till"
     # Its mean misses, or only its 95 % interval reaches past the goal (more runs may tell).
@@ -917,8 +920,9 @@ def _unreachable(
     )
 
 
-def _goal_holds(goal: Goal, side: tuple[float | None, float | None]) -> bool:
-    mean = side[0]
+def goal_holds(goal: Goal, mean: float | None) -> bool:
+    """An interval's mean of the goal's left side holds the goal against its right side, a
+    number (an interval without the figure, or a right side that is not a number, holds)."""
     if mean is None:
         return True
     right = goal.right({})
